@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Sums the JSON results every workspace's jest writes to reports/jest.json and prints the one line CI
+// reads: `tests: N passed, N failed`. Exits non-zero when a test failed, a suite failed to run, or no
+// test ran at all.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const workspaces = [join(root, 'test'), ...readdirSync(join(root, 'services')).map((d) => join(root, 'services', d))];
+let passed = 0;
+let failed = 0;
+let brokenSuites = 0;
+for (const ws of workspaces) {
+  const file = join(ws, 'reports', 'jest.json');
+  if (!existsSync(file)) continue;
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  brokenSuites += r.numRuntimeErrorTestSuites ?? 0;
+}
+if (brokenSuites > 0) process.stdout.write(`${brokenSuites} test suite(s) failed to run\n`);
+process.stdout.write(`tests: ${passed} passed, ${failed + brokenSuites} failed\n`);
+process.exit(failed > 0 || brokenSuites > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ENDPOINT_VARIABLES } from './endpoints';
+import { dockerAnswers, startContainers } from './containers';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * The one place that decides where the real services come from, in this order:
+ * 1. AMPSEAL_* variables already set (an existing Kafka/registry/Redis/KMS);
+ * 2. testcontainers, when a Docker engine answers;
+ * 3. the native stack (infra/stack.sh), started if needed and reused if already up.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (ENDPOINT_VARIABLES.every((name) => process.env[name])) {
+    process.stderr.write('\n[harness] using endpoints from the environment\n');
+    return;
+  }
+  if (process.env.AMPSEAL_TEST_STACK !== 'native' && (await dockerAnswers())) {
+    process.stderr.write('\n[harness] Docker engine found: starting the stack with testcontainers\n');
+    const stack = await startContainers();
+    Object.assign(process.env, stack.env);
+    (globalThis as { __ampsealStop?: () => Promise<void> }).__ampsealStop = stack.stop;
+    return;
+  }
+  process.stderr.write('\n[harness] no Docker engine: starting the native stack (infra/stack.sh up)\n');
+  const run = spawnSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'up'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (run.status !== 0) throw new Error(`infra/stack.sh up failed with exit code ${run.status}`);
+  for (const line of run.stdout.split('\n')) {
+    const m = /^(AMPSEAL_[A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) process.env[m[1]!] = m[2]!;
+  }
+}

@@ -1,0 +1,124 @@
+import type { IdentifierKind } from '../identifiers';
+
+export type Source = 'ocpp1.6' | 'ocpp2.0.1' | 'ocpi2.2.1';
+export const SOURCES: readonly Source[] = ['ocpp1.6', 'ocpp2.0.1', 'ocpi2.2.1'];
+
+/** OCPP payload direction: `req` = CALL payload (frame[3]), `conf` = CALLRESULT payload (frame[2]). */
+export type Direction = 'req' | 'conf';
+export type OcpiModule = 'sessions' | 'cdrs' | 'tokens';
+
+/**
+ * The personal-data classes of shared/reference/pii-catalog.md §0:
+ * direct (DI), embedded (DI-E), quasi (QI), link (LNK), freetext (FT), operational (OP).
+ */
+export type FieldClass = 'direct' | 'embedded' | 'quasi' | 'link' | 'freetext' | 'operational';
+
+/**
+ * How a direct identifier's kind is decided:
+ * - an IdentifierKind: fixed;
+ * - `idTag`: OCPP 1.6 idTag, `uid`, or `vehicle` for the Autocharge form `VID:<12 hex>`;
+ * - `idToken.type`: OCPP 2.0.1 IdTokenType.idToken, by the sibling `type` (eMAID → emaid,
+ *   MacAddress → vehicle, NoAuthorization → no identifier, anything else → uid).
+ */
+export type KindRule = IdentifierKind | 'idTag' | 'idToken.type';
+
+/**
+ * Canonical fields of the analytics record (schemas/avro/charging-session-event.avsc). A catalog row that
+ * names one says where its value lands; the audience policy then says what it becomes.
+ */
+export const CANONICAL_FIELDS = [
+  // From the envelope, not the payload.
+  'stationId',
+  'receivedAt',
+  // From catalog rows.
+  'eventTime',
+  'transactionId',
+  'reservationId',
+  'connectorId',
+  'evseId',
+  'authorizationStatus',
+  'meterWh',
+  'energyKwh',
+  'stateOfChargePercent',
+  'stopReason',
+  'sessionStatus',
+  'startTime',
+  'endTime',
+  'totalCost',
+  'currency',
+  'locationId',
+  'evseUid',
+  'country',
+  'postalCode',
+  'city',
+  'latitude',
+  'longitude',
+] as const;
+export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
+
+/** Analytics event types; a message without one yields no analytics record (it is counted as skipped). */
+export const ANALYTICS_EVENT_TYPES = [
+  'AUTHORIZATION_REQUESTED',
+  'AUTHORIZATION_RESULT',
+  'TRANSACTION_STARTED',
+  'TRANSACTION_UPDATED',
+  'TRANSACTION_ENDED',
+  'METER_VALUES',
+  'RESERVATION',
+  'REMOTE_START',
+  'SESSION',
+  'CDR',
+] as const;
+export type AnalyticsEventType = (typeof ANALYTICS_EVENT_TYPES)[number];
+
+/** A condition on a sibling field of the same object (`format == "SignedData"`). */
+export interface SiblingCondition {
+  /** Name of a property of the same object as the field. */
+  readonly sibling: string;
+  /** Value the sibling must equal (strict, after JSON parsing). */
+  readonly equals: string | number | boolean;
+  /** True when an absent sibling counts as equal (OCPP defaults, e.g. measurand defaults to the energy register). */
+  readonly orAbsent?: boolean;
+}
+
+export interface FieldRule {
+  /** Dotted path inside the payload/object; `[]` marks array elements: `meterValue[].sampledValue[].value`. */
+  readonly path: string;
+  readonly class: FieldClass;
+  /** Required when class is `direct`. */
+  readonly kind?: KindRule;
+  /** Analytics target, if the field feeds the canonical record. */
+  readonly field?: CanonicalField;
+  /**
+   * The row applies only when this holds. Several rows may share a path: they are tried in catalog order and the
+   * first that matches wins (a row without `when` always matches). So the specific cases come first and the last
+   * row of a path has no `when`: e.g. a 1.6 `sampledValue[].value` is `embedded` when `format` is "SignedData",
+   * else `meterWh` when `measurand` is the energy register or absent, else `stateOfChargePercent` when it is
+   * "SoC", else operational. catalog.test.ts enforces that shape.
+   */
+  readonly when?: SiblingCondition;
+  /**
+   * Escalation: when the condition holds for the ROOT object (e.g. CDR `home_charging_compensation == true`),
+   * the field is treated as `direct` personal data with no token (dropped for every audience).
+   */
+  readonly personalWhen?: { readonly path: string; readonly equals: string | number | boolean };
+  /** Where the classification comes from (pii-catalog.md section, spec section). */
+  readonly note?: string;
+}
+
+export interface MessageCatalog {
+  /** `ocpp1.6:StartTransaction:req`, `ocpp2.0.1:TransactionEvent:req`, `ocpi2.2.1:cdrs`. */
+  readonly key: string;
+  readonly source: Source;
+  /** OCPP action or OCPI module. */
+  readonly message: string;
+  /** OCPP only. */
+  readonly direction?: Direction;
+  readonly eventType?: AnalyticsEventType;
+  /** Every leaf property of the message's schema, customData aside; rows of one path in `when` order. */
+  readonly fields: readonly FieldRule[];
+}
+
+export function catalogKey(source: Source, message: string, direction?: Direction): string {
+  return direction ? `${source}:${message}:${direction}` : `${source}:${message}`;
+}

@@ -1,0 +1,55 @@
+/**
+ * The one error table. Quarantine reason codes and metric labels derive from it; every failure is
+ * classified here as retriable (a dependency is down: pause and retry) or not (bad input: quarantine).
+ * Messages are fixed text: they never carry an identifier, a key or a blind index.
+ */
+export const ERRORS = {
+  // Input: not retriable, the record goes to quarantine with `reason`.
+  BAD_JSON: { reason: 'bad_json', retriable: false, message: 'record is not valid JSON' },
+  TOO_LARGE: { reason: 'too_large', retriable: false, message: 'record exceeds the maximum size' },
+  BAD_ENVELOPE: { reason: 'bad_envelope', retriable: false, message: 'envelope is missing a field or has a wrong type' },
+  UNKNOWN_SOURCE: { reason: 'unknown_source', retriable: false, message: 'source is not ocpp1.6, ocpp2.0.1 or ocpi2.2.1' },
+  BAD_FRAME: { reason: 'bad_frame', retriable: false, message: 'OCPP-J frame is not a CALL, CALLRESULT or CALLERROR array' },
+  MISSING_ACTION: { reason: 'missing_action', retriable: false, message: 'CALLRESULT envelope has no action' },
+  ACTION_MISMATCH: { reason: 'action_mismatch', retriable: false, message: 'envelope action differs from the CALL frame action' },
+  UNKNOWN_ACTION: { reason: 'unknown_action', retriable: false, message: 'action is not an OCPP message of this version' },
+  UNKNOWN_MODULE: { reason: 'unknown_module', retriable: false, message: 'OCPI module is not sessions, cdrs or tokens' },
+  SCHEMA_VIOLATION: { reason: 'schema_violation', retriable: false, message: 'payload does not match the official schema' },
+  // Dependencies: retriable, the processor pauses and resumes by itself.
+  KEYRING_UNAVAILABLE: { reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },
+  KMS_UNAVAILABLE: { reason: 'kms_unavailable', retriable: true, message: 'KMS did not answer' },
+  BROKER_UNAVAILABLE: { reason: 'broker_unavailable', retriable: true, message: 'Kafka did not answer' },
+  REGISTRY_UNAVAILABLE: { reason: 'registry_unavailable', retriable: true, message: 'schema registry did not answer' },
+  // Set-up and integrity: not retriable, the process stops with the message.
+  CONFIG_INVALID: { reason: 'config_invalid', retriable: false, message: 'configuration is invalid' },
+  POLICY_INVALID: { reason: 'policy_invalid', retriable: false, message: 'audience policy is invalid' },
+  KEY_INTEGRITY: { reason: 'key_integrity', retriable: false, message: 'a stored key failed authentication' },
+} as const;
+
+export type ErrorName = keyof typeof ERRORS;
+export type ReasonCode = (typeof ERRORS)[ErrorName]['reason'];
+export const INPUT_REASONS = Object.values(ERRORS)
+  .filter((e) => !e.retriable && !['config_invalid', 'policy_invalid', 'key_integrity'].includes(e.reason))
+  .map((e) => e.reason);
+
+export class AmpsealError extends Error {
+  readonly code: `AMPSEAL_ERR_${ErrorName}`;
+  readonly reason: ReasonCode;
+  readonly retriable: boolean;
+
+  /**
+   * @param detail free text added to the message: field paths, variable names, counts, never values.
+   */
+  constructor(name: ErrorName, detail?: string, options?: { cause?: unknown }) {
+    const def = ERRORS[name];
+    super(detail ? `${def.message}: ${detail}` : def.message, options);
+    this.name = 'AmpsealError';
+    this.code = `AMPSEAL_ERR_${name}`;
+    this.reason = def.reason;
+    this.retriable = def.retriable;
+  }
+}
+
+export function isRetriable(err: unknown): boolean {
+  return err instanceof AmpsealError && err.retriable;
+}

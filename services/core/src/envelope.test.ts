@@ -1,0 +1,210 @@
+import { AmpsealError } from './errors';
+import { type Envelope, type OcpiEnvelope, type OcppEnvelope, parseDateTime, parseEnvelope } from './envelope';
+
+const PAYLOAD = { connectorId: 1, idTag: '04A2B3C4D5E6F7', meterStart: 1200, timestamp: '2026-11-24T10:00:03Z' };
+
+/** The design §2 example. */
+function ocpp(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    tenant: 'acme-cpo',
+    source: 'ocpp1.6',
+    stationId: 'CP-0042',
+    receivedAt: '2026-11-24T10:00:03.120Z',
+    action: 'StartTransaction',
+    frame: [2, '19223201', 'StartTransaction', PAYLOAD],
+    ...overrides,
+  };
+}
+
+function ocpi(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'cdrs', object: { id: 'CDR-1' }, ...overrides };
+}
+
+function ok(value: unknown): Envelope {
+  const result = parseEnvelope(value);
+  if (result instanceof AmpsealError) throw new Error(`expected an envelope, got ${result.reason}`);
+  return result;
+}
+
+function reasonOf(value: unknown): string {
+  const result = parseEnvelope(value);
+  return result instanceof AmpsealError ? result.reason : 'ok';
+}
+
+describe('OCPP envelope', () => {
+  test('the design example is a CALL with direction req and its payload', () => {
+    expect(ok(ocpp())).toEqual({
+      tenant: 'acme-cpo',
+      source: 'ocpp1.6',
+      stationId: 'CP-0042',
+      receivedAt: '2026-11-24T10:00:03.120Z',
+      receivedAtMs: Date.UTC(2026, 10, 24, 10, 0, 3, 120),
+      action: 'StartTransaction',
+      messageType: 'CALL',
+      messageId: '19223201',
+      direction: 'req',
+      payload: PAYLOAD,
+    } satisfies OcppEnvelope);
+  });
+
+  test('a CALL takes its action from the frame when the envelope names none', () => {
+    const { action: _omitted, ...withoutAction } = ocpp();
+    expect(ok(withoutAction)).toMatchObject({ action: 'StartTransaction', direction: 'req' });
+  });
+
+  test('a CALL whose envelope action differs from the frame action is action_mismatch', () => {
+    expect(reasonOf(ocpp({ action: 'StopTransaction' }))).toBe('action_mismatch');
+  });
+
+  test('a CALLRESULT takes its action from the envelope, with direction conf', () => {
+    const envelope = ok(ocpp({ action: 'Authorize', frame: [3, 'm-1', { idTagInfo: { status: 'Accepted' } }] }));
+    expect(envelope).toMatchObject({
+      action: 'Authorize',
+      messageType: 'CALLRESULT',
+      messageId: 'm-1',
+      direction: 'conf',
+      payload: { idTagInfo: { status: 'Accepted' } },
+    });
+  });
+
+  test('a CALLRESULT without an envelope action is missing_action', () => {
+    expect(reasonOf(ocpp({ action: undefined, frame: [3, 'm-1', {}] }))).toBe('missing_action');
+    expect(reasonOf(ocpp({ action: '', frame: [3, 'm-1', {}] }))).toBe('missing_action');
+  });
+
+  test('a CALLERROR carries its error code only: no direction, no payload, no description', () => {
+    const envelope = ok(ocpp({ frame: [4, 'm-2', 'FormationViolation', 'idTag 04A2B3C4D5E6F7 rejected', { idTag: 'x' }] }));
+    expect(envelope).toEqual({
+      tenant: 'acme-cpo',
+      source: 'ocpp1.6',
+      stationId: 'CP-0042',
+      receivedAt: '2026-11-24T10:00:03.120Z',
+      receivedAtMs: Date.UTC(2026, 10, 24, 10, 0, 3, 120),
+      action: 'StartTransaction',
+      messageType: 'CALLERROR',
+      messageId: 'm-2',
+      errorCode: 'FormationViolation',
+    });
+    expect(ok(ocpp({ action: undefined, frame: [4, 'm-2', 'InternalError', '', {}] }))).toMatchObject({ action: '' });
+  });
+
+  test.each([
+    ['not an array', { frame: 'x' }],
+    ['missing', { frame: undefined }],
+    ['empty', { frame: [] }],
+    ['unknown message type 5', { frame: [5, 'm', 'Heartbeat', {}] }],
+    ['message type as a string', { frame: ['2', 'm', 'Heartbeat', {}] }],
+    ['numeric message id', { frame: [2, 19223201, 'StartTransaction', PAYLOAD] }],
+    ['empty message id', { frame: [2, '', 'StartTransaction', PAYLOAD] }],
+    ['message id over 36 characters', { frame: [2, 'm'.repeat(37), 'StartTransaction', PAYLOAD] }],
+    ['CALL without payload', { frame: [2, 'm', 'StartTransaction'] }],
+    ['CALL with an array payload', { frame: [2, 'm', 'StartTransaction', []] }],
+    ['CALL with a null payload', { frame: [2, 'm', 'StartTransaction', null] }],
+    ['CALL with an extra element', { frame: [2, 'm', 'StartTransaction', PAYLOAD, {}] }],
+    ['CALL with a numeric action', { frame: [2, 'm', 7, PAYLOAD] }],
+    ['CALLRESULT with an extra element', { frame: [3, 'm', {}, {}] }],
+    ['CALLRESULT with a string payload', { frame: [3, 'm', 'ok'] }],
+    ['CALLERROR without details', { frame: [4, 'm', 'InternalError', 'oops'] }],
+    ['CALLERROR with a numeric code', { frame: [4, 'm', 500, 'oops', {}] }],
+    ['CALLERROR with null details', { frame: [4, 'm', 'InternalError', 'oops', null] }],
+  ])('a frame that is %s is bad_frame', (_name, overrides) => {
+    expect(reasonOf(ocpp(overrides))).toBe('bad_frame');
+  });
+
+  test.each([
+    ['no tenant', { tenant: undefined }],
+    ['an upper-case tenant', { tenant: 'Acme' }],
+    ['a tenant with a slash', { tenant: 'acme/cpo' }],
+    ['a tenant starting with a hyphen', { tenant: '-acme' }],
+    ['a 64-character tenant', { tenant: 'a'.repeat(64) }],
+    ['a numeric source', { source: 16 }],
+    ['no stationId', { stationId: undefined }],
+    ['an empty stationId', { stationId: '' }],
+    ['a 49-character stationId', { stationId: 'S'.repeat(49) }],
+    ['no receivedAt', { receivedAt: undefined }],
+    ['a receivedAt without offset', { receivedAt: '2026-11-24T10:00:03' }],
+    ['a receivedAt of February 30', { receivedAt: '2026-02-30T10:00:03Z' }],
+    ['a receivedAt at 24:00', { receivedAt: '2026-11-24T24:00:00Z' }],
+    ['a receivedAt in epoch ms', { receivedAt: 1795514403120 }],
+    ['a numeric action', { action: 7 }],
+    ['a fleet that is a string', { fleet: 'F-1' }],
+    ['a fleet that is null', { fleet: null }],
+    ['a numeric fleet.vehicleId', { fleet: { vehicleId: 42 } }],
+    ['an empty fleet.driverId', { fleet: { driverId: '' } }],
+  ])('an envelope with %s is bad_envelope', (_name, overrides) => {
+    expect(reasonOf(ocpp(overrides))).toBe('bad_envelope');
+  });
+
+  test.each([null, [], 'text', 42, true])('a JSON value that is not an object (%p) is bad_envelope', (value) => {
+    expect(reasonOf(value)).toBe('bad_envelope');
+  });
+
+  test('limits are inclusive: a 63-character tenant, a 48-character stationId and a 36-character message id pass', () => {
+    expect(reasonOf(ocpp({ tenant: `a${'-'.repeat(62)}`, stationId: 'S'.repeat(48), frame: [2, 'm'.repeat(36), 'StartTransaction', PAYLOAD] }))).toBe('ok');
+  });
+
+  test('fleet keeps vehicleId and driverId only', () => {
+    const envelope = ok(ocpp({ fleet: { vehicleId: 'WVWZZZ1KZAW000001', driverId: 'D-17', note: 'free text' } }));
+    expect(envelope.fleet).toEqual({ vehicleId: 'WVWZZZ1KZAW000001', driverId: 'D-17' });
+    expect(ok(ocpp({ fleet: {} })).fleet).toEqual({});
+    expect('fleet' in ok(ocpp())).toBe(false);
+  });
+
+  test('an unknown source is unknown_source', () => {
+    expect(reasonOf(ocpp({ source: 'ocpp2.1' }))).toBe('unknown_source');
+    expect(reasonOf(ocpp({ source: '' }))).toBe('unknown_source');
+  });
+
+  test('ocpp2.0.1 is read like 1.6', () => {
+    expect(ok(ocpp({ source: 'ocpp2.0.1', action: undefined, frame: [2, 'a', 'Heartbeat', {}] }))).toMatchObject({
+      source: 'ocpp2.0.1',
+      action: 'Heartbeat',
+    });
+  });
+});
+
+describe('OCPI envelope', () => {
+  test('carries module and object; receivedAt is optional', () => {
+    expect(ok(ocpi())).toEqual({
+      tenant: 'acme-cpo',
+      source: 'ocpi2.2.1',
+      module: 'cdrs',
+      object: { id: 'CDR-1' },
+    } satisfies OcpiEnvelope);
+    expect(ok(ocpi({ receivedAt: '2026-11-24T10:00:03+01:00', fleet: { driverId: 'D-1' } }))).toMatchObject({
+      receivedAt: '2026-11-24T10:00:03+01:00',
+      receivedAtMs: Date.UTC(2026, 10, 24, 9, 0, 3),
+      fleet: { driverId: 'D-1' },
+    });
+  });
+
+  test.each([['locations'], ['Sessions'], [undefined], [3]])('module %p is unknown_module', (module) => {
+    expect(reasonOf(ocpi({ module }))).toBe('unknown_module');
+  });
+
+  test.each([
+    ['no object', { object: undefined }],
+    ['an array object', { object: [] }],
+    ['a bad receivedAt', { receivedAt: 'today' }],
+  ])('an OCPI envelope with %s is bad_envelope', (_name, overrides) => {
+    expect(reasonOf(ocpi(overrides))).toBe('bad_envelope');
+  });
+});
+
+describe('parseDateTime', () => {
+  test.each([
+    ['2026-11-24T10:00:03Z', Date.UTC(2026, 10, 24, 10, 0, 3)],
+    ['2026-11-24T10:00:03.5-02:30', Date.UTC(2026, 10, 24, 12, 30, 3, 500)],
+    ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
+    ['2026-11-24t10:00:03z', Date.UTC(2026, 10, 24, 10, 0, 3)],
+  ])('%s is %d', (text, ms) => {
+    expect(parseDateTime(text)).toBe(ms);
+  });
+
+  test.each(['2025-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-11-24 10:00:03Z', '2026-11-24T10:00Z', ' 2026-11-24T10:00:03Z'])(
+    '%s is refused',
+    (text) => {
+      expect(parseDateTime(text)).toBeUndefined();
+    },
+  );
+});

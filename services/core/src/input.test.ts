@@ -1,0 +1,266 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { INPUT_REASONS } from './errors';
+import { createInputParser, DEFAULT_MAX_BYTES, type InputParser, type ParseResult } from './input';
+
+const ID_TAG = '04A2B3C4D5E6F7';
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+const EXAMPLES = path.resolve(REPO_ROOT, '../shared/reference/ocpi221/examples');
+
+/** The design §2 example, verbatim. */
+const DESIGN_EXAMPLE = `{ "tenant": "acme-cpo", "source": "ocpp1.6", "stationId": "CP-0042",
+  "receivedAt": "2026-11-24T10:00:03.120Z",
+  "action": "StartTransaction",
+  "frame": [2, "19223201", "StartTransaction", {"connectorId": 1, "idTag": "04A2B3C4D5E6F7", "meterStart": 1200, "timestamp": "2026-11-24T10:00:03Z"}] }`;
+
+function record(fields: Record<string, unknown>): string {
+  return JSON.stringify({ tenant: 'acme-cpo', stationId: 'CP-0042', receivedAt: '2026-11-24T10:00:03.120Z', ...fields });
+}
+
+const CDR = {
+  country_code: 'BE',
+  party_id: 'BEC',
+  id: '12345',
+  start_date_time: '2015-06-29T21:39:09Z',
+  end_date_time: '2015-06-29T23:37:32Z',
+  cdr_token: { country_code: 'DE', party_id: 'TNM', uid: ID_TAG, type: 'RFID', contract_id: 'DE8ACC12E46L89' },
+  auth_method: 'WHITELIST',
+  cdr_location: {
+    id: 'LOC1',
+    address: 'F.Rooseveltlaan 3A',
+    city: 'Gent',
+    postal_code: '9000',
+    country: 'BEL',
+    coordinates: { latitude: '51.047599', longitude: '3.729944' },
+    evse_uid: '3256',
+    evse_id: 'BE*BEC*E041503003',
+    connector_id: '1',
+    connector_standard: 'IEC_62196_T2',
+    connector_format: 'SOCKET',
+    connector_power_type: 'AC_1_PHASE',
+  },
+  currency: 'EUR',
+  charging_periods: [{ start_date_time: '2015-06-29T21:39:09Z', dimensions: [{ type: 'TIME', volume: 1.973 }] }],
+  total_cost: { excl_vat: 4, incl_vat: 4.4 },
+  total_energy: 15.342,
+  total_time: 1.973,
+  last_updated: '2015-06-29T22:01:13Z',
+};
+
+let parser: InputParser;
+beforeAll(() => {
+  parser = createInputParser();
+});
+
+function reasonOf(result: ParseResult): string {
+  return result.ok ? 'ok' : result.error.reason;
+}
+
+describe('parse', () => {
+  test('the design example parses to a validated CALL envelope', () => {
+    const result = parser.parse(DESIGN_EXAMPLE);
+    expect(result).toEqual({
+      ok: true,
+      envelope: {
+        tenant: 'acme-cpo',
+        source: 'ocpp1.6',
+        stationId: 'CP-0042',
+        receivedAt: '2026-11-24T10:00:03.120Z',
+        receivedAtMs: Date.UTC(2026, 10, 24, 10, 0, 3, 120),
+        action: 'StartTransaction',
+        messageType: 'CALL',
+        messageId: '19223201',
+        direction: 'req',
+        payload: { connectorId: 1, idTag: ID_TAG, meterStart: 1200, timestamp: '2026-11-24T10:00:03Z' },
+      },
+    });
+    expect(parser.parse(Buffer.from(DESIGN_EXAMPLE))).toEqual(result);
+  });
+
+  test('a CALLRESULT Authorize.conf is validated against AuthorizeResponse.json with the action from the envelope', () => {
+    const conf = (idTagInfo: unknown) => record({ source: 'ocpp1.6', action: 'Authorize', frame: [3, 'm-1', { idTagInfo }] });
+    const result = parser.parse(conf({ status: 'Accepted', parentIdTag: 'PARENT-0001' }));
+    expect(result.ok && result.envelope).toMatchObject({ action: 'Authorize', messageType: 'CALLRESULT', direction: 'conf' });
+    // The Authorize.req shape is not a valid Authorize.conf.
+    const asRequest = record({ source: 'ocpp1.6', action: 'Authorize', frame: [3, 'm-1', { idTag: ID_TAG }] });
+    expect(reasonOf(parser.parse(asRequest))).toBe('schema_violation');
+    expect(reasonOf(parser.parse(conf({ status: 'Accepted', parentIdTag: 'P'.repeat(21) })))).toBe('schema_violation');
+  });
+
+  test('a 2.0.1 Authorize.conf validates too', () => {
+    const conf = record({ source: 'ocpp2.0.1', action: 'Authorize', frame: [3, 'm-1', { idTokenInfo: { status: 'Accepted' } }] });
+    expect(reasonOf(parser.parse(conf))).toBe('ok');
+  });
+
+  test('CALLERROR payloads are not validated, but a named action must exist', () => {
+    const callError = (action: string | undefined) =>
+      record({ source: 'ocpp1.6', action, frame: [4, 'm-2', 'GenericError', 'text', { anything: ['goes'] }] });
+    expect(reasonOf(parser.parse(callError('StartTransaction')))).toBe('ok');
+    expect(reasonOf(parser.parse(callError(undefined)))).toBe('ok');
+    expect(reasonOf(parser.parse(callError('Teleport')))).toBe('unknown_action');
+  });
+
+  test('StopTransaction with "Celsius" and with "Celcius" both parse', () => {
+    for (const unit of ['Celsius', 'Celcius']) {
+      const payload = {
+        transactionId: 42,
+        meterStop: 15342,
+        timestamp: '2026-11-24T11:00:00Z',
+        transactionData: [{ timestamp: '2026-11-24T11:00:00Z', sampledValue: [{ value: '21.5', measurand: 'Temperature', unit }] }],
+      };
+      expect(reasonOf(parser.parse(record({ source: 'ocpp1.6', frame: [2, 'm-3', 'StopTransaction', payload] })))).toBe('ok');
+    }
+  });
+
+  test('an OCPI CDR parses; without a required field it is a schema_violation', () => {
+    expect(reasonOf(parser.parse(JSON.stringify({ tenant: 't1', source: 'ocpi2.2.1', module: 'cdrs', object: CDR })))).toBe('ok');
+    const { total_energy: _dropped, ...incomplete } = CDR;
+    const result = parser.parse(JSON.stringify({ tenant: 't1', source: 'ocpi2.2.1', module: 'cdrs', object: incomplete }));
+    expect(reasonOf(result)).toBe('schema_violation');
+  });
+
+  (existsSync(EXAMPLES) ? test : test.skip)('the OCPI examples from shared/reference parse inside an envelope', () => {
+    const files: [string, string][] = [
+      ['sessions', 'session_example_1_simple_start.json'],
+      ['sessions', 'session_example_2_short_finished.json'],
+      ['cdrs', 'cdr_example.json'],
+      ['tokens', 'token_example_1_app_user.json'],
+      ['tokens', 'token_example_2_full_rfid.json'],
+      ['tokens', 'token_put_example.json'],
+    ];
+    for (const [module, file] of files) {
+      const object = JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8')) as unknown;
+      expect([file, reasonOf(parser.parse(JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module, object })))]).toEqual([
+        file,
+        'ok',
+      ]);
+    }
+  });
+});
+
+describe('input errors', () => {
+  const big = 'x'.repeat(DEFAULT_MAX_BYTES);
+  const CASES: readonly [reason: string, name: string, raw: string | Buffer][] = [
+    ['too_large', 'a string over 256 KiB', `{"tenant":"${big}"}`],
+    ['too_large', 'a Buffer over 256 KiB', Buffer.from(`{"tenant":"${big}"}`)],
+    ['too_large', 'invalid JSON over the limit (size is checked first)', `{${big}`],
+    ['bad_json', 'truncated JSON', DESIGN_EXAMPLE.slice(0, 80)],
+    ['bad_json', 'an empty record', ''],
+    ['bad_envelope', 'a JSON array', '[1,2]'],
+    ['bad_envelope', 'a bad tenant', record({ tenant: 'ACME', source: 'ocpp1.6', frame: [2, 'm', 'Heartbeat', {}] })],
+    ['unknown_source', 'source ocpp2.1', record({ source: 'ocpp2.1', frame: [2, 'm', 'Heartbeat', {}] })],
+    ['bad_frame', 'a frame object', record({ source: 'ocpp1.6', frame: { id: 'm' } })],
+    ['missing_action', 'a CALLRESULT without action', record({ source: 'ocpp1.6', frame: [3, 'm', {}] })],
+    [
+      'action_mismatch',
+      'envelope action ≠ frame action',
+      record({ source: 'ocpp1.6', action: 'Authorize', frame: [2, 'm', 'Heartbeat', {}] }),
+    ],
+    ['unknown_action', 'a CALL of an action 1.6 lacks', record({ source: 'ocpp1.6', frame: [2, 'm', 'TransactionEvent', {}] })],
+    ['unknown_action', 'a CALLRESULT of an unknown action', record({ source: 'ocpp2.0.1', action: 'Teleport', frame: [3, 'm', {}] })],
+    ['unknown_module', 'OCPI locations', JSON.stringify({ tenant: 't', source: 'ocpi2.2.1', module: 'locations', object: {} })],
+    [
+      'schema_violation',
+      'a StartTransaction with a 21-character idTag',
+      record({ source: 'ocpp1.6', frame: [2, 'm', 'StartTransaction', { connectorId: 1, idTag: `${ID_TAG}XXXXXXX`, meterStart: 0, timestamp: '2026-11-24T10:00:03Z' }] }),
+    ],
+  ];
+
+  test.each(CASES)('%s: %s', (reason, _name, raw) => {
+    expect(reasonOf(parser.parse(raw))).toBe(reason);
+  });
+
+  test('every input reason code of the error table is reachable', () => {
+    const reached = new Set(CASES.map(([reason]) => reason));
+    expect([...INPUT_REASONS].sort()).toEqual([...reached].sort());
+  });
+
+  test('the size limit counts UTF-8 bytes, not characters', () => {
+    const payload = (idTag: string) => record({ source: 'ocpp1.6', frame: [2, 'm', 'Authorize', { idTag }] });
+    const ascii = payload('u'.repeat(20));
+    const umlauts = payload('ü'.repeat(20)); // same length in characters, 20 bytes more
+    const small = createInputParser({ maxBytes: ascii.length + 10 });
+    expect(umlauts.length).toBe(ascii.length);
+    expect(reasonOf(small.parse(ascii))).toBe('ok');
+    expect(reasonOf(small.parse(umlauts))).toBe('too_large');
+    expect(reasonOf(small.parse(Buffer.from(umlauts)))).toBe('too_large');
+    const exact = createInputParser({ maxBytes: Buffer.byteLength(umlauts) });
+    expect(reasonOf(exact.parse(umlauts))).toBe('ok');
+  });
+
+  test('errors are plain AmpsealErrors: not retriable, with a stable code', () => {
+    const result = parser.parse('{');
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error).toMatchObject({ code: 'AMPSEAL_ERR_BAD_JSON', reason: 'bad_json', retriable: false });
+      expect(result.error.cause).toBeUndefined();
+    }
+  });
+});
+
+describe('error messages never contain the input', () => {
+  const INVALID_RECORDS: readonly string[] = [
+    // bad JSON around the identifier: V8's own SyntaxError message would quote it.
+    `{"tenant":"acme-cpo","frame":[2,"m","Authorize",{"idTag":"${ID_TAG}"`,
+    `{"idTag": ${ID_TAG}}`,
+    // the identifier where a tenant, station, source, action or message id is expected
+    record({ tenant: ID_TAG, source: 'ocpp1.6', frame: [2, 'm', 'Authorize', { idTag: ID_TAG }] }),
+    record({ source: ID_TAG, frame: [2, 'm', 'Authorize', { idTag: ID_TAG }] }),
+    record({ source: 'ocpp1.6', stationId: ID_TAG.repeat(4), frame: [2, 'm', 'Authorize', { idTag: ID_TAG }] }),
+    record({ source: 'ocpp1.6', frame: [2, ID_TAG.repeat(3), 'Authorize', { idTag: ID_TAG }] }),
+    record({ source: 'ocpp1.6', frame: [2, 'm', ID_TAG, { idTag: ID_TAG }] }),
+    record({ source: 'ocpp1.6', action: ID_TAG, frame: [2, 'm', 'Authorize', { idTag: ID_TAG }] }),
+    record({ source: 'ocpp1.6', action: ID_TAG, frame: [3, 'm', { idTagInfo: { status: 'Accepted' } }] }),
+    record({ source: 'ocpp1.6', frame: [9, 'm', ID_TAG] }),
+    JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: ID_TAG, object: {} }),
+    // schema violations of the identifier itself, beside it, and as a property name
+    record({ source: 'ocpp1.6', frame: [2, 'm', 'Authorize', { idTag: ID_TAG.repeat(2) }] }),
+    record({ source: 'ocpp1.6', frame: [2, 'm', 'Authorize', { idTag: ID_TAG, [ID_TAG]: ID_TAG }] }),
+    record({ source: 'ocpp1.6', frame: [2, 'm', 'StartTransaction', { connectorId: ID_TAG, idTag: ID_TAG, meterStart: 0, timestamp: ID_TAG }] }),
+    record({ source: 'ocpp2.0.1', frame: [2, 'm', 'Authorize', { idToken: { idToken: ID_TAG, type: ID_TAG } }] }),
+    JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'cdrs', object: { ...CDR, cdr_token: { uid: ID_TAG } } }),
+    JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'tokens', object: { uid: ID_TAG.repeat(3), last_updated: ID_TAG } }),
+  ];
+
+  test.each(INVALID_RECORDS.map((raw, i) => [i, raw]))('invalid record #%d', (_i, raw) => {
+    const result = parser.parse(raw);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message).not.toContain(ID_TAG);
+    expect(result.error.message).not.toContain(ID_TAG.slice(0, 8));
+    expect(String(result.error.stack)).not.toContain(ID_TAG);
+    expect(JSON.stringify(result.error)).not.toContain(ID_TAG);
+  });
+});
+
+describe('robustness', () => {
+  test('never throws, whatever the bytes', () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pieces = ['{', '}', '[', ']', '"', ':', ',', '2', '3', '4', 'null', 'true', '"tenant"', '"acme"', '"source"',
+      '"ocpp1.6"', '"ocpi2.2.1"', '"frame"', '"action"', '"module"', '"object"', '"cdrs"', '"Authorize"', '"\\u0000"', 'é'];
+    for (let i = 0; i < 5000; i++) {
+      let raw = '';
+      const length = Math.floor(random() * 40);
+      for (let j = 0; j < length; j++) raw += pieces[Math.floor(random() * pieces.length)];
+      expect(() => parser.parse(raw)).not.toThrow();
+      expect(() => parser.parse(Buffer.from(raw))).not.toThrow();
+    }
+  });
+
+  test('prototype-looking names are ordinary unknown values', () => {
+    for (const action of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(reasonOf(parser.parse(record({ source: 'ocpp1.6', frame: [2, 'm', action, {}] })))).toBe('unknown_action');
+    }
+    const polluted = '{"__proto__":{"ok":true},"tenant":"acme-cpo","source":"ocpp1.6","stationId":"S","receivedAt":"2026-11-24T10:00:03Z","frame":[2,"m","Heartbeat",{}]}';
+    expect(reasonOf(parser.parse(polluted))).toBe('ok');
+    expect(({} as Record<string, unknown>).ok).toBeUndefined();
+  });
+
+  test('a bad maxBytes is a configuration error', () => {
+    expect(() => createInputParser({ maxBytes: 0 })).toThrow(expect.objectContaining({ reason: 'config_invalid' }));
+  });
+});

@@ -1,0 +1,204 @@
+import type { AnalyticsEventType, CanonicalField, FieldRule } from '../catalog/types';
+import type { Envelope } from '../envelope';
+import { bucket, postalPrefix, snapToGrid, truncateTime } from '../generalize';
+import type { IdentifierKind } from '../identifiers';
+import { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from '../normalize';
+import type { CompiledPolicy, FieldAction } from '../policy';
+import type { TokenOutcome, TokenStatus } from '../tokens';
+import { isRecord, valueAt, walk, type CompiledMessage } from '../walker';
+
+/** The JS form of schemas/avro/charging-session-event.avsc (what avsc encodes). */
+export interface PseudonymizedIdentifier {
+  readonly field: string;
+  readonly kind: IdentifierKind;
+  readonly status: TokenStatus;
+  readonly token: string | null;
+}
+
+export type AvroSource = 'OCPP_1_6' | 'OCPP_2_0_1' | 'OCPI_2_2_1';
+
+export type ChargingSessionEvent = {
+  eventId: string;
+  tenant: string;
+  source: AvroSource;
+  eventType: AnalyticsEventType;
+  action: string;
+  identifiers: PseudonymizedIdentifier[];
+  droppedFields: number;
+} & Record<CanonicalField, string | number | null>;
+
+/** What one event contributes before tokens are known: pure, computed once per event. */
+export interface AnalyticsExtraction {
+  readonly eventType: AnalyticsEventType;
+  readonly values: Partial<Record<CanonicalField, string | number>>;
+  /** Identifiers the policy tokenizes, normalized, in input order. */
+  readonly identifiers: Array<{ readonly field: string; readonly kind: IdentifierKind; readonly value: string }>;
+  readonly droppedFields: number;
+  /** Event time (epoch ms): the replay-safety clock of design §5. */
+  readonly at: number;
+}
+
+const AVRO_SOURCE: Record<Envelope['source'], AvroSource> = {
+  'ocpp1.6': 'OCPP_1_6',
+  'ocpp2.0.1': 'OCPP_2_0_1',
+  'ocpi2.2.1': 'OCPI_2_2_1',
+};
+
+const TIME_FIELDS = new Set<CanonicalField>(['eventTime', 'receivedAt', 'startTime', 'endTime']);
+const INT_FIELDS = new Set<CanonicalField>(['connectorId']);
+const NUMBER_FIELDS = new Set<CanonicalField>([
+  'meterWh',
+  'energyKwh',
+  'stateOfChargePercent',
+  'totalCost',
+  'latitude',
+  'longitude',
+]);
+
+// OCPP 2.0.1 TransactionEventEnumType → analytics event type (the catalog gives TRANSACTION_UPDATED).
+const TRANSACTION_EVENT: Record<string, AnalyticsEventType> = {
+  Started: 'TRANSACTION_STARTED',
+  Updated: 'TRANSACTION_UPDATED',
+  Ended: 'TRANSACTION_ENDED',
+};
+
+function toNumber(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Energy register values arrive in Wh or kWh (OCPP 1.6 SampledValue.unit), or with a power-of-ten
+ * multiplier (OCPP 2.0.1 UnitOfMeasureType); the record holds Wh.
+ */
+function toWh(value: number, parent: Record<string, unknown>): number {
+  const uom = isRecord(parent.unitOfMeasure) ? parent.unitOfMeasure : undefined;
+  const unit = uom ? uom.unit : parent.unit;
+  let wh = unit === 'kWh' ? value * 1000 : value;
+  const multiplier = uom ? uom.multiplier : undefined;
+  if (typeof multiplier === 'number' && multiplier !== 0) wh *= 10 ** multiplier;
+  return wh;
+}
+
+function coerce(field: CanonicalField, value: unknown, parent: Record<string, unknown>): string | number | undefined {
+  if (TIME_FIELDS.has(field)) {
+    const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  if (INT_FIELDS.has(field)) {
+    const n = toNumber(value);
+    return n !== undefined && Number.isInteger(n) ? n : undefined;
+  }
+  if (NUMBER_FIELDS.has(field)) {
+    const n = toNumber(value);
+    if (n === undefined) return undefined;
+    return field === 'meterWh' ? toWh(n, parent) : n;
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function identify(rule: FieldRule, value: unknown, parent: Record<string, unknown>): NormalizedIdentifier | undefined {
+  const raw = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+  if (raw === undefined || rule.kind === undefined) return undefined;
+  if (rule.kind === 'idTag') return normalizeIdTag(raw);
+  if (rule.kind === 'idToken.type') return normalizeIdToken(raw, parent.type);
+  const normalized = normalize(rule.kind, raw);
+  return normalized === undefined ? undefined : { kind: rule.kind, value: normalized };
+}
+
+function payloadOf(envelope: Envelope): Record<string, unknown> {
+  return envelope.source === 'ocpi2.2.1' ? envelope.object : (envelope.payload ?? {});
+}
+
+/**
+ * Collects an event's analytic content in one catalog walk. Undefined when the message yields no
+ * analytics event (boot, status, heartbeat, data transfer, tokens…).
+ */
+export function extractAnalytics(
+  envelope: Envelope,
+  message: CompiledMessage,
+  policy: CompiledPolicy,
+): AnalyticsExtraction | undefined {
+  let eventType = message.entry.eventType;
+  if (eventType === undefined) return undefined;
+  const root = payloadOf(envelope);
+  if (envelope.source === 'ocpp2.0.1' && envelope.action === 'TransactionEvent' && envelope.direction === 'req') {
+    eventType = TRANSACTION_EVENT[root.eventType as string] ?? eventType;
+  }
+  const values: Partial<Record<CanonicalField, string | number>> = {};
+  const identifiers: Array<{ field: string; kind: IdentifierKind; value: string }> = [];
+  const tokenized = policy.analytics.identifiers;
+
+  const droppedFields = walk(message, root, {
+    leaf(rule, value, parent) {
+      if (rule.personalWhen && valueAt(root, rule.personalWhen.path) === rule.personalWhen.equals) return;
+      if (rule.class === 'direct') {
+        const id = identify(rule, value, parent);
+        if (id !== undefined && tokenized.get(id.kind) === 'tokenize') identifiers.push({ field: rule.path, ...id });
+        return;
+      }
+      // Blobs and free text never feed the record, whatever a row says.
+      if (rule.field === undefined || rule.class === 'embedded' || rule.class === 'freetext') return;
+      const coerced = coerce(rule.field, value, parent);
+      if (coerced !== undefined) values[rule.field] = coerced;
+    },
+  });
+
+  if (envelope.fleet) {
+    for (const [field, kind] of [
+      ['vehicleId', 'vehicle'],
+      ['driverId', 'driver'],
+    ] as const) {
+      const raw = envelope.fleet[field];
+      const value = raw === undefined ? undefined : normalize(kind, raw);
+      if (value !== undefined && tokenized.get(kind) === 'tokenize') identifiers.push({ field: `fleet.${field}`, kind, value });
+    }
+  }
+  if (envelope.source !== 'ocpi2.2.1') values.stationId = envelope.stationId;
+  if (envelope.receivedAtMs !== undefined) values.receivedAt = envelope.receivedAtMs;
+  if (values.eventTime === undefined && envelope.receivedAtMs !== undefined) values.eventTime = envelope.receivedAtMs;
+  const at = typeof values.eventTime === 'number' ? values.eventTime : (envelope.receivedAtMs ?? 0);
+  return { eventType, values, identifiers, droppedFields, at };
+}
+
+function apply(field: CanonicalField, value: string | number | undefined, action: FieldAction | undefined): string | number | null {
+  if (value === undefined || action === undefined || action.action === 'drop') return null;
+  if (action.action === 'keep') return value;
+  const g = action.generalizer;
+  if ('time' in g) return typeof value === 'number' ? truncateTime(value, g.time) : null;
+  if ('grid' in g) return typeof value === 'number' ? snapToGrid(value, g.grid) : null;
+  if ('prefix' in g) return typeof value === 'string' ? postalPrefix(value, g.prefix) : null;
+  return typeof value === 'number' ? bucket(value, g.step) : null;
+}
+
+/** The record, once the batch's token outcomes are known (`outcomes` in the order of `identifiers`). */
+export function buildAnalytics(
+  envelope: Envelope,
+  extraction: AnalyticsExtraction,
+  outcomes: readonly TokenOutcome[],
+  policy: CompiledPolicy,
+  eventId: string,
+  fields: readonly CanonicalField[],
+): ChargingSessionEvent {
+  const record = {
+    eventId,
+    tenant: envelope.tenant,
+    source: AVRO_SOURCE[envelope.source],
+    eventType: extraction.eventType,
+    action: envelope.source === 'ocpi2.2.1' ? envelope.module : envelope.action,
+  } as ChargingSessionEvent;
+  for (const field of fields) record[field] = apply(field, extraction.values[field], policy.analytics.fields.get(field));
+  record.identifiers = extraction.identifiers.map((id, i) => {
+    const outcome = outcomes[i]!;
+    return {
+      field: id.field,
+      kind: id.kind,
+      status: outcome.status,
+      token: outcome.status === 'TOKENIZED' ? outcome.token : null,
+    };
+  });
+  record.droppedFields = extraction.droppedFields;
+  return record;
+}

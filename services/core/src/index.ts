@@ -1,0 +1,21 @@
+/** @ampseal/core: the pure transform. No Kafka, Redis, KMS or HTTP in here (style rule 1). */
+import * as path from 'node:path';
+
+export { AmpsealError, ERRORS, INPUT_REASONS, isRetriable, type ErrorName, type ReasonCode } from './errors';
+export { IDENTIFIER_KINDS, isIdentifierKind, type IdentifierKind, type Subject } from './identifiers';
+export type { TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
+export { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from './normalize';
+export * from './catalog';
+export type { Envelope, OcppEnvelope, OcpiEnvelope, Fleet } from './envelope';
+export { createInputParser, DEFAULT_MAX_BYTES, type InputParser, type InputParserOptions } from './input';
+export { DEFAULT_SCHEMA_DIR } from './validation/schema-dir';
+export { compilePolicy, parsePolicy, type CompiledPolicy, type FieldAction } from './policy';
+export type { Generalizer } from './generalize';
+export type { ChargingSessionEvent, PseudonymizedIdentifier } from './audiences/analytics';
+export type { RoamingRecord } from './audiences/roaming';
+export { Transform, type Audience, type InputRecord, type RecordResult, type SkipReason, type TransformOptions } from './transform';
+
+/** The policy shipped with ampseal (services/core/policies/default.yaml): the default for every audience. */
+export const DEFAULT_POLICY_FILE = path.join(__dirname, '..', 'policies', 'default.yaml');
+/** schemas/avro/charging-session-event.avsc: the analytics record. */
+export const ANALYTICS_SCHEMA_FILE = path.join(__dirname, '..', '..', '..', 'schemas', 'avro', 'charging-session-event.avsc');

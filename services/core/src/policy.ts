@@ -1,0 +1,174 @@
+import { parse as parseYaml } from 'yaml';
+import { CANONICAL_FIELDS, type CanonicalField, type FieldClass, type MessageCatalog } from './catalog/types';
+import { AmpsealError } from './errors';
+import type { Generalizer, TimeGranularity } from './generalize';
+import { IDENTIFIER_KINDS, type IdentifierKind } from './identifiers';
+
+/**
+ * Audience policy (design §6): per audience, what each catalog field becomes. Parsed and validated once at
+ * start; the result is frozen and looked up by plain Map access on the hot path.
+ */
+export type FieldAction = { readonly action: 'keep' } | { readonly action: 'drop' } | { readonly action: 'generalize'; readonly generalizer: Generalizer };
+export type IdentifierAction = 'tokenize' | 'drop';
+export type RoamingAction = 'keep' | 'drop';
+
+export interface CompiledPolicy {
+  readonly analytics: {
+    readonly identifiers: ReadonlyMap<IdentifierKind, IdentifierAction>;
+    readonly fields: ReadonlyMap<CanonicalField, FieldAction>;
+  };
+  readonly roaming: {
+    readonly classes: ReadonlyMap<FieldClass, RoamingAction>;
+    /** Keys: `<module>:<path>` (a path may name a subtree). */
+    readonly paths: ReadonlyMap<string, RoamingAction>;
+  };
+}
+
+const FIELD_CLASSES: readonly FieldClass[] = ['direct', 'embedded', 'quasi', 'link', 'freetext', 'operational'];
+const TIME_FIELDS = new Set<CanonicalField>(['eventTime', 'receivedAt', 'startTime', 'endTime']);
+const GRID_FIELDS = new Set<CanonicalField>(['latitude', 'longitude']);
+const PREFIX_FIELDS = new Set<CanonicalField>(['postalCode']);
+const NUMERIC_FIELDS = new Set<CanonicalField>(['meterWh', 'energyKwh', 'stateOfChargePercent', 'totalCost']);
+const GRANULARITIES: readonly TimeGranularity[] = ['second', 'minute', 'hour', 'day'];
+
+function fail(path: string, problem: string): never {
+  throw new AmpsealError('POLICY_INVALID', `${path}: ${problem}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) fail(`${path}.${key}`, `unknown key (expected one of ${allowed.join(', ')})`);
+  }
+}
+
+function positive(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(path, 'expected a positive number');
+  return v;
+}
+
+function parseGeneralizer(field: CanonicalField, raw: unknown, path: string): Generalizer {
+  if (!isObject(raw) || Object.keys(raw).length !== 1) fail(path, 'expected exactly one of time, grid, prefix, step');
+  const [name, value] = Object.entries(raw)[0]!;
+  const sub = `${path}.${name}`;
+  switch (name) {
+    case 'time':
+      if (!TIME_FIELDS.has(field)) fail(sub, `time generalization applies to ${[...TIME_FIELDS].join(', ')}`);
+      if (!GRANULARITIES.includes(value as TimeGranularity)) fail(sub, `expected one of ${GRANULARITIES.join(', ')}`);
+      return { time: value as TimeGranularity };
+    case 'grid':
+      if (!GRID_FIELDS.has(field)) fail(sub, 'grid generalization applies to latitude and longitude');
+      return { grid: positive(value, sub) };
+    case 'prefix': {
+      if (!PREFIX_FIELDS.has(field)) fail(sub, 'prefix generalization applies to postalCode');
+      const n = positive(value, sub);
+      if (!Number.isInteger(n)) fail(sub, 'expected a whole number of characters');
+      return { prefix: n };
+    }
+    case 'step':
+      if (!NUMERIC_FIELDS.has(field)) fail(sub, `step generalization applies to ${[...NUMERIC_FIELDS].join(', ')}`);
+      return { step: positive(value, sub) };
+    default:
+      return fail(sub, 'unknown generalizer (expected time, grid, prefix or step)');
+  }
+}
+
+function parseFieldAction(field: CanonicalField, raw: unknown, path: string): FieldAction {
+  if (raw === 'keep' || raw === 'drop') return { action: raw };
+  if (raw === 'tokenize') fail(path, 'only identifiers are tokenized; list the kind under analytics.identifiers');
+  if (isObject(raw) && 'generalize' in raw) {
+    onlyKeys(raw, ['generalize'], path);
+    return { action: 'generalize', generalizer: parseGeneralizer(field, raw.generalize, `${path}.generalize`) };
+  }
+  return fail(path, "expected keep, drop or { generalize: … }");
+}
+
+/** Catalog paths per OCPI module, for validating roaming path overrides. */
+function ocpiPaths(catalog: readonly MessageCatalog[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const entry of catalog) {
+    if (entry.source !== 'ocpi2.2.1') continue;
+    out.set(entry.message, entry.fields.map((f) => f.path));
+  }
+  return out;
+}
+
+function namesCatalogPath(paths: readonly string[], path: string): boolean {
+  return paths.some((p) => p === path || p.startsWith(`${path}.`) || p.startsWith(`${path}[]`));
+}
+
+export function compilePolicy(raw: unknown, catalog: readonly MessageCatalog[]): CompiledPolicy {
+  if (!isObject(raw)) fail('policy', 'expected a mapping');
+  onlyKeys(raw, ['version', 'analytics', 'roaming'], 'policy');
+  if (raw.version !== 1) fail('policy.version', 'expected 1');
+
+  const analytics = isObject(raw.analytics) ? raw.analytics : fail('policy.analytics', 'expected a mapping');
+  onlyKeys(analytics, ['identifiers', 'fields'], 'analytics');
+  const identifiers = new Map<IdentifierKind, IdentifierAction>();
+  const rawIds = analytics.identifiers ?? {};
+  if (!isObject(rawIds)) fail('analytics.identifiers', 'expected a mapping');
+  for (const [kind, action] of Object.entries(rawIds)) {
+    const path = `analytics.identifiers.${kind}`;
+    if (!(IDENTIFIER_KINDS as readonly string[]).includes(kind)) {
+      fail(path, `unknown identifier kind (expected one of ${IDENTIFIER_KINDS.join(', ')})`);
+    }
+    if (action === 'keep') fail(path, 'analytics never receives a clear identifier: use tokenize or drop');
+    if (action !== 'tokenize' && action !== 'drop') fail(path, 'expected tokenize or drop');
+    identifiers.set(kind as IdentifierKind, action);
+  }
+  const fields = new Map<CanonicalField, FieldAction>();
+  const rawFields = analytics.fields ?? {};
+  if (!isObject(rawFields)) fail('analytics.fields', 'expected a mapping');
+  for (const [name, action] of Object.entries(rawFields)) {
+    const path = `analytics.fields.${name}`;
+    if (!(CANONICAL_FIELDS as readonly string[]).includes(name)) {
+      fail(path, `not a field of ChargingSessionEvent (expected one of ${CANONICAL_FIELDS.join(', ')})`);
+    }
+    fields.set(name as CanonicalField, parseFieldAction(name as CanonicalField, action, path));
+  }
+
+  const roaming = isObject(raw.roaming) ? raw.roaming : fail('policy.roaming', 'expected a mapping');
+  onlyKeys(roaming, ['classes', 'paths'], 'roaming');
+  const classes = new Map<FieldClass, RoamingAction>();
+  const rawClasses = roaming.classes ?? {};
+  if (!isObject(rawClasses)) fail('roaming.classes', 'expected a mapping');
+  for (const [cls, action] of Object.entries(rawClasses)) {
+    const path = `roaming.classes.${cls}`;
+    if (!(FIELD_CLASSES as readonly string[]).includes(cls)) fail(path, `unknown class (expected one of ${FIELD_CLASSES.join(', ')})`);
+    if (action !== 'keep' && action !== 'drop') fail(path, 'expected keep or drop');
+    classes.set(cls as FieldClass, action);
+  }
+  const paths = new Map<string, RoamingAction>();
+  const rawPaths = roaming.paths ?? {};
+  if (!isObject(rawPaths)) fail('roaming.paths', 'expected a mapping');
+  const known = ocpiPaths(catalog);
+  for (const [key, action] of Object.entries(rawPaths)) {
+    const path = `roaming.paths.${key}`;
+    const sep = key.indexOf(':');
+    const module = sep > 0 ? key.slice(0, sep) : '';
+    const fieldPath = key.slice(sep + 1);
+    const modulePaths = known.get(module);
+    if (!modulePaths) fail(path, 'expected <module>:<path> with module sessions or cdrs');
+    if (!namesCatalogPath(modulePaths, fieldPath)) fail(path, `no such field in the OCPI ${module} catalog`);
+    if (action !== 'keep' && action !== 'drop') fail(path, 'expected keep or drop');
+    paths.set(key, action);
+  }
+
+  return Object.freeze({
+    analytics: Object.freeze({ identifiers, fields }),
+    roaming: Object.freeze({ classes, paths }),
+  });
+}
+
+export function parsePolicy(yamlText: string, catalog: readonly MessageCatalog[]): CompiledPolicy {
+  let raw: unknown;
+  try {
+    raw = parseYaml(yamlText);
+  } catch (err) {
+    throw new AmpsealError('POLICY_INVALID', `not valid YAML (${(err as Error).name})`);
+  }
+  return compilePolicy(raw, catalog);
+}

@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import { CATALOG } from './catalog';
+import { createInputParser } from './input';
+import { DEFAULT_POLICY_FILE } from './index';
+import { parsePolicy } from './policy';
+import { Transform, type Audience, type RecordResult } from './transform';
+import { FixedKeyTokenSource } from './__fixtures__/token-source';
+import { ocpi, ocpiExample, ocpp, ocppResult } from './__fixtures__/envelopes';
+
+const policy = parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8'), CATALOG);
+const parser = createInputParser();
+
+function setup(audiences: Audience[] = ['analytics']) {
+  const tokens = new FixedKeyTokenSource();
+  const transform = new Transform({ catalog: CATALOG, policy, tokens, parse: parser.parse, audiences });
+  const run = (...values: string[]) => transform.run(values.map((value, i) => ({ value, eventId: `line:${i + 1}` })));
+  return { tokens, run };
+}
+
+function emitted(result: RecordResult) {
+  if (result.status !== 'emitted') throw new Error(`expected emitted, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+const START = ocpp('ocpp1.6', 'StartTransaction', {
+  connectorId: 1,
+  idTag: '04A2B3C4D5E6F7',
+  meterStart: 1200,
+  timestamp: '2026-11-24T10:00:03Z',
+});
+
+describe('Transform: analytics audience', () => {
+  it("turns the design's StartTransaction into one ChargingSessionEvent with the idTag as a token", async () => {
+    const { run } = setup();
+    const [result] = await run(START);
+    const event = emitted(result!).analytics!;
+    expect(event).toMatchObject({
+      eventId: 'line:1',
+      tenant: 'acme-cpo',
+      source: 'OCPP_1_6',
+      eventType: 'TRANSACTION_STARTED',
+      action: 'StartTransaction',
+      stationId: 'CP-0042',
+      connectorId: 1,
+      meterWh: 1200,
+      eventTime: Date.parse('2026-11-24T10:00:00Z'),
+      receivedAt: Date.parse('2026-11-24T10:00:00Z'),
+    });
+    expect(event.identifiers).toEqual([{ field: 'idTag', kind: 'uid', status: 'TOKENIZED', token: expect.any(String) }]);
+    expect(JSON.stringify(event)).not.toMatch(/04A2B3C4D5E6F7/i);
+  });
+
+  it('gives one card the same token over OCPP 1.6, OCPP 2.0.1 and an OCPI CDR', async () => {
+    const { run } = setup();
+    const cdr = ocpiExample('cdr_example.json');
+    (cdr.cdr_token as Record<string, unknown>).uid = '04a2b3c4d5e6f7';
+    const results = await run(
+      START,
+      ocpp('ocpp2.0.1', 'Authorize', { idToken: { idToken: '04:A2:B3:C4:D5:E6:F7', type: 'ISO14443' } }),
+      ocpi('cdrs', cdr),
+    );
+    const tokens = results.map((r) => emitted(r).analytics!.identifiers.find((i) => i.kind === 'uid')!.token);
+    expect(tokens[0]).toEqual(expect.any(String));
+    expect(new Set(tokens).size).toBe(1);
+  });
+
+  it('gives an EV the same vehicle token for an Autocharge VID: idTag and a MacAddress idToken', async () => {
+    const { run } = setup();
+    const results = await run(
+      ocpp('ocpp1.6', 'Authorize', { idTag: 'VID:92D50A693F80' }),
+      ocpp('ocpp2.0.1', 'Authorize', { idToken: { idToken: '92:d5:0a:69:3f:80', type: 'MacAddress' } }),
+    );
+    const ids = results.map((r) => emitted(r).analytics!.identifiers[0]!);
+    expect(ids[0]).toMatchObject({ kind: 'vehicle', status: 'TOKENIZED' });
+    expect(ids[1]!.token).toBe(ids[0]!.token);
+  });
+
+  it('tokenizes Authorize.conf parentIdTag from a CALLRESULT, using the action from the envelope', async () => {
+    const { run } = setup();
+    const [result] = await run(
+      ocppResult('ocpp1.6', 'Authorize', { idTagInfo: { status: 'Accepted', parentIdTag: 'FLEET-7', expiryDate: '2027-01-01T00:00:00Z' } }),
+    );
+    const event = emitted(result!).analytics!;
+    expect(event.eventType).toBe('AUTHORIZATION_RESULT');
+    expect(event.authorizationStatus).toBe('Accepted');
+    expect(event.identifiers).toEqual([{ field: 'idTagInfo.parentIdTag', kind: 'group', status: 'TOKENIZED', token: expect.any(String) }]);
+    expect(JSON.stringify(event)).not.toContain('FLEET-7');
+  });
+
+  it('maps OCPP 2.0.1 TransactionEvent Ended, converts kWh registers to Wh and buckets SoC', async () => {
+    const { run } = setup();
+    const [result] = await run(
+      ocpp('ocpp2.0.1', 'TransactionEvent', {
+        eventType: 'Ended',
+        timestamp: '2026-11-24T11:15:42Z',
+        triggerReason: 'EVCommunicationLost',
+        seqNo: 7,
+        transactionInfo: { transactionId: 'tx-991', stoppedReason: 'EVDisconnected' },
+        evse: { id: 2, connectorId: 1 },
+        idToken: { idToken: 'NL-TNM-C00122045-K', type: 'eMAID' },
+        meterValue: [
+          {
+            timestamp: '2026-11-24T11:15:40Z',
+            sampledValue: [
+              { value: 12.5, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'kWh' } },
+              { value: 67, measurand: 'SoC', unitOfMeasure: { unit: 'Percent' } },
+            ],
+          },
+        ],
+      }),
+    );
+    const event = emitted(result!).analytics!;
+    expect(event).toMatchObject({
+      eventType: 'TRANSACTION_ENDED',
+      transactionId: 'tx-991',
+      stopReason: 'EVDisconnected',
+      evseId: '2',
+      connectorId: 1,
+      meterWh: 12500,
+      stateOfChargePercent: 60,
+    });
+    expect(event.identifiers).toEqual([{ field: 'idToken.idToken', kind: 'emaid', status: 'TOKENIZED', token: expect.any(String) }]);
+  });
+
+  it('drops vendor customData and counts it', async () => {
+    const { run } = setup();
+    const [result] = await run(
+      ocpp('ocpp2.0.1', 'Authorize', {
+        idToken: { idToken: 'AABBCCDD', type: 'ISO14443', customData: { vendorId: 'acme', homeAddress: 'Main St 1' } },
+        customData: { vendorId: 'acme', driverName: 'Jane Doe' },
+      }),
+    );
+    const r = emitted(result!);
+    expect(r.droppedFields).toBe(2);
+    expect(JSON.stringify(r.analytics)).not.toMatch(/Main St|Jane Doe/);
+  });
+
+  it('tokenizes fleet vehicle and driver ids from the envelope', async () => {
+    const { run } = setup();
+    const [result] = await run(
+      ocpp('ocpp1.6', 'Authorize', { idTag: 'AABBCCDD' }, { fleet: { vehicleId: 'wvwzzz1jz3w386752', driverId: 'drv-0017' } }),
+    );
+    const ids = emitted(result!).analytics!.identifiers;
+    expect(ids.map((i) => [i.field, i.kind])).toEqual([
+      ['idTag', 'uid'],
+      ['fleet.vehicleId', 'vehicle'],
+      ['fleet.driverId', 'driver'],
+    ]);
+    expect(JSON.stringify(ids)).not.toMatch(/WVWZZZ1JZ3W386752|drv-0017/i);
+  });
+
+  it('drops the location of a home-charging CDR and generalizes the location of a public one', async () => {
+    const { run } = setup();
+    const home = { ...ocpiExample('cdr_example.json'), home_charging_compensation: true };
+    const [pub, priv] = await run(ocpi('cdrs', ocpiExample('cdr_example.json')), ocpi('cdrs', home));
+    expect(emitted(pub!).analytics).toMatchObject({ locationId: 'LOC1', postalCode: '900', city: null, latitude: 3.72, longitude: 51.04, transactionId: null });
+    expect(emitted(priv!).analytics).toMatchObject({ locationId: null, postalCode: null, latitude: null, longitude: null, country: null });
+  });
+
+  it('marks identifiers of an erased subject ERASED with no token for events at or before the erasure', async () => {
+    const { run, tokens } = setup();
+    tokens.erased.set('uid:04A2B3C4D5E6F7', Date.parse('2026-11-25T00:00:00Z'));
+    const [result] = await run(START);
+    expect(emitted(result!).analytics!.identifiers).toEqual([{ field: 'idTag', kind: 'uid', status: 'ERASED', token: null }]);
+  });
+
+  it('asks the token source once per batch, with each subject once', async () => {
+    const { run, tokens } = setup();
+    await run(START, START, START, ocpp('ocpp1.6', 'Authorize', { idTag: 'CAFEBABE' }));
+    expect(tokens.calls).toBe(1);
+    expect(tokens.requests).toBe(2);
+  });
+
+  it('quarantines bad input with its reason and skips messages that make no session event', async () => {
+    const { run, tokens } = setup();
+    const results = await run(
+      '{not json',
+      JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp9', stationId: 'x', receivedAt: '2026-11-24T10:00:00Z', frame: [2, '1', 'Heartbeat', {}] }),
+      ocpp('ocpp1.6', 'StartTransaction', { connectorId: 1, idTag: '04A2B3C4D5E6F7' }),
+      ocpp('ocpp1.6', 'BootNotification', { chargePointVendor: 'ACME', chargePointModel: 'X1', iccid: '8931440000000000000' }),
+      ocpp('ocpp1.6', 'Heartbeat', {}),
+    );
+    expect(results.map((r) => (r.status === 'quarantined' ? r.reason : r.status === 'skipped' ? r.why : r.status))).toEqual([
+      'bad_json',
+      'unknown_source',
+      'schema_violation',
+      'no_session_event',
+      'no_session_event',
+    ]);
+    expect(tokens.calls).toBe(0);
+  });
+});
+
+describe('Transform: roaming audience', () => {
+  it('sends a CDR only to the party that issued its token, with its identifiers clear and unknown fields dropped', async () => {
+    const { run } = setup(['roaming']);
+    const cdr = { ...ocpiExample('cdr_example.json'), remark: 'called driver Jane', x_cpo_internal: { margin: 0.3 } };
+    const [result] = await run(ocpi('cdrs', cdr));
+    const record = emitted(result!).roaming!;
+    expect(record.recipient).toBe('DE-TNM');
+    expect(record.module).toBe('cdrs');
+    expect(record.object.cdr_token).toEqual(ocpiExample('cdr_example.json').cdr_token);
+    expect(record.object).not.toHaveProperty('remark');
+    expect(record.object).not.toHaveProperty('x_cpo_internal');
+    expect(record.object.total_energy).toBe(15.342);
+  });
+
+  it('emits nothing for OCPP frames and OCPI tokens', async () => {
+    const { run } = setup(['roaming']);
+    const results = await run(START, ocpi('tokens', ocpiExample('token_example_2_full_rfid.json')));
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped']);
+  });
+});

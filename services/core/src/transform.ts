@@ -1,0 +1,150 @@
+import { buildAnalytics, extractAnalytics, type AnalyticsExtraction, type ChargingSessionEvent } from './audiences/analytics';
+import { buildRoaming, roamingDecisions, type RoamingRecord } from './audiences/roaming';
+import { CANONICAL_FIELDS, catalogKey, type FieldRule, type MessageCatalog } from './catalog/types';
+import type { Envelope } from './envelope';
+import type { ReasonCode } from './errors';
+import type { CompiledPolicy } from './policy';
+import type { TokenOutcome, TokenRequest, TokenSource } from './tokens';
+import { compileMessage, type CompiledMessage } from './walker';
+
+export type Audience = 'analytics' | 'roaming';
+
+export interface InputRecord {
+  /** The raw record as read (Kafka value or NDJSON line). */
+  readonly value: Buffer | string | null;
+  /** Stable id of the input position (topic-partition-offset, or file line). */
+  readonly eventId: string;
+}
+
+export type ParseResult = { ok: true; envelope: Envelope } | { ok: false; error: { reason: ReasonCode } };
+
+export type SkipReason = 'call_error' | 'not_catalogued' | 'no_session_event' | 'not_for_audience';
+
+export type RecordResult =
+  | { readonly status: 'quarantined'; readonly reason: ReasonCode }
+  | { readonly status: 'skipped'; readonly why: SkipReason; readonly droppedFields: number }
+  | {
+      readonly status: 'emitted';
+      readonly analytics?: ChargingSessionEvent;
+      readonly roaming?: RoamingRecord;
+      readonly droppedFields: number;
+    };
+
+export interface TransformOptions {
+  readonly catalog: readonly MessageCatalog[];
+  readonly policy: CompiledPolicy;
+  readonly tokens: TokenSource;
+  readonly parse: (raw: Buffer | string) => ParseResult;
+  readonly audiences: readonly Audience[];
+}
+
+interface Pending {
+  readonly envelope: Envelope;
+  readonly message: CompiledMessage;
+  readonly extraction?: AnalyticsExtraction;
+  /** Index of each identifier's request in the batch's token request list. */
+  readonly requestIndex: number[];
+}
+
+/**
+ * The one transform both file mode and stream mode call (design §1): parse → validate → normalize →
+ * tokenize → minimize per audience. Pure but for one `tokens()` call per batch, so a batch costs one key
+ * ring round trip however many events and identifiers it holds.
+ */
+export class Transform {
+  private readonly messages = new Map<string, CompiledMessage>();
+  private readonly roamingKeep = new Map<string, (rule: FieldRule) => boolean>();
+  private readonly analytics: boolean;
+  private readonly roaming: boolean;
+
+  constructor(private readonly options: TransformOptions) {
+    // All catalog work happens here, once: walkers per message, roaming decisions per row.
+    for (const entry of options.catalog) {
+      const compiled = compileMessage(entry);
+      this.messages.set(entry.key, compiled);
+      if (entry.source === 'ocpi2.2.1') this.roamingKeep.set(entry.key, roamingDecisions(compiled, options.policy));
+    }
+    this.analytics = options.audiences.includes('analytics');
+    this.roaming = options.audiences.includes('roaming');
+  }
+
+  async run(records: readonly InputRecord[]): Promise<RecordResult[]> {
+    const results: Array<RecordResult | Pending> = new Array(records.length);
+    const requests: TokenRequest[] = [];
+    const requestIds = new Map<string, number>();
+
+    for (let i = 0; i < records.length; i++) {
+      const raw = records[i]!.value;
+      if (raw === null) {
+        results[i] = { status: 'quarantined', reason: 'bad_json' };
+        continue;
+      }
+      const parsed = this.options.parse(raw);
+      if (!parsed.ok) {
+        results[i] = { status: 'quarantined', reason: parsed.error.reason };
+        continue;
+      }
+      const envelope = parsed.envelope;
+      if (envelope.source !== 'ocpi2.2.1' && envelope.messageType === 'CALLERROR') {
+        results[i] = { status: 'skipped', why: 'call_error', droppedFields: 0 };
+        continue;
+      }
+      const key =
+        envelope.source === 'ocpi2.2.1'
+          ? catalogKey(envelope.source, envelope.module)
+          : catalogKey(envelope.source, envelope.action, envelope.direction);
+      const message = this.messages.get(key);
+      if (message === undefined) {
+        // Valid, but the catalog does not describe it: nothing of it may reach an audience.
+        results[i] = { status: 'skipped', why: 'not_catalogued', droppedFields: 0 };
+        continue;
+      }
+      const extraction = this.analytics ? extractAnalytics(envelope, message, this.options.policy) : undefined;
+      const requestIndex: number[] = [];
+      if (extraction) {
+        for (const id of extraction.identifiers) {
+          const dedupe = `${envelope.tenant}\u0000${id.kind}\u0000${id.value}\u0000${extraction.at}`;
+          let index = requestIds.get(dedupe);
+          if (index === undefined) {
+            index = requests.length;
+            requestIds.set(dedupe, index);
+            requests.push({ subject: { tenant: envelope.tenant, kind: id.kind, value: id.value }, at: extraction.at });
+          }
+          requestIndex.push(index);
+        }
+      }
+      results[i] = { envelope, message, extraction, requestIndex };
+    }
+
+    const outcomes: TokenOutcome[] = requests.length > 0 ? await this.options.tokens.tokens(requests) : [];
+
+    for (let i = 0; i < results.length; i++) {
+      const pending = results[i]!;
+      if ('status' in pending) continue;
+      results[i] = this.finish(pending, outcomes, records[i]!.eventId);
+    }
+    return results as RecordResult[];
+  }
+
+  private finish(pending: Pending, outcomes: readonly TokenOutcome[], eventId: string): RecordResult {
+    const { envelope, message, extraction } = pending;
+    let analytics: ChargingSessionEvent | undefined;
+    let roaming: RoamingRecord | undefined;
+    let droppedFields = extraction?.droppedFields ?? 0;
+    if (extraction) {
+      const mine = pending.requestIndex.map((index) => outcomes[index]!);
+      analytics = buildAnalytics(envelope, extraction, mine, this.options.policy, eventId, CANONICAL_FIELDS);
+    }
+    if (this.roaming && envelope.source === 'ocpi2.2.1') {
+      const keep = this.roamingKeep.get(message.entry.key)!;
+      const built = buildRoaming(envelope, message, keep);
+      roaming = built.record;
+      droppedFields = Math.max(droppedFields, built.droppedFields);
+    }
+    if (analytics === undefined && roaming === undefined) {
+      const why = this.analytics && message.entry.eventType === undefined ? 'no_session_event' : 'not_for_audience';
+      return { status: 'skipped', why, droppedFields };
+    }
+    return { status: 'emitted', analytics, roaming, droppedFields };
+  }
+}

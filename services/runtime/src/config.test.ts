@@ -1,0 +1,23 @@
+import { loadConfig } from './config';
+
+describe('configuration is read once and validated', () => {
+  it('falls back to the local stack endpoints and freezes the result', () => {
+    const config = loadConfig({});
+    expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.kmsEndpoint).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    ['AMPSEAL_KAFKA_BROKERS', 'kafka', /AMPSEAL_KAFKA_BROKERS must be a comma-separated list of host:port/],
+    ['AMPSEAL_REDIS_URL', 'http://x', /AMPSEAL_REDIS_URL must be a URL with scheme redis or rediss/],
+    ['AMPSEAL_KEY_CACHE_SIZE', 'lots', /AMPSEAL_KEY_CACHE_SIZE must be a whole number/],
+    ['AMPSEAL_LOG_LEVEL', 'loud', /AMPSEAL_LOG_LEVEL must be one of/],
+    ['AMPSEAL_KMS_REGION', 'europe', /AMPSEAL_KMS_REGION must be an AWS region/],
+    ['AMPSEAL_KMS_ENDPOINT', 'not a url', /AMPSEAL_KMS_ENDPOINT must be a URL/],
+  ])('stops on a bad %s with a message naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+    expect(() => loadConfig({ [name]: value })).toThrow(expect.objectContaining({ code: 'AMPSEAL_ERR_CONFIG_INVALID' }));
+  });
+});

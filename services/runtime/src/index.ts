@@ -1,0 +1,5 @@
+export { loadConfig, type Config } from './config';
+export { createLogger, REDACTED_PATHS, type Logger } from './logger';
+export { Lifecycle, type Component } from './lifecycle';
+export { OpsServer, type Readiness } from './ops-server';
+export { createMetrics, KEYRING_CHANNEL, type Metrics } from './metrics';

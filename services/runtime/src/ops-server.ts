@@ -1,0 +1,83 @@
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Component } from './lifecycle';
+
+export interface Readiness {
+  /** Ready to do its work (dependencies answer, partitions assigned). */
+  ready(): boolean;
+  /** Short machine-readable reasons when not ready (`redis_unavailable`), never data. */
+  reasons(): string[];
+}
+
+/**
+ * `/healthz` (the process is alive), `/readyz` (it can do its work; 503 while a dependency is down),
+ * `/metrics` (Prometheus). Every service serves these (design §7).
+ */
+export class OpsServer implements Component {
+  readonly name = 'ops-http';
+  private server: Server | undefined;
+  private boundPort = 0;
+  private readonly extraRoutes = new Map<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>();
+
+  constructor(
+    private readonly options: { host: string; port: number; registry: Registry; readiness: Readiness },
+  ) {}
+
+  /** Lets a service mount more routes (the shredder's admin API) on the same port. */
+  route(prefix: string, handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): void {
+    this.extraRoutes.set(prefix, handler);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async start(): Promise<void> {
+    const { registry, readiness } = this.options;
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (req.method === 'GET' && path === '/healthz') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
+      if (req.method === 'GET' && path === '/readyz') {
+        const ready = readiness.ready();
+        res
+          .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: ready ? 'ready' : 'not_ready', reasons: ready ? [] : readiness.reasons() }));
+        return;
+      }
+      if (req.method === 'GET' && path === '/metrics') {
+        registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
+        return;
+      }
+      for (const [prefix, handler] of this.extraRoutes) {
+        if (path === prefix || path.startsWith(`${prefix}/`)) {
+          handler(req, res);
+          return;
+        }
+      }
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
+    });
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port, this.options.host, () => resolve());
+    });
+    const address = this.server.address();
+    this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}

@@ -9,7 +9,7 @@ const ROOT = join(__dirname, '..', '..');
 export async function dockerAnswers(): Promise<boolean> {
   try {
     const client = await getContainerRuntimeClient();
-    return Boolean(client.info.engine);
+    return Boolean(client.info.containerRuntime.serverVersion);
   } catch {
     return false;
   }

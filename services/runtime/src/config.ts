@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { AmpsealError } from '@ampseal/core';
 
 /**
@@ -17,6 +18,27 @@ export interface Config {
   readonly maxRecordBytes: number;
   readonly policyFile: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly topics: Topics;
+  readonly groupId: string;
+  readonly instanceId: string;
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly stopDeadlineMs: number;
+  readonly maxRecordsPerTransaction: number;
+  readonly audiences: readonly ('analytics' | 'roaming')[];
+  /** Tenants whose key sets are unwrapped at start (others on first sight). */
+  readonly tenants: readonly string[];
+}
+
+/** Topic names (design §1); every one configurable, `<domain>.<name>.v<N>` by default. */
+export interface Topics {
+  readonly ocppRaw: string;
+  readonly ocpiRaw: string;
+  readonly analytics: string;
+  readonly roaming: string;
+  readonly quarantine: string;
+  readonly erasureRequests: string;
+  readonly erasureEvents: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -49,10 +71,11 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
-export function loadConfig(env: Env): Config {
+/** `defaults` lets a tool pick its own fallbacks (the CLI logs at warn unless told otherwise). */
+export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel'] } = {}): Config {
   const brokers = (env.AMPSEAL_KAFKA_BROKERS?.trim() || '127.0.0.1:9092').split(',').map((b) => b.trim());
   if (brokers.some((b) => !BROKER.test(b))) invalid('AMPSEAL_KAFKA_BROKERS', 'a comma-separated list of host:port');
-  const logLevel = (env.AMPSEAL_LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  const logLevel = (env.AMPSEAL_LOG_LEVEL?.trim() || defaults.logLevel || 'info') as Config['logLevel'];
   if (!LEVELS.includes(logLevel)) invalid('AMPSEAL_LOG_LEVEL', `one of ${LEVELS.join(', ')}`);
   const aliasPrefix = env.AMPSEAL_KMS_ALIAS_PREFIX?.trim() || 'alias/ampseal/';
   if (!/^alias\/[A-Za-z0-9/_-]*$/.test(aliasPrefix)) invalid('AMPSEAL_KMS_ALIAS_PREFIX', 'an alias prefix such as alias/ampseal/');
@@ -71,5 +94,43 @@ export function loadConfig(env: Env): Config {
     maxRecordBytes: integer(env, 'AMPSEAL_MAX_RECORD_BYTES', 262_144, 1_024, 16_777_216),
     policyFile: env.AMPSEAL_POLICY_FILE?.trim() || undefined,
     logLevel,
+    topics: Object.freeze({
+      ocppRaw: topic(env, 'AMPSEAL_TOPIC_OCPP_RAW', 'ocpp.raw.v1'),
+      ocpiRaw: topic(env, 'AMPSEAL_TOPIC_OCPI_RAW', 'ocpi.raw.v1'),
+      analytics: topic(env, 'AMPSEAL_TOPIC_ANALYTICS', 'charging.sessions.analytics.v1'),
+      roaming: topic(env, 'AMPSEAL_TOPIC_ROAMING', 'ocpi.roaming.v1'),
+      quarantine: topic(env, 'AMPSEAL_TOPIC_QUARANTINE', 'ampseal.quarantine.v1'),
+      erasureRequests: topic(env, 'AMPSEAL_TOPIC_ERASURE_REQUESTS', 'privacy.erasure.requests.v1'),
+      erasureEvents: topic(env, 'AMPSEAL_TOPIC_ERASURE_EVENTS', 'privacy.erasure.events.v1'),
+    }),
+    groupId: name(env, 'AMPSEAL_GROUP_ID', 'ampseal-pseudonymizer'),
+    instanceId: name(env, 'AMPSEAL_INSTANCE_ID', `${hostname()}-${process.pid}`),
+    httpHost: env.AMPSEAL_HTTP_HOST?.trim() || '0.0.0.0',
+    httpPort: integer(env, 'AMPSEAL_HTTP_PORT', 9464, 0, 65_535),
+    stopDeadlineMs: integer(env, 'AMPSEAL_STOP_DEADLINE_MS', 20_000, 1_000, 600_000),
+    maxRecordsPerTransaction: integer(env, 'AMPSEAL_MAX_RECORDS_PER_TRANSACTION', 2_000, 1, 100_000),
+    audiences: audiences(env),
+    tenants: Object.freeze((env.AMPSEAL_TENANTS?.trim() || '').split(',').map((t) => t.trim()).filter(Boolean)),
   });
+}
+
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+function topic(env: Env, variable: string, fallback: string): string {
+  const value = env[variable]?.trim() || fallback;
+  if (!TOPIC.test(value)) invalid(variable, 'a Kafka topic name (letters, digits, . _ -)');
+  return value;
+}
+
+function name(env: Env, variable: string, fallback: string): string {
+  const value = env[variable]?.trim() || fallback;
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(value)) invalid(variable, 'letters, digits, . _ - (at most 200)');
+  return value;
+}
+
+function audiences(env: Env): readonly ('analytics' | 'roaming')[] {
+  const list = (env.AMPSEAL_AUDIENCES?.trim() || 'analytics,roaming').split(',').map((a) => a.trim());
+  if (list.length === 0 || list.some((a) => a !== 'analytics' && a !== 'roaming')) {
+    invalid('AMPSEAL_AUDIENCES', 'a comma-separated list of analytics, roaming');
+  }
+  return Object.freeze([...new Set(list)] as ('analytics' | 'roaming')[]);
 }

@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { AmpsealError } from '@ampseal/core';
+import { createLogger, loadConfig, openKeyRing } from '@ampseal/runtime';
+import { formatSummary, pseudonymize } from './pseudonymize';
+
+const USAGE = `usage:
+  ampseal pseudonymize --audience analytics|roaming [--policy FILE] [--keyring memory|redis]
+                       [--in FILE] [--out FILE] [--quarantine FILE]
+`;
+
+class UsageError extends Error {}
+
+function choice<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, fallback?: T): T {
+  const v = value ?? fallback;
+  if (v === undefined) throw new UsageError(`${flag} is required (${allowed.join('|')})`);
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+async function runPseudonymize(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      audience: { type: 'string' },
+      policy: { type: 'string' },
+      keyring: { type: 'string' },
+      in: { type: 'string' },
+      out: { type: 'string' },
+      quarantine: { type: 'string' },
+    },
+    strict: true,
+  });
+  const audience = choice(values.audience, ['analytics', 'roaming'] as const, '--audience');
+  const keyringKind = choice(values.keyring, ['memory', 'redis'] as const, '--keyring', 'memory');
+  const config = loadConfig(process.env, { logLevel: 'warn' });
+  const logger = createLogger({ level: config.logLevel, name: 'ampseal-cli' });
+  const keyring = await openKeyRing(keyringKind, config, logger);
+  try {
+    const summary = await pseudonymize(
+      {
+        audience,
+        policyFile: values.policy ?? config.policyFile,
+        inFile: values.in,
+        outFile: values.out,
+        quarantineFile: values.quarantine,
+        maxRecordBytes: config.maxRecordBytes,
+      },
+      keyring,
+      { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    );
+    process.stderr.write(formatSummary(summary));
+    return 0;
+  } finally {
+    await keyring.stop();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'pseudonymize':
+        return await runPseudonymize(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`ampseal: ${(err as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof AmpsealError) {
+      process.stderr.write(`ampseal: ${err.message} (${err.code})\n`);
+      return err.code === 'AMPSEAL_ERR_CONFIG_INVALID' || err.code === 'AMPSEAL_ERR_POLICY_INVALID' ? 2 : 1;
+    }
+    // Unexpected: the name only. A message or stack could quote data from a record (JSON.parse does).
+    process.stderr.write(`ampseal: unexpected ${(err as Error)?.name ?? 'error'}; no record content is shown\n`);
+    return 1;
+  }
+}

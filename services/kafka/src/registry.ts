@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { AmpsealError } from '@ampseal/core';
+
+/**
+ * The analytics topic's value schema in the registry (subject `<topic>-value`, compatibility BACKWARD),
+ * and an encoder to the Confluent wire format: magic byte 0, the schema id as a 4-byte big-endian int,
+ * then the Avro binary. Encoding is done here with a type compiled once, not through the registry client
+ * per record.
+ */
+export interface AvroEncoder {
+  readonly schemaId: number;
+  encode(record: unknown): Buffer;
+}
+
+export function subjectFor(topic: string): string {
+  return `${topic}-value`;
+}
+
+export async function registerSchema(
+  registryUrl: string,
+  topic: string,
+  schemaFile: string,
+): Promise<{ id: number; subject: string }> {
+  const registry = new SchemaRegistry({ host: registryUrl });
+  const subject = subjectFor(topic);
+  try {
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: readFileSync(schemaFile, 'utf8') },
+      { subject, compatibility: COMPATIBILITY.BACKWARD },
+    );
+    return { id, subject };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    // 409: the new schema breaks BACKWARD compatibility with what consumers read; a deploy must stop.
+    if (status === 409) throw new AmpsealError('CONFIG_INVALID', `schema for ${subject} is not BACKWARD compatible with the registered one`);
+    throw new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject} failed`, { cause: err });
+  }
+}
+
+export async function createAvroEncoder(registryUrl: string, topic: string, schemaFile: string): Promise<AvroEncoder> {
+  const { id } = await registerSchema(registryUrl, topic, schemaFile);
+  const type = avro.Type.forSchema(JSON.parse(readFileSync(schemaFile, 'utf8')) as avro.Schema);
+  return {
+    schemaId: id,
+    encode(record: unknown): Buffer {
+      const body = type.toBuffer(record);
+      const out = Buffer.allocUnsafe(5 + body.length);
+      out[0] = 0;
+      out.writeInt32BE(id, 1);
+      body.copy(out, 5);
+      return out;
+    },
+  };
+}
+
+/** Decodes our own wire format (tests, the demo's live view). */
+export function decodeWire(type: avro.Type, buf: Buffer): { schemaId: number; value: unknown } {
+  if (buf.length < 5 || buf[0] !== 0) throw new Error('not Confluent wire format');
+  return { schemaId: buf.readInt32BE(1), value: type.fromBuffer(buf.subarray(5)) };
+}

@@ -1,0 +1,209 @@
+import { channel } from 'node:diagnostics_channel';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { isRetriable } from '@ampseal/core';
+import type { Component, Logger } from '@ampseal/runtime';
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface OutputRecord {
+  readonly topic: string;
+  readonly key: string | Buffer | null;
+  readonly value: string | Buffer;
+  readonly headers?: Record<string, string>;
+}
+
+/** Pure-ish step between consume and produce. Throws a retriable AmpsealError when a dependency is down. */
+export type StreamHandler = (records: readonly ConsumedRecord[]) => Promise<OutputRecord[]>;
+
+export const STREAM_CHANNEL = 'ampseal:stream';
+export type StreamEvent =
+  | { readonly type: 'transaction'; readonly topic: string; readonly partition: number; readonly records: number; readonly outputs: number; readonly durationMs: number }
+  | { readonly type: 'lag'; readonly topic: string; readonly partition: number; readonly lag: number }
+  | { readonly type: 'paused'; readonly reason: string }
+  | { readonly type: 'resumed' };
+
+const events = channel(STREAM_CHANNEL);
+function publish(event: StreamEvent): void {
+  if (events.hasSubscribers) events.publish(event);
+}
+
+export interface TransactionalStreamOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Transactional ids are `<prefix>-<topic>-<partition>`: stable per partition, so whoever owns a partition next fences a zombie. */
+  readonly transactionalIdPrefix: string;
+  readonly handler: StreamHandler;
+  readonly logger: Logger;
+  /** Records per transaction (a fetched batch is split into chunks of at most this many). */
+  readonly maxRecordsPerTransaction?: number;
+  readonly backoffMs?: { readonly initial: number; readonly max: number };
+  readonly fromBeginning?: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Exactly-once consume → transform → produce (design §1, §7): per chunk, one Kafka transaction holds the
+ * outputs and the consumer offsets. Fail closed: while the handler reports a dependency down, nothing is
+ * produced or committed; the chunk is retried with backoff (heartbeating) until it succeeds or we stop.
+ */
+export class TransactionalStream implements Component {
+  readonly name = 'transactional-stream';
+  private consumer: Consumer | undefined;
+  private readonly producers = new Map<string, Promise<Producer>>();
+  private pausedReason: string | undefined;
+  private assigned = false;
+  private running = false;
+
+  constructor(private readonly options: TransactionalStreamOptions) {}
+
+  /** Why the stream is not making progress (a dependency down), or undefined. */
+  get blockedBy(): string | undefined {
+    return this.pausedReason;
+  }
+
+  get isAssigned(): boolean {
+    return this.assigned;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, groupId, topics } = this.options;
+    const consumer = kafka.consumer({
+      groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 50,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.assigned = Object.keys(e.payload.memberAssignment).length > 0;
+    });
+    await consumer.connect();
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    this.running = true;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        const max = this.options.maxRecordsPerTransaction ?? 2_000;
+        const messages = batch.messages;
+        for (let i = 0; i < messages.length; i += max) {
+          if (!isRunning() || isStale()) return;
+          const chunk = messages.slice(i, i + max);
+          const records: ConsumedRecord[] = chunk.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+          }));
+          const t0 = Date.now();
+          const outputs = await this.handleWithRetry(records, heartbeat, isRunning);
+          if (outputs === undefined) return; // stopping while a dependency was down: nothing committed
+          const last = chunk[chunk.length - 1]!.offset;
+          await this.commit(batch.topic, batch.partition, outputs, (BigInt(last) + 1n).toString());
+          resolveOffset(last);
+          publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0 });
+          await heartbeat();
+        }
+        publish({ type: 'lag', topic: batch.topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
+      },
+    });
+  }
+
+  private async handleWithRetry(
+    records: readonly ConsumedRecord[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<OutputRecord[] | undefined> {
+    const backoff = this.options.backoffMs ?? { initial: 200, max: 5_000 };
+    let delay = backoff.initial;
+    for (;;) {
+      try {
+        const outputs = await this.options.handler(records);
+        if (this.pausedReason !== undefined) {
+          this.options.logger.info({ after: this.pausedReason }, 'dependency back: resuming');
+          this.pausedReason = undefined;
+          publish({ type: 'resumed' });
+        }
+        return outputs;
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        const reason = (err as { reason: string }).reason;
+        if (this.pausedReason === undefined) {
+          this.options.logger.warn({ reason }, 'dependency down: paused, nothing emitted or committed');
+          publish({ type: 'paused', reason });
+        }
+        this.pausedReason = reason;
+        const until = Date.now() + delay;
+        while (Date.now() < until) {
+          if (!isRunning() || !this.running) return undefined;
+          await sleep(Math.min(250, until - Date.now()));
+          await heartbeat().catch(() => undefined);
+        }
+        delay = Math.min(delay * 2, backoff.max);
+      }
+    }
+  }
+
+  private producerFor(topic: string, partition: number): Promise<Producer> {
+    const id = `${this.options.transactionalIdPrefix}-${topic}-${partition}`;
+    let producer = this.producers.get(id);
+    if (!producer) {
+      producer = (async () => {
+        const p = this.options.kafka.producer({
+          transactionalId: id,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          transactionTimeout: 30_000,
+          allowAutoTopicCreation: false,
+        });
+        await p.connect();
+        return p;
+      })();
+      producer.catch(() => this.producers.delete(id));
+      this.producers.set(id, producer);
+    }
+    return producer;
+  }
+
+  private async commit(topic: string, partition: number, outputs: readonly OutputRecord[], nextOffset: string): Promise<void> {
+    const producer = await this.producerFor(topic, partition);
+    const tx = await producer.transaction();
+    try {
+      if (outputs.length > 0) {
+        const byTopic = new Map<string, Array<{ key: string | Buffer | null; value: string | Buffer; headers?: Record<string, string> }>>();
+        for (const o of outputs) {
+          let list = byTopic.get(o.topic);
+          if (!list) byTopic.set(o.topic, (list = []));
+          list.push({ key: o.key, value: o.value, ...(o.headers ? { headers: o.headers } : {}) });
+        }
+        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+      }
+      await tx.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    // disconnect() waits for the batch in hand: its transaction either commits or never began.
+    await this.consumer?.disconnect();
+    const producers = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.all(producers.map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,86 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { AmpsealError } from '@ampseal/core';
+
+/**
+ * The key ring's cryptography (SPEC K7–K10): pure functions over node:crypto, no I/O, no state.
+ * Every input that is not a key is a string so callers never build byte concatenations themselves.
+ */
+export const KEY_BYTES = 32;
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
+export const WRAPPED_BYTES = NONCE_BYTES + KEY_BYTES + TAG_BYTES;
+export const TOKEN_BYTES = 16;
+
+const TOKEN_LABEL = 'ampseal/token/v1\0';
+const AAD_LABEL = 'ampseal/subject-key/v1\0';
+
+/**
+ * K9: HMAC-SHA256(index key, kind ‖ 0x00 ‖ value). Kinds never contain NUL and the value comes last, so the
+ * encoding is injective. One `update` call: each call crosses into C++, and this runs once per cache miss.
+ */
+export function blindIndex(indexKey: Buffer, kind: string, value: string): Buffer {
+  return createHmac('sha256', indexKey).update(`${kind}\0${value}`, 'utf8').digest();
+}
+
+/** The blind index as it appears in Redis key names (43 characters). Internal only (K9). */
+export function blindIndexText(indexKey: Buffer, kind: string, value: string): string {
+  return blindIndex(indexKey, kind, value).toString('base64url');
+}
+
+/** K10: base64url of the first 16 bytes of HMAC-SHA256(subject key, label ‖ kind ‖ 0x00 ‖ value). */
+export function token(subjectKey: Buffer, kind: string, value: string): string {
+  const mac = createHmac('sha256', subjectKey).update(`${TOKEN_LABEL}${kind}\0${value}`, 'utf8').digest();
+  return mac.subarray(0, TOKEN_BYTES).toString('base64url');
+}
+
+/** K8: the AAD that binds a wrapped subject key to its tenant, blind index and generation. */
+export function subjectKeyAad(tenant: string, blindIndex: string, generation: number): Buffer {
+  const text = Buffer.from(`${AAD_LABEL}${tenant}\0${blindIndex}`, 'utf8');
+  const aad = Buffer.allocUnsafe(text.length + 4);
+  text.copy(aad, 0);
+  aad.writeUInt32BE(generation, text.length);
+  return aad;
+}
+
+/**
+ * K8: AES-256-GCM wrap under the tenant wrapping key; returns nonce ‖ ciphertext ‖ tag. The nonce is
+ * random per wrap (96 bits); with at most a few billion wraps per tenant key the collision bound holds.
+ */
+export function wrapSubjectKey(
+  wrappingKey: Buffer,
+  subjectKey: Buffer,
+  aad: Buffer,
+  nonce: Buffer = randomBytes(NONCE_BYTES),
+): Buffer {
+  if (subjectKey.length !== KEY_BYTES || nonce.length !== NONCE_BYTES) {
+    throw new RangeError('subject key must be 32 bytes and nonce 12 bytes');
+  }
+  const cipher = createCipheriv('aes-256-gcm', wrappingKey, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  const body = cipher.update(subjectKey);
+  cipher.final();
+  return Buffer.concat([nonce, body, cipher.getAuthTag()], WRAPPED_BYTES);
+}
+
+/** K8: the inverse of wrapSubjectKey; a wrong key, AAD or any flipped bit fails with KEY_INTEGRITY. */
+export function unwrapSubjectKey(wrappingKey: Buffer, wrapped: Buffer, aad: Buffer): Buffer {
+  if (wrapped.length !== WRAPPED_BYTES) throw new AmpsealError('KEY_INTEGRITY', 'wrapped subject key has a wrong length');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', wrappingKey, wrapped.subarray(0, NONCE_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(wrapped.subarray(NONCE_BYTES + KEY_BYTES));
+    const key = decipher.update(wrapped.subarray(NONCE_BYTES, NONCE_BYTES + KEY_BYTES));
+    decipher.final();
+    return key;
+  } catch {
+    // No cause attached: OpenSSL's message carries nothing useful and the inputs must not travel (K26).
+    throw new AmpsealError('KEY_INTEGRITY', 'subject key did not authenticate');
+  }
+}
+
+/** K7: a fresh 256-bit subject key. */
+export function newSubjectKey(): Buffer {
+  return randomBytes(KEY_BYTES);
+}

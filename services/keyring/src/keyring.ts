@@ -1,0 +1,62 @@
+import type { IdentifierKind, TokenSource } from '@ampseal/core';
+
+/** What the key ring is asked about: one identifier of a tenant, already normalized (design §3). */
+export interface SubjectId {
+  readonly kind: IdentifierKind;
+  readonly value: string;
+}
+
+export interface ErasureRequest {
+  /** Idempotency key (K16): the same id again returns the stored result and changes nothing. */
+  readonly requestId: string;
+  /** Epoch ms. Events at or before it get ERASED (K17). */
+  readonly erasedAt: number;
+}
+
+/** The receipt's substance (design §5): the tokens retired, computed before deletion. */
+export interface ErasureResult {
+  readonly retiredTokens: string[];
+  /** Subjects this request tombstoned (a live key deleted, or a subject never seen, K19). */
+  readonly erased: number;
+  /** Subjects already tombstoned with no live key. */
+  readonly alreadyErased: number;
+}
+
+/** A subject's state for an access request (K23). */
+export interface SubjectTokenState {
+  /** The live token, or null when the subject has no live key. */
+  readonly token: string | null;
+  readonly restricted: boolean;
+  /** The latest erasure time, or null when the subject was never erased. */
+  readonly erasedAt: number | null;
+}
+
+export interface KeyRingStats {
+  readonly kmsCalls: number;
+  readonly redisRoundTrips: number;
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  readonly keysCreated: number;
+}
+
+/**
+ * The only holder of key material (design §4). `tokens` is the hot path (TokenSource from core); the rest
+ * serves the shredder and ops. Every method rejects with a retriable AmpsealError when Redis or KMS is down.
+ */
+export interface KeyRing extends TokenSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  erase(tenant: string, subjects: readonly SubjectId[], request: ErasureRequest): Promise<ErasureResult>;
+  currentTokens(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectTokenState[]>;
+  /** Sets or clears the restriction flag (K22); resolves to the number of subjects whose flag changed. */
+  restrict(tenant: string, subjects: readonly SubjectId[], on: boolean): Promise<number>;
+  /** Drops cached entries by token (erasure receipts, K21); resolves to the number evicted. */
+  evict(tenant: string, tokens: readonly string[]): number;
+  stats(): KeyRingStats;
+}
+
+/** A pino-compatible subset. Only tenant names and counts are ever passed (K26). */
+export interface KeyRingLogger {
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+}

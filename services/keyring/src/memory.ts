@@ -1,0 +1,189 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { KEY_BYTES } from './crypto';
+import { KeyRingEngine } from './engine';
+import { Instruments } from './instruments';
+import type { KeySetSource, TenantKeySet } from './key-set';
+import type { ErasureResult, KeyRing, KeyRingLogger } from './keyring';
+import type { ErasureWrite, ErasureWriteOutcome, SubjectOp, SubjectState, SubjectStore, TenantOps } from './store';
+
+/**
+ * The ephemeral key ring (file mode, unit tests): the same engine and state machine as the Redis key ring
+ * (SPEC K28), with Maps instead of Redis and random in-process key sets instead of KMS. Tokens are stable
+ * within one process only. Each method is synchronous inside, so it is as atomic as the Lua scripts.
+ */
+export interface StoredRecord {
+  generation: number;
+  wrapped: string;
+  restricted: boolean;
+}
+
+interface Tombstone {
+  generation: number;
+  erasedAt: number;
+  requestId: string;
+}
+
+export class MemorySubjectStore implements SubjectStore {
+  private readonly records = new Map<string, StoredRecord>();
+  private readonly tombstones = new Map<string, Tombstone>();
+  private readonly erasures = new Map<string, string>();
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.records.clear();
+    this.tombstones.clear();
+    this.erasures.clear();
+  }
+
+  async subjects(batches: readonly TenantOps[]): Promise<SubjectState[][]> {
+    return batches.map(({ tenant, ops }) => ops.map((op) => this.subject(tenant, op)));
+  }
+
+  async readErasure(
+    tenant: string,
+    requestId: string,
+    blindIndexes: readonly string[],
+  ): Promise<{ stored: ErasureResult | null; states: SubjectState[] }> {
+    const stored = this.erasures.get(`${tenant}\0${requestId}`);
+    const states = blindIndexes.map((blindIndex) =>
+      this.subject(tenant, {
+        blindIndex,
+        create: false,
+        maxAt: 0,
+        candidateGeneration: 0,
+        candidateWrapped: '',
+        setRestricted: null,
+      }),
+    );
+    return { stored: stored === undefined ? null : (JSON.parse(stored) as ErasureResult), states };
+  }
+
+  async erase(tenant: string, write: ErasureWrite): Promise<ErasureWriteOutcome> {
+    const requestKey = `${tenant}\0${write.requestId}`;
+    const done = this.erasures.get(requestKey);
+    if (done !== undefined) return { status: 'done', result: JSON.parse(done) as ErasureResult };
+    for (const { blindIndex, generation } of write.expected) {
+      if (this.usableGeneration(`${tenant}\0${blindIndex}`) !== generation) return { status: 'conflict' };
+    }
+    for (const { blindIndex } of write.expected) {
+      const key = `${tenant}\0${blindIndex}`;
+      const live = this.usableGeneration(key);
+      const tombstone = this.tombstones.get(key);
+      this.records.delete(key);
+      this.tombstones.set(key, {
+        generation: live > 0 ? live : (tombstone?.generation ?? 0),
+        erasedAt: tombstone !== undefined && tombstone.erasedAt > write.erasedAt ? tombstone.erasedAt : write.erasedAt,
+        requestId: write.requestId,
+      });
+    }
+    this.erasures.set(requestKey, JSON.stringify(write.result));
+    return { status: 'ok' };
+  }
+
+  /** Test hook: the subject records as a backup would hold them (K20). */
+  snapshotRecords(): Map<string, StoredRecord> {
+    return new Map([...this.records].map(([key, record]) => [key, { ...record }]));
+  }
+
+  /** Test hook: writes records back as a restore would, leaving tombstones as they are (K20). */
+  restoreRecords(snapshot: ReadonlyMap<string, StoredRecord>): void {
+    for (const [key, record] of snapshot) this.records.set(key, { ...record });
+  }
+
+  private usableGeneration(key: string): number {
+    const record = this.records.get(key);
+    const tombstone = this.tombstones.get(key);
+    if (record === undefined) return 0;
+    return tombstone === undefined || record.generation > tombstone.generation ? record.generation : 0;
+  }
+
+  /** The same steps as the `subjects` Lua script in redis-store.ts. */
+  private subject(tenant: string, op: SubjectOp): SubjectState {
+    const key = `${tenant}\0${op.blindIndex}`;
+    let record = this.records.get(key);
+    const tombstone = this.tombstones.get(key);
+    if (record !== undefined && tombstone !== undefined && record.generation <= tombstone.generation) {
+      this.records.delete(key); // K20: a restored record at or below its tombstone is never used
+      record = undefined;
+    }
+    let status: SubjectState['status'] = 'absent';
+    if (record !== undefined) {
+      status = 'existing';
+    } else if (op.create && (tombstone === undefined || op.maxAt > tombstone.erasedAt)) {
+      const needed = tombstone === undefined ? 1 : tombstone.generation + 1;
+      if (op.candidateGeneration !== needed) {
+        status = 'conflict';
+      } else {
+        record = { generation: op.candidateGeneration, wrapped: op.candidateWrapped, restricted: false };
+        this.records.set(key, record);
+        status = 'created';
+      }
+    }
+    let restrictedChanged = false;
+    if (op.setRestricted !== null && record !== undefined && record.restricted !== op.setRestricted) {
+      record.restricted = op.setRestricted;
+      restrictedChanged = true;
+    }
+    return {
+      status,
+      generation: record?.generation ?? 0,
+      wrapped: record?.wrapped ?? '',
+      restricted: record?.restricted ?? false,
+      restrictedChanged,
+      tombstoneGeneration: tombstone?.generation ?? -1,
+      erasedAt: tombstone?.erasedAt ?? null,
+    };
+  }
+}
+
+/** Random per-process key sets: what KMS + Redis are to the real key ring. */
+export class MemoryKeySets implements KeySetSource {
+  private readonly keySets = new Map<string, TenantKeySet>();
+
+  async load(tenant: string): Promise<TenantKeySet> {
+    let keys = this.keySets.get(tenant);
+    if (keys === undefined) {
+      const wrappingKey = randomBytes(KEY_BYTES);
+      const indexKey = randomBytes(KEY_BYTES);
+      const fingerprint = createHash('sha256').update(wrappingKey).update(indexKey).digest('hex').slice(0, 16);
+      keys = { wrappingKey, indexKey, fingerprint };
+      this.keySets.set(tenant, keys);
+    }
+    // A copy, so zeroing by the engine on stop() never reaches the source's own.
+    return { wrappingKey: Buffer.from(keys.wrappingKey), indexKey: Buffer.from(keys.indexKey), fingerprint: keys.fingerprint };
+  }
+
+  async stop(): Promise<void> {
+    for (const keys of this.keySets.values()) {
+      keys.wrappingKey.fill(0);
+      keys.indexKey.fill(0);
+    }
+    this.keySets.clear();
+  }
+}
+
+export interface MemoryKeyRingOptions {
+  readonly cacheSize?: number;
+  readonly cacheTtlMs?: number;
+  readonly keySetRefreshMs?: number;
+  readonly logger?: KeyRingLogger;
+  readonly clock?: () => number;
+}
+
+export interface MemoryKeyRing extends KeyRing {
+  /** The store, for tests that play a restored snapshot (K20). */
+  readonly store: MemorySubjectStore;
+}
+
+export function createMemoryKeyRing(options: MemoryKeyRingOptions = {}): MemoryKeyRing {
+  const store = new MemorySubjectStore();
+  const engine = new KeyRingEngine(store, new MemoryKeySets(), new Instruments(), {
+    cacheSize: options.cacheSize ?? 100_000,
+    cacheTtlMs: options.cacheTtlMs ?? 10 * 60_000,
+    keySetRefreshMs: options.keySetRefreshMs ?? 60 * 60_000,
+    logger: options.logger,
+    clock: options.clock,
+  });
+  return Object.assign(engine, { store });
+}

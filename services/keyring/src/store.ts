@@ -1,0 +1,86 @@
+import type { ErasureResult } from './keyring';
+
+/**
+ * What the key-ring engine needs from a subject store: Redis (redis-store.ts) in production, Maps in
+ * memory.ts. Both implement the same state machine (SPEC K12, K15–K20); only Redis makes it atomic across
+ * processes, with Lua scripts.
+ *
+ * A record is *usable* when it exists and its generation is above its tombstone's (K20); anything else is
+ * treated as absent, and a stale record is deleted when seen.
+ */
+export interface SubjectOp {
+  /** Blind index, base64url. */
+  readonly blindIndex: string;
+  /** Create a key when there is no usable record and no tombstone at or after `maxAt` (K17). */
+  readonly create: boolean;
+  /** The latest event time among the batch's requests for this subject (finite, ms). */
+  readonly maxAt: number;
+  /** The generation the candidate key was wrapped for (K18); the store refuses a wrong guess. */
+  readonly candidateGeneration: number;
+  /** The candidate wrapped key (base64), '' when `create` is false. */
+  readonly candidateWrapped: string;
+  /** Set the restriction flag of the live record (K22); null leaves it. */
+  readonly setRestricted: boolean | null;
+}
+
+export type SubjectStatus =
+  /** The candidate was stored: this call created the key. */
+  | 'created'
+  /** A usable record exists (possibly created by another instance a moment ago). */
+  | 'existing'
+  /** No usable record and none created (tombstoned with no event after erasedAt, or `create` false). */
+  | 'absent'
+  /** A key must be created but the candidate's generation is wrong: retry with tombstoneGeneration + 1. */
+  | 'conflict';
+
+export interface SubjectState {
+  readonly status: SubjectStatus;
+  /** Generation of the usable record; 0 when there is none. */
+  readonly generation: number;
+  /** Wrapped key (base64) of the usable record; '' when there is none. */
+  readonly wrapped: string;
+  readonly restricted: boolean;
+  /** Whether this call changed the restriction flag. */
+  readonly restrictedChanged: boolean;
+  /** Generation of the tombstone; -1 when the subject was never erased. */
+  readonly tombstoneGeneration: number;
+  /** erasedAt of the tombstone (ms); null when never erased. */
+  readonly erasedAt: number | null;
+}
+
+export interface TenantOps {
+  readonly tenant: string;
+  readonly ops: readonly SubjectOp[];
+}
+
+export interface ErasureWrite {
+  readonly requestId: string;
+  readonly erasedAt: number;
+  readonly result: ErasureResult;
+  /** Per subject: the usable generation read before (0 for none). The write aborts if any changed (K16). */
+  readonly expected: ReadonlyArray<{ readonly blindIndex: string; readonly generation: number }>;
+}
+
+export type ErasureWriteOutcome =
+  | { readonly status: 'ok' }
+  | { readonly status: 'conflict' }
+  /** The request id had already run (concurrently or before): its stored result. */
+  | { readonly status: 'done'; readonly result: ErasureResult };
+
+export interface SubjectStore {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Runs every tenant's ops; Redis does it in one round trip (K13). Results follow the input order. */
+  subjects(batches: readonly TenantOps[]): Promise<SubjectState[][]>;
+  /** The stored result of a request id, and the subjects' states, in one round trip. */
+  readErasure(tenant: string, requestId: string, blindIndexes: readonly string[]): Promise<{
+    readonly stored: ErasureResult | null;
+    readonly states: SubjectState[];
+  }>;
+  /** Atomically: delete keys, write tombstones, store the result under the request id (K15). */
+  erase(tenant: string, write: ErasureWrite): Promise<ErasureWriteOutcome>;
+}
+
+/** Event times are clamped to this range before they reach a store (Lua numbers are doubles; no ±Infinity). */
+export const MAX_TIME = 8.64e15;
+export const MIN_TIME = -8.64e15;

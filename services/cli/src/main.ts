@@ -6,6 +6,8 @@ import { formatSummary, pseudonymize } from './pseudonymize';
 const USAGE = `usage:
   ampseal pseudonymize --audience analytics|roaming [--policy FILE] [--keyring memory|redis]
                        [--in FILE] [--out FILE] [--quarantine FILE]
+  ampseal run pseudonymizer
+  ampseal schemas register
 `;
 
 class UsageError extends Error {}
@@ -55,12 +57,41 @@ async function runPseudonymize(argv: string[]): Promise<number> {
   }
 }
 
+async function runService(argv: string[]): Promise<number> {
+  const [service, ...extra] = argv;
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  switch (service) {
+    case 'pseudonymizer': {
+      const { runPseudonymizer } = await import('@ampseal/pseudonymizer');
+      await runPseudonymizer(process.env);
+      // The service keeps the process alive; SIGTERM drains it and sets the exit code.
+      return 0;
+    }
+    default:
+      throw new UsageError(`run takes pseudonymizer`);
+  }
+}
+
+async function runSchemas(argv: string[]): Promise<number> {
+  if (argv[0] !== 'register' || argv.length > 1) throw new UsageError('schemas takes register');
+  const config = loadConfig(process.env, { logLevel: 'warn' });
+  const { registerSchema } = await import('@ampseal/kafka');
+  const { ANALYTICS_SCHEMA_FILE } = await import('@ampseal/core');
+  const { id, subject } = await registerSchema(config.schemaRegistryUrl, config.topics.analytics, ANALYTICS_SCHEMA_FILE);
+  process.stdout.write(`registered ${subject} (schema id ${id}, compatibility BACKWARD)\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'pseudonymize':
         return await runPseudonymize(rest);
+      case 'run':
+        return await runService(rest);
+      case 'schemas':
+        return await runSchemas(rest);
       case undefined:
       case 'help':
       case '--help':

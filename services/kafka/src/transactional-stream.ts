@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { isRetriable } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/runtime';
 
@@ -45,6 +45,7 @@ export interface TransactionalStreamOptions {
   readonly maxRecordsPerTransaction?: number;
   readonly backoffMs?: { readonly initial: number; readonly max: number };
   readonly fromBeginning?: boolean;
+  readonly sessionTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,8 +80,8 @@ export class TransactionalStream implements Component {
       groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 50,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((this.options.sessionTimeoutMs ?? 30_000) / 3)),
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
@@ -167,6 +168,10 @@ export class TransactionalStream implements Component {
           maxInFlightRequests: 1,
           transactionTimeout: 30_000,
           allowAutoTopicCreation: false,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          // An idempotent producer retries until the broker answers (kafkajs' own default, stated here
+          // because the client-wide retry is finite): a broker outage blocks the commit, it never skips it.
+          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
         });
         await p.connect();
         return p;

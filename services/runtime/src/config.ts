@@ -28,6 +28,11 @@ export interface Config {
   readonly audiences: readonly ('analytics' | 'roaming')[];
   /** Tenants whose key sets are unwrapped at start (others on first sight). */
   readonly tenants: readonly string[];
+  /** Create missing topics at start (local stack, demo); production provisions topics itself. */
+  readonly createTopics: boolean;
+  readonly topicPartitions: number;
+  /** Consumer-group session timeout: how long a crashed instance holds its partitions. */
+  readonly sessionTimeoutMs: number;
 }
 
 /** Topic names (design §1); every one configurable, `<domain>.<name>.v<N>` by default. */
@@ -110,8 +115,19 @@ export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel'] }
     stopDeadlineMs: integer(env, 'AMPSEAL_STOP_DEADLINE_MS', 20_000, 1_000, 600_000),
     maxRecordsPerTransaction: integer(env, 'AMPSEAL_MAX_RECORDS_PER_TRANSACTION', 2_000, 1, 100_000),
     audiences: audiences(env),
+    createTopics: flag(env, 'AMPSEAL_CREATE_TOPICS', false),
+    topicPartitions: integer(env, 'AMPSEAL_TOPIC_PARTITIONS', 3, 1, 1_000),
+    sessionTimeoutMs: integer(env, 'AMPSEAL_KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     tenants: Object.freeze((env.AMPSEAL_TENANTS?.trim() || '').split(',').map((t) => t.trim()).filter(Boolean)),
   });
+}
+
+function flag(env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  return invalid(variable, 'true or false');
 }
 
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;

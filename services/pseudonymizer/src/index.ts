@@ -1,0 +1,3 @@
+export { createPseudonymizer, type Pseudonymizer } from './service';
+export { runPseudonymizer } from './main';
+export { createRecordHandler, PIPELINE_CHANNEL, type PipelineEvent } from './handler';

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { ANALYTICS_SCHEMA_FILE, CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
+import { TransactionalStream, createAvroEncoder, createKafka, ensureTopics, type AvroEncoder, type Kafka } from '@ampseal/kafka';
+import type { KeyRing } from '@ampseal/keyring';
+import { Lifecycle, OpsServer, createMetrics, openKeyRing, type Config, type Logger } from '@ampseal/runtime';
+import { createRecordHandler } from './handler';
+import { pseudonymizerMetrics } from './metrics';
+
+export interface Pseudonymizer {
+  readonly lifecycle: Lifecycle;
+  readonly ops: OpsServer;
+  readonly stream: TransactionalStream;
+  /** The key ring once started (tests read its counters). */
+  keyring(): KeyRing | undefined;
+}
+
+/**
+ * Wires the pseudonymizer (style rule 7): ops HTTP first (so /healthz answers while starting), then the key
+ * ring, the registry schema, the stream; stopped in reverse. All set-up work (policy, catalog walkers,
+ * validators, Avro type) happens here, once.
+ */
+export function createPseudonymizer(config: Config, logger: Logger): Pseudonymizer {
+  const policy = parsePolicy(readFileSync(config.policyFile ?? DEFAULT_POLICY_FILE, 'utf8'), CATALOG);
+  const parser = createInputParser({ maxBytes: config.maxRecordBytes });
+  const metrics = createMetrics('pseudonymizer');
+  const unsubscribe = pseudonymizerMetrics(metrics.registry);
+  const kafka: Kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-pseudonymizer-${config.instanceId}`, logger });
+  const topics = config.topics;
+
+  // Both exist only once their components have started; the handler reads them through closures.
+  let encoder: AvroEncoder | undefined;
+  let keyring: KeyRing | undefined;
+  const tokens = { tokens: (requests: Parameters<KeyRing['tokens']>[0]) => keyring!.tokens(requests) };
+  const transform = new Transform({ catalog: CATALOG, policy, tokens, parse: parser.parse, audiences: config.audiences });
+  const handler = createRecordHandler({ transform, encoder: () => encoder, topics });
+
+  const stream = new TransactionalStream({
+    kafka,
+    groupId: config.groupId,
+    topics: [topics.ocppRaw, topics.ocpiRaw],
+    transactionalIdPrefix: `${config.groupId}-tx`,
+    handler,
+    logger: logger.child({ component: 'stream' }),
+    maxRecordsPerTransaction: config.maxRecordsPerTransaction,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+  });
+  const ops = new OpsServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    registry: metrics.registry,
+    readiness: {
+      ready: () => keyring !== undefined && stream.isAssigned && stream.blockedBy === undefined,
+      reasons: () => [
+        ...(keyring === undefined ? ['starting'] : []),
+        ...(stream.isAssigned ? [] : ['no_partitions_assigned']),
+        ...(stream.blockedBy ? [stream.blockedBy] : []),
+      ],
+    },
+  });
+  const lifecycle = new Lifecycle(logger, config.stopDeadlineMs)
+    .add(ops)
+    .add({
+      name: 'metrics',
+      start: async () => undefined,
+      stop: async () => {
+        unsubscribe();
+        metrics.close();
+      },
+    })
+    .add({
+      name: 'keyring',
+      start: async () => {
+        keyring = await openKeyRing('redis', config, logger);
+      },
+      stop: async () => {
+        await keyring?.stop();
+      },
+    })
+    .add({
+      name: 'topics-and-schema',
+      start: async () => {
+        if (config.createTopics) {
+          const created = await ensureTopics(kafka, [
+            ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics, topics.roaming].map((topic) => ({ topic, partitions: config.topicPartitions })),
+            { topic: topics.quarantine, partitions: 1 },
+          ]);
+          if (created.length) logger.info({ topics: created }, 'created topics');
+        }
+        if (config.audiences.includes('analytics')) {
+          encoder = await createAvroEncoder(config.schemaRegistryUrl, topics.analytics, ANALYTICS_SCHEMA_FILE);
+          logger.info({ subject: `${topics.analytics}-value`, schemaId: encoder.schemaId }, 'analytics schema registered');
+        }
+      },
+      stop: async () => undefined,
+    })
+    .add(stream);
+  return { lifecycle, ops, stream, keyring: () => keyring };
+}

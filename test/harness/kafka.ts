@@ -1,0 +1,75 @@
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { uniqueName } from './resources';
+import type { Resources } from './resources';
+
+export interface Seen {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
+}
+
+export async function createTopics(kafka: Kafka, resources: Resources, topics: Array<{ topic: string; partitions?: number }>): Promise<void> {
+  const admin = resources.add('admin', kafka.admin(), (a) => a.disconnect());
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1, replicationFactor: 1 })),
+  });
+  resources.add('topics', topics.map((t) => t.topic), (names) => admin.deleteTopics({ topics: names }).catch(() => undefined));
+}
+
+export async function produce(kafka: Kafka, topic: string, messages: Array<{ key: string | null; value: string | Buffer }>): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500) await producer.send({ topic, messages: messages.slice(i, i + 500) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) out[k] = v.toString();
+  return out;
+}
+
+/**
+ * Reads `topics` with read_committed from the beginning until `done(seen)` holds or the timeout passes;
+ * what a downstream consumer would see.
+ */
+export async function consumeUntil(
+  kafka: Kafka,
+  topics: string[],
+  done: (seen: readonly Seen[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<Seen[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  const seen: Seen[] = [];
+  try {
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ topic, partition, message }) => {
+          seen.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: headersOf(message) });
+          if (done(seen)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+      if (done(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}

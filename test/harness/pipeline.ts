@@ -1,0 +1,30 @@
+import { endpoints } from './endpoints';
+import { uniqueName } from './resources';
+
+/** Environment for one pseudonymizer under test: its own topics, group and ephemeral HTTP port. */
+export function pipelineEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const e = endpoints();
+  const id = uniqueName('t').replace('.', '-');
+  return {
+    AMPSEAL_KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    AMPSEAL_SCHEMA_REGISTRY_URL: e.schemaRegistryUrl,
+    AMPSEAL_REDIS_URL: e.redisUrl,
+    AMPSEAL_KMS_ENDPOINT: e.kmsEndpoint,
+    AMPSEAL_KMS_REGION: e.kmsRegion,
+    AMPSEAL_TOPIC_OCPP_RAW: `${id}.ocpp.raw.v1`,
+    AMPSEAL_TOPIC_OCPI_RAW: `${id}.ocpi.raw.v1`,
+    AMPSEAL_TOPIC_ANALYTICS: `${id}.charging.sessions.analytics.v1`,
+    AMPSEAL_TOPIC_ROAMING: `${id}.ocpi.roaming.v1`,
+    AMPSEAL_TOPIC_QUARANTINE: `${id}.ampseal.quarantine.v1`,
+    AMPSEAL_TOPIC_ERASURE_REQUESTS: `${id}.privacy.erasure.requests.v1`,
+    AMPSEAL_TOPIC_ERASURE_EVENTS: `${id}.privacy.erasure.events.v1`,
+    AMPSEAL_GROUP_ID: `${id}-pseudonymizer`,
+    AMPSEAL_HTTP_PORT: '0',
+    AMPSEAL_HTTP_HOST: '127.0.0.1',
+    AMPSEAL_CREATE_TOPICS: 'true',
+    AMPSEAL_TOPIC_PARTITIONS: '2',
+    AMPSEAL_LOG_LEVEL: 'warn',
+    AMPSEAL_STOP_DEADLINE_MS: '15000',
+    ...overrides,
+  };
+}

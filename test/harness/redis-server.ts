@@ -1,0 +1,52 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exitOf, freePort } from './processes';
+
+const ROOT = join(__dirname, '..', '..');
+
+function redisBinary(): string {
+  const onPath = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) return onPath;
+  const stack = join(process.env.AMPSEAL_STACK_DIR ?? join(ROOT, '.stack'), 'bin', 'redis-server');
+  if (existsSync(stack)) return stack;
+  throw new Error('no redis-server binary (infra/stack.sh up installs one)');
+}
+
+/**
+ * A Redis of the test's own (real server, AOF on, own port and data directory) that the test may stop and
+ * restart without disturbing the shared stack.
+ */
+export class PrivateRedis {
+  readonly port = freePort();
+  readonly dir = mkdtempSync(join(tmpdir(), 'ampseal-redis-'));
+  private child: ChildProcess | undefined;
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(redisBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG') {
+      if (Date.now() > deadline) throw new Error('private redis did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** A clean shutdown (SIGTERM: Redis flushes its AOF), as when ops stop the server. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child) return;
+    child.kill('SIGTERM');
+    await exitOf(child);
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,21 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const PACKAGES = ['confluent-kafka[avro]==2.16.1'];
+
+/**
+ * Installs (once, cached) Confluent's Python client as an independent Avro reader. Debian's kcat is built
+ * without libserdes, so its `-s avro` deserializer is not available from the registries this project uses.
+ */
+export function pythonReader(): { run(args: string[]): string } {
+  const dir = join(process.env.AMPSEAL_CACHE_DIR ?? join(homedir(), '.cache', 'ampseal'), 'python-reader');
+  if (!existsSync(join(dir, 'confluent_kafka'))) {
+    execFileSync('python3', ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--root-user-action=ignore', '--target', dir, ...PACKAGES], { stdio: 'inherit' });
+  }
+  const script = join(__dirname, '..', 'tools', 'avro_reader.py');
+  return {
+    run: (args) => execFileSync('python3', [script, ...args], { env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8', timeout: 60_000 }),
+  };
+}

@@ -1,0 +1,45 @@
+"""Independent reader: Confluent's own Python client (librdkafka + fastavro + its schema-registry client)
+decodes an ampseal analytics topic, proving the records are plain Confluent wire format any consumer reads.
+
+usage: avro_reader.py BROKERS REGISTRY_URL TOPIC COUNT   -> COUNT JSON lines on stdout
+"""
+import json
+import sys
+import uuid
+
+from confluent_kafka import Consumer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+
+def main() -> int:
+    brokers, registry_url, topic, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    deserialize = AvroDeserializer(SchemaRegistryClient({"url": registry_url}))
+    consumer = Consumer({
+        "bootstrap.servers": brokers,
+        "group.id": f"independent-reader-{uuid.uuid4()}",
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+        "enable.auto.commit": False,
+    })
+    consumer.subscribe([topic])
+    seen, idle = 0, 0
+    try:
+        while seen < count and idle < 60:
+            msg = consumer.poll(0.5)
+            if msg is None:
+                idle += 1
+                continue
+            if msg.error():
+                raise RuntimeError(str(msg.error()))
+            record = deserialize(msg.value(), SerializationContext(topic, MessageField.VALUE))
+            print(json.dumps({"schema_id": int.from_bytes(msg.value()[1:5], "big"), "record": record}, default=str), flush=True)
+            seen += 1
+    finally:
+        consumer.close()
+    return 0 if seen == count else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

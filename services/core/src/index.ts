@@ -19,3 +19,12 @@ export { Transform, type Audience, type InputRecord, type RecordResult, type Ski
 export const DEFAULT_POLICY_FILE = path.join(__dirname, '..', 'policies', 'default.yaml');
 /** schemas/avro/charging-session-event.avsc: the analytics record. */
 export const ANALYTICS_SCHEMA_FILE = path.join(__dirname, '..', '..', '..', 'schemas', 'avro', 'charging-session-event.avsc');
+export {
+  buildSubjectRequest,
+  parseIdentifier,
+  splitIdentifierArg,
+  SUBJECT_ACTIONS,
+  type SubjectAction,
+  type SubjectReceipt,
+  type SubjectRequest,
+} from './erasure';

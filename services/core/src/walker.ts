@@ -146,7 +146,6 @@ function projectValue(
   keep: (rule: FieldRule) => boolean,
   counter: { dropped: number },
 ): unknown {
-  if (value === null) return null;
   if (value === undefined) return undefined;
   if (at.rules !== undefined) {
     const rule = applicableRule(at.rules, parent);
@@ -154,6 +153,7 @@ function projectValue(
     counter.dropped++;
     return undefined;
   }
+  if (value === null) return null;
   if (Array.isArray(value)) {
     if (at.items === undefined) {
       counter.dropped++;

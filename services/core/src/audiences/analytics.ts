@@ -80,14 +80,23 @@ function toWh(value: number, parent: Record<string, unknown>): number {
   return wh;
 }
 
+// OCPI 2.2.1 DateTime may omit the zone and then means UTC (types.asciidoc); Date.parse would read it as
+// local time, shifting event times and the erasure clock on any host not running in UTC.
+const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+function parseUtc(text: string): number {
+  return Date.parse(HAS_ZONE.test(text) ? text : `${text}Z`);
+}
+
 function coerce(field: CanonicalField, value: unknown, parent: Record<string, unknown>): string | number | undefined {
   if (TIME_FIELDS.has(field)) {
-    const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+    const ms = typeof value === 'string' ? parseUtc(value) : NaN;
     return Number.isFinite(ms) ? ms : undefined;
   }
   if (INT_FIELDS.has(field)) {
     const n = toNumber(value);
-    return n !== undefined && Number.isInteger(n) ? n : undefined;
+    // connectorId is an Avro int: beyond 32 bits the encoder throws and the batch could never be written.
+    return n !== undefined && n === (n | 0) ? n : undefined;
   }
   if (NUMBER_FIELDS.has(field)) {
     const n = toNumber(value);

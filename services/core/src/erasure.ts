@@ -1,0 +1,99 @@
+import { IDENTIFIER_KINDS, isIdentifierKind, type IdentifierKind } from './identifiers';
+import { normalize, normalizeIdTag } from './normalize';
+import type { ReasonCode } from './errors';
+
+/**
+ * Data-subject requests (design §5, §9): erasure (Art. 17) and restriction (Art. 18/21) travel as records on
+ * `privacy.erasure.requests.v1` (restricted, short retention: they name identifiers in clear), and come back
+ * as receipts on `privacy.erasure.events.v1` that carry tokens and counts only.
+ */
+export type SubjectAction = 'erase' | 'restrict' | 'unrestrict';
+export const SUBJECT_ACTIONS: readonly SubjectAction[] = ['erase', 'restrict', 'unrestrict'];
+
+export interface SubjectRequest {
+  readonly version: 1;
+  readonly requestId: string;
+  readonly tenant: string;
+  readonly action: SubjectAction;
+  /** Normalized (design §3), so the shredder finds the same subject the pseudonymizer keyed. */
+  readonly identifiers: ReadonlyArray<{ readonly kind: IdentifierKind; readonly value: string }>;
+  readonly reason: string;
+  readonly requestedAt: string;
+}
+
+export interface SubjectReceipt {
+  readonly version: 1;
+  readonly requestId: string;
+  readonly tenant: string;
+  readonly action: SubjectAction;
+  readonly status: 'done' | 'failed';
+  /** Why a request failed (a stable reason code), when it did. */
+  readonly error?: ReasonCode | 'bad_request';
+  readonly requestedAt?: string;
+  readonly completedAt: string;
+  /** Erasure time: events at or before it never get a token again (design §5). */
+  readonly erasedAt?: string;
+  readonly subjects: number;
+  readonly erased?: number;
+  readonly alreadyErased?: number;
+  readonly changed?: number;
+  /** Tokens retired by an erasure, computed before deletion: downstream stores purge these rows. */
+  readonly retiredTokens?: readonly string[];
+  /** Current tokens of restricted/unrestricted subjects: pseudonymizers evict them so the flag applies at once. */
+  readonly affectedTokens?: readonly string[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const MAX_IDENTIFIERS = 1_000;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/**
+ * `KIND:VALUE` from the command line or the admin API, normalized. A `uid` written in the Autocharge form
+ * `VID:<MAC>` is the vehicle, exactly as the pseudonymizer reads it. Problems never quote the value.
+ */
+export function parseIdentifier(kind: string, raw: string): Parsed<{ kind: IdentifierKind; value: string }> {
+  if (!isIdentifierKind(kind)) return { ok: false, problem: `unknown identifier kind (expected one of ${IDENTIFIER_KINDS.join(', ')})` };
+  if (kind === 'uid') {
+    const id = normalizeIdTag(raw);
+    return id ? { ok: true, value: id } : { ok: false, problem: 'empty identifier value' };
+  }
+  const value = normalize(kind, raw);
+  return value === undefined ? { ok: false, problem: 'empty identifier value' } : { ok: true, value: { kind, value } };
+}
+
+/** `uid:04A2B3C4` → kind and raw value (split at the first colon: values may contain colons). */
+export function splitIdentifierArg(arg: string): Parsed<{ kind: string; raw: string }> {
+  const at = arg.indexOf(':');
+  if (at <= 0 || at === arg.length - 1) return { ok: false, problem: 'expected KIND:VALUE' };
+  return { ok: true, value: { kind: arg.slice(0, at), raw: arg.slice(at + 1) } };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates and normalizes a request from any source (CLI, admin API, the topic). */
+export function buildSubjectRequest(input: unknown): Parsed<SubjectRequest> {
+  if (!isObject(input)) return { ok: false, problem: 'request must be a JSON object' };
+  const { requestId, tenant, action, identifiers, reason, requestedAt } = input;
+  if (typeof requestId !== 'string' || !REQUEST_ID.test(requestId)) return { ok: false, problem: 'requestId must be 1-128 of A-Z a-z 0-9 . _ : -' };
+  if (typeof tenant !== 'string' || !TENANT.test(tenant)) return { ok: false, problem: 'tenant must be lower-case letters, digits and hyphens' };
+  const act = action ?? 'erase';
+  if (typeof act !== 'string' || !(SUBJECT_ACTIONS as readonly string[]).includes(act)) return { ok: false, problem: 'action must be erase, restrict or unrestrict' };
+  if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > 1_000) return { ok: false, problem: 'reason must be 1-1000 characters' };
+  if (!Array.isArray(identifiers) || identifiers.length === 0 || identifiers.length > MAX_IDENTIFIERS) {
+    return { ok: false, problem: `identifiers must list 1-${MAX_IDENTIFIERS} {kind, value}` };
+  }
+  const normalized: Array<{ kind: IdentifierKind; value: string }> = [];
+  for (const [i, id] of identifiers.entries()) {
+    if (!isObject(id) || typeof id.kind !== 'string' || typeof id.value !== 'string') return { ok: false, problem: `identifiers[${i}] must be {kind, value}` };
+    const parsed = parseIdentifier(id.kind, id.value);
+    if (!parsed.ok) return { ok: false, problem: `identifiers[${i}]: ${parsed.problem}` };
+    if (!normalized.some((n) => n.kind === parsed.value.kind && n.value === parsed.value.value)) normalized.push(parsed.value);
+  }
+  const at = requestedAt === undefined ? new Date().toISOString() : requestedAt;
+  if (typeof at !== 'string' || !Number.isFinite(Date.parse(at))) return { ok: false, problem: 'requestedAt must be an ISO-8601 date-time' };
+  return { ok: true, value: { version: 1, requestId, tenant, action: act as SubjectAction, identifiers: normalized, reason: reason.trim(), requestedAt: at } };
+}

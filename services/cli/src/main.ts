@@ -2,12 +2,20 @@ import { parseArgs } from 'node:util';
 import { AmpsealError } from '@ampseal/core';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/runtime';
 import { formatSummary, pseudonymize } from './pseudonymize';
+import { CommandError, currentTokens, reapplyTombstones, requestStatus, submitRequest } from './subject-requests';
 
 const USAGE = `usage:
   ampseal pseudonymize --audience analytics|roaming [--policy FILE] [--keyring memory|redis]
                        [--in FILE] [--out FILE] [--quarantine FILE]
-  ampseal run pseudonymizer
+  ampseal erase --tenant T --id KIND:VALUE [--id …] --reason TEXT [--request-id ID] [--wait]
+  ampseal restrict|unrestrict --tenant T --id KIND:VALUE [--id …] --reason TEXT [--request-id ID] [--wait]
+  ampseal erasure status ID
+  ampseal tokens --tenant T --id KIND:VALUE [--id …]
+  ampseal run pseudonymizer|shredder
   ampseal schemas register
+  ampseal keyring reapply-tombstones
+
+  KIND: uid group emaid visual authref extra vehicle driver device certserial energycontract customer
 `;
 
 class UsageError extends Error {}
@@ -67,8 +75,13 @@ async function runService(argv: string[]): Promise<number> {
       // The service keeps the process alive; SIGTERM drains it and sets the exit code.
       return 0;
     }
+    case 'shredder': {
+      const { runShredder } = await import('@ampseal/shredder');
+      await runShredder(process.env);
+      return 0;
+    }
     default:
-      throw new UsageError(`run takes pseudonymizer`);
+      throw new UsageError('run takes pseudonymizer or shredder');
   }
 }
 
@@ -92,6 +105,18 @@ export async function main(argv: string[]): Promise<number> {
         return await runService(rest);
       case 'schemas':
         return await runSchemas(rest);
+      case 'erase':
+      case 'restrict':
+      case 'unrestrict':
+        return await submitRequest(command, rest);
+      case 'erasure':
+        if (rest[0] !== 'status') throw new UsageError('erasure takes status ID');
+        return await requestStatus(rest.slice(1));
+      case 'tokens':
+        return await currentTokens(rest);
+      case 'keyring':
+        if (rest[0] !== 'reapply-tombstones') throw new UsageError('keyring takes reapply-tombstones');
+        return await reapplyTombstones(rest.slice(1));
       case undefined:
       case 'help':
       case '--help':
@@ -102,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof CommandError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`ampseal: ${(err as Error).message}\n${USAGE}`);
       return 2;
     }

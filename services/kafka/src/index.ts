@@ -4,3 +4,4 @@ export { RecordProducer } from './producer';
 export { ensureTopics, type TopicSpec } from './topics';
 export { createAvroEncoder, registerSchema, subjectFor, decodeWire, type AvroEncoder } from './registry';
 export type { Kafka } from 'kafkajs';
+export { RecordConsumer, scanTopic } from './record-consumer';

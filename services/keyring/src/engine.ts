@@ -13,6 +13,7 @@ import {
 import type { Instruments } from './instruments';
 import { isTenantName, type KeySetSource, type TenantKeySet } from './key-set';
 import type {
+  ApplyTombstonesResult,
   ErasureRequest,
   ErasureResult,
   KeyRing,
@@ -20,8 +21,19 @@ import type {
   KeyRingStats,
   SubjectId,
   SubjectTokenState,
+  TombstoneRecord,
 } from './keyring';
-import { MAX_TIME, MIN_TIME, type SubjectOp, type SubjectState, type SubjectStore, type TenantOps } from './store';
+import {
+  MAX_TIME,
+  MIN_TIME,
+  TOMBSTONES_PER_CALL,
+  type ErasureWrite,
+  type StoredErasureResult,
+  type SubjectOp,
+  type SubjectState,
+  type SubjectStore,
+  type TenantOps,
+} from './store';
 
 /**
  * The key-ring semantics, once, over any subject store and key-set source (SPEC K28): the Redis key ring and
@@ -74,6 +86,30 @@ const READ_ONLY: Mode = { create: false, setRestricted: null };
 // One attempt plus the generation conflict (K18); a third only if an erasure raced the second.
 const MAX_ATTEMPTS = 3;
 const REQUEST_ID_FORM = /^[\x21-\x7e]{1,200}$/;
+/** A blind index as in Redis keys: base64url of 32 bytes, no padding (K9, K24). */
+const BLIND_INDEX_FORM = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+/** Generations are bound into the AAD as uint32 (K8). */
+const MAX_GENERATION = 0xffffffff;
+
+/** K31: a journal record is checked whole before anything is written; the error names no value (K26). */
+function isTombstoneRecord(r: TombstoneRecord): boolean {
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.tenant === 'string' &&
+    isTenantName(r.tenant) &&
+    typeof r.blindIndex === 'string' &&
+    BLIND_INDEX_FORM.test(r.blindIndex) &&
+    Number.isInteger(r.generation) &&
+    r.generation >= 0 &&
+    r.generation <= MAX_GENERATION &&
+    Number.isFinite(r.erasedAt) &&
+    r.erasedAt >= MIN_TIME &&
+    r.erasedAt <= MAX_TIME &&
+    typeof r.requestId === 'string' &&
+    REQUEST_ID_FORM.test(r.requestId)
+  );
+}
 
 /** K17, on the hot path: no allocation, NaN-safe (an event with no valid time never gets a token when erased). */
 function outcomeAt(entry: SubjectEntry, at: number): TokenOutcome | null {
@@ -84,6 +120,34 @@ function outcomeAt(entry: SubjectEntry, at: number): TokenOutcome | null {
 function clampTime(at: number): number {
   if (!(at > MIN_TIME)) return MIN_TIME; // NaN too: the fail-safe side of K17
   return at > MAX_TIME ? MAX_TIME : at;
+}
+
+type ErasureWriteExpected = ErasureWrite['expected'][number];
+
+/**
+ * A stored result with its tombstones (K29). Results stored before K29 have none: they are rebuilt from the
+ * tombstones as they stand now, which is what a journal replay needs (K31 keeps the newest anyway).
+ */
+function withTombstones(
+  stored: StoredErasureResult,
+  tenant: string,
+  requestId: string,
+  subjects: readonly Pending[],
+  states: readonly SubjectState[],
+): ErasureResult {
+  if (stored.tombstones !== undefined) return stored as ErasureResult;
+  const tombstones: TombstoneRecord[] = [];
+  states.forEach((state, i) => {
+    if (state.tombstoneGeneration < 0 || state.erasedAt === null) return;
+    tombstones.push({
+      tenant,
+      blindIndex: subjects[i]!.blindIndex,
+      generation: state.tombstoneGeneration,
+      erasedAt: state.erasedAt,
+      requestId,
+    });
+  });
+  return { ...stored, tombstones };
 }
 
 export class KeyRingEngine implements KeyRing {
@@ -181,30 +245,47 @@ export class KeyRingEngine implements KeyRing {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const read = await this.subjectStore.readErasure(tenant, requestId, blindIndexes);
       if (read.stored !== null) {
-        this.forget(tenant, unique, read.stored.retiredTokens);
-        return read.stored;
+        const stored = withTombstones(read.stored, tenant, requestId, unique, read.states);
+        this.forget(tenant, unique, stored.retiredTokens);
+        return stored;
       }
       // K15: the tokens retired are derived before the keys go.
       const retiredTokens: string[] = [];
-      const expected: Array<{ blindIndex: string; generation: number }> = [];
+      const expected: ErasureWriteExpected[] = [];
+      const tombstones: TombstoneRecord[] = [];
       let erased = 0;
       let alreadyErased = 0;
       read.states.forEach((state, i) => {
         const pending = unique[i]!;
+        let generation = 0;
         if (state.status === 'existing') {
           retiredTokens.push(this.tokenOf(keys, pending, state));
           erased++;
-          expected.push({ blindIndex: pending.blindIndex, generation: state.generation });
+          generation = state.generation;
         } else {
           if (state.tombstoneGeneration >= 0) alreadyErased++;
           else erased++; // K19: never seen, tombstoned all the same
-          expected.push({ blindIndex: pending.blindIndex, generation: 0 });
         }
+        expected.push({
+          blindIndex: pending.blindIndex,
+          generation,
+          tombstoneGeneration: state.tombstoneGeneration,
+          tombstoneErasedAt: state.erasedAt,
+        });
+        // K29: what the script writes, given that nothing changed since this read (it aborts otherwise).
+        tombstones.push({
+          tenant,
+          blindIndex: pending.blindIndex,
+          generation: generation > 0 ? generation : Math.max(0, state.tombstoneGeneration),
+          erasedAt: state.erasedAt !== null && state.erasedAt > erasedAt ? state.erasedAt : erasedAt,
+          requestId,
+        });
       });
-      const result: ErasureResult = { retiredTokens, erased, alreadyErased };
+      const result: ErasureResult = { retiredTokens, erased, alreadyErased, tombstones };
       const written = await this.subjectStore.erase(tenant, { requestId, erasedAt, result, expected });
-      if (written.status === 'conflict') continue; // K16: a key appeared or changed between read and write
-      const final = written.status === 'done' ? written.result : result;
+      if (written.status === 'conflict') continue; // K16: a key or tombstone changed between read and write
+      if (written.status === 'done' && written.result.tombstones === undefined) continue; // re-read, rebuild
+      const final = written.status === 'done' ? (written.result as ErasureResult) : result;
       this.forget(tenant, unique, final.retiredTokens);
       return final;
     }
@@ -235,6 +316,25 @@ export class KeyRingEngine implements KeyRing {
     for (const pending of unique) pending.maxAt = MAX_TIME;
     await this.resolve(unique, { create: on, setRestricted: on }, now);
     return unique.filter((p) => p.restrictedChanged).length;
+  }
+
+  async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
+    if (!Array.isArray(records)) throw new AmpsealError('BAD_ENVELOPE', 'tombstone records must be an array');
+    for (const r of records) {
+      if (!isTombstoneRecord(r)) throw new AmpsealError('BAD_ENVELOPE', 'malformed tombstone record; none applied');
+    }
+    let applied = 0;
+    let keysDeleted = 0;
+    for (let from = 0; from < records.length; from += TOMBSTONES_PER_CALL) {
+      const chunk = records.slice(from, from + TOMBSTONES_PER_CALL);
+      const done = await this.subjectStore.applyTombstones(chunk);
+      // K31: this instance forgets what it cached for these subjects; the next lookup reads the tombstone.
+      for (const r of chunk) this.cache.evictByBlindIndex(r.tenant, r.blindIndex);
+      applied += done.applied;
+      keysDeleted += done.keysDeleted;
+    }
+    if (records.length > 0) this.options.logger?.info({ event: 'keyring.tombstones.applied', records: records.length, applied, keysDeleted });
+    return { applied, keysDeleted };
   }
 
   evict(tenant: string, tokens: readonly string[]): number {

@@ -1,5 +1,6 @@
 /** @ampseal/keyring: the only holder of key material (design §4, §5; SPEC.md). */
 export type {
+  ApplyTombstonesResult,
   ErasureRequest,
   ErasureResult,
   KeyRing,
@@ -7,6 +8,7 @@ export type {
   KeyRingStats,
   SubjectId,
   SubjectTokenState,
+  TombstoneRecord,
 } from './keyring';
 export { createMemoryKeyRing, type MemoryKeyRing, type MemoryKeyRingOptions } from './memory';
 export { createRedisKeyRing, type RedisKeyRingOptions } from './redis-keyring';

@@ -13,6 +13,21 @@ export interface ErasureRequest {
   readonly erasedAt: number;
 }
 
+/**
+ * One tombstone as Redis holds it (K24), for the tombstone journal (K29–K32). The blind index is internal
+ * key-ring data (K9, K30): a record may be written only to the journal (`ampseal.tombstones.v1`: internal,
+ * compacted, restricted) and to Redis; never to a receipt, an audience topic, a log or an error.
+ */
+export interface TombstoneRecord {
+  readonly tenant: string;
+  /** base64url, as in the Redis key `<prefix>{<tenant>}:t:<blindIndex>`. */
+  readonly blindIndex: string;
+  readonly generation: number;
+  /** Epoch ms. */
+  readonly erasedAt: number;
+  readonly requestId: string;
+}
+
 /** The receipt's substance (design §5): the tokens retired, computed before deletion. */
 export interface ErasureResult {
   readonly retiredTokens: string[];
@@ -20,6 +35,19 @@ export interface ErasureResult {
   readonly erased: number;
   /** Subjects already tombstoned with no live key. */
   readonly alreadyErased: number;
+  /**
+   * One per distinct subject of the request: the tombstone exactly as written (K29). For the journal ONLY
+   * (K30): the receipt carries `retiredTokens`, `erased` and `alreadyErased`, never these.
+   */
+  readonly tombstones: TombstoneRecord[];
+}
+
+/** What `applyTombstones` did (K31). */
+export interface ApplyTombstonesResult {
+  /** Records written because they were newer than the stored tombstone. */
+  readonly applied: number;
+  /** Subject records deleted because their generation was ≤ the tombstone's. */
+  readonly keysDeleted: number;
 }
 
 /** A subject's state for an access request (K23). */
@@ -50,6 +78,11 @@ export interface KeyRing extends TokenSource {
   currentTokens(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectTokenState[]>;
   /** Sets or clears the restriction flag (K22); resolves to the number of subjects whose flag changed. */
   restrict(tenant: string, subjects: readonly SubjectId[], on: boolean): Promise<number>;
+  /**
+   * Re-applies tombstones from the journal after a Redis restore (K31, K32): per subject, atomically, keeps
+   * the newer tombstone and deletes a record at or below its generation. Idempotent, order-independent.
+   */
+  applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult>;
   /** Drops cached entries by token (erasure receipts, K21); resolves to the number evicted. */
   evict(tenant: string, tokens: readonly string[]): number;
   stats(): KeyRingStats;

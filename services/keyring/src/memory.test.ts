@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import fc from 'fast-check';
 import { AmpsealError, type IdentifierKind, type TokenRequest } from '@ampseal/core';
 import { KEYRING_CHANNEL } from './instruments';
+import type { TombstoneRecord } from './keyring';
 import { createMemoryKeyRing, type MemoryKeyRing } from './memory';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
@@ -13,6 +14,10 @@ function req(value: string, at = T0, kind: IdentifierKind = 'uid', tenant = 'acm
 async function tokenOf(ring: MemoryKeyRing, value: string, at = T0, kind: IdentifierKind = 'uid', tenant = 'acme-cpo') {
   const [outcome] = await ring.tokens([req(value, at, kind, tenant)]);
   return outcome!;
+}
+
+function tomb(blindIndex: string, generation: number, erasedAt: number, requestId: string, tenant = 'acme-cpo'): TombstoneRecord {
+  return { tenant, blindIndex, generation, erasedAt, requestId };
 }
 
 function tokenized(outcome: { status: string; token?: string }): string {
@@ -77,7 +82,7 @@ describe('memory key ring', () => {
     const old = tokenized(await tokenOf(ring, 'CARD', T0 - 1000));
     const erasedAt = T0;
     const result = await ring.erase('acme-cpo', [{ kind: 'uid', value: 'CARD' }], { requestId: 'r-1', erasedAt });
-    expect(result).toEqual({ retiredTokens: [old], erased: 1, alreadyErased: 0 });
+    expect(result).toMatchObject({ retiredTokens: [old], erased: 1, alreadyErased: 0 });
 
     const [before, exactly, after] = await ring.tokens([req('CARD', T0 - 1), req('CARD', T0), req('CARD', T0 + 1)]);
     expect(before).toEqual({ status: 'ERASED' });
@@ -106,12 +111,13 @@ describe('memory key ring', () => {
 
   it('K19 erasing a subject never seen tombstones it; a second erasure extends erasedAt, generations rise', async () => {
     const first = await ring.erase('acme-cpo', [{ kind: 'uid', value: 'NEVER' }], { requestId: 'r-a', erasedAt: T0 });
-    expect(first).toEqual({ retiredTokens: [], erased: 1, alreadyErased: 0 });
+    const bi = first.tombstones[0]!.blindIndex;
+    expect(first).toEqual({ retiredTokens: [], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 0, T0, 'r-a')] });
     expect(await tokenOf(ring, 'NEVER', T0 - 1)).toEqual({ status: 'ERASED' });
     const g1 = tokenized(await tokenOf(ring, 'NEVER', T0 + 10));
 
     const again = await ring.erase('acme-cpo', [{ kind: 'uid', value: 'NEVER' }], { requestId: 'r-b', erasedAt: T0 + 20 });
-    expect(again).toEqual({ retiredTokens: [g1], erased: 1, alreadyErased: 0 });
+    expect(again).toEqual({ retiredTokens: [g1], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 1, T0 + 20, 'r-b')] });
     expect(await tokenOf(ring, 'NEVER', T0 + 10)).toEqual({ status: 'ERASED' });
     const g2 = tokenized(await tokenOf(ring, 'NEVER', T0 + 30));
     expect(g2).not.toBe(g1);
@@ -120,9 +126,10 @@ describe('memory key ring', () => {
       requestId: 'r-c',
       erasedAt: T0 + 40,
     });
-    expect(third).toEqual({ retiredTokens: [g2], erased: 1, alreadyErased: 0 });
+    expect(third).toEqual({ retiredTokens: [g2], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 2, T0 + 40, 'r-c')] });
     const fourth = await ring.erase('acme-cpo', [{ kind: 'uid', value: 'NEVER' }], { requestId: 'r-d', erasedAt: T0 + 35 });
-    expect(fourth).toEqual({ retiredTokens: [], erased: 0, alreadyErased: 1 });
+    // K29: the tombstone as written: generation kept, erasedAt not shortened, the new request id
+    expect(fourth).toEqual({ retiredTokens: [], erased: 0, alreadyErased: 1, tombstones: [tomb(bi, 2, T0 + 40, 'r-d')] });
     // the earlier erasedAt of r-d did not shorten the tombstone
     expect(await tokenOf(ring, 'NEVER', T0 + 38)).toEqual({ status: 'ERASED' });
   });
@@ -241,5 +248,145 @@ describe('memory key ring', () => {
     expect(events).toContainEqual({ type: 'keys-created', tenant: 'acme-cpo', count: 2 });
     expect(JSON.stringify([events, logged])).not.toContain('SECRET');
     expect(logged).toContainEqual({ event: 'keyring.keyset.loaded', tenant: 'acme-cpo' });
+  });
+
+  describe('tombstone journal (K29–K32)', () => {
+    const card = (value: string) => ({ kind: 'uid' as const, value });
+
+    it('K29 erase returns one tombstone record per distinct subject, as stored; an idempotent repeat returns the same list', async () => {
+      await tokenOf(ring, 'J-LIVE', T0 - 1);
+      const result = await ring.erase('acme-cpo', [card('J-LIVE'), card('J-NEVER'), card('J-LIVE')], {
+        requestId: 'r-journal',
+        erasedAt: T0,
+      });
+      expect(result.tombstones).toHaveLength(2);
+      const [live, never] = result.tombstones;
+      expect(live).toEqual(tomb(live!.blindIndex, 1, T0, 'r-journal'));
+      expect(never).toEqual(tomb(never!.blindIndex, 0, T0, 'r-journal'));
+      expect(live!.blindIndex).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(live!.blindIndex).not.toBe(never!.blindIndex);
+      // exactly what the store holds
+      const { tombstones } = ring.store.snapshot();
+      for (const t of result.tombstones) {
+        expect(tombstones.get(`acme-cpo\0${t.blindIndex}`)).toEqual({ generation: t.generation, erasedAt: t.erasedAt, requestId: t.requestId });
+      }
+      // K16: the same request id again, even after a later erasure moved the tombstone on: the same list
+      await tokenOf(ring, 'J-LIVE', T0 + 1);
+      await ring.erase('acme-cpo', [card('J-LIVE')], { requestId: 'r-journal-2', erasedAt: T0 + 5 });
+      const again = await ring.erase('acme-cpo', [card('J-LIVE'), card('J-NEVER')], { requestId: 'r-journal', erasedAt: T0 + 9 });
+      expect(again).toEqual(result);
+    });
+
+    it('K31 K32 restore: an older snapshot brings the erased key back until the journal is re-applied', async () => {
+      const t1 = tokenized(await tokenOf(ring, 'J-RESTORE', T0 - 1));
+      const backup = ring.store.snapshot(); // records, tombstones and erasure results: a full backup
+      const { tombstones: journal } = await ring.erase('acme-cpo', [card('J-RESTORE')], { requestId: 'r-jr', erasedAt: T0 });
+      ring.store.restore(backup);
+
+      // the bug the journal fixes: the restored snapshot has neither the tombstone nor the deletion
+      expect(await tokenOf(ring, 'J-RESTORE', T0 + 1)).toEqual({ status: 'TOKENIZED', token: t1 });
+      expect(await tokenOf(ring, 'J-RESTORE', T0)).toEqual({ status: 'TOKENIZED', token: t1 });
+
+      expect(await ring.applyTombstones(journal)).toEqual({ applied: 1, keysDeleted: 1 });
+      expect(ring.store.snapshot().records.size).toBe(0); // the old record is gone
+      // no cache expiry needed: applyTombstones evicted this instance's cached T1
+      expect(await tokenOf(ring, 'J-RESTORE', T0 - 1)).toEqual({ status: 'ERASED' });
+      expect(await tokenOf(ring, 'J-RESTORE', T0)).toEqual({ status: 'ERASED' });
+      const fresh = tokenized(await tokenOf(ring, 'J-RESTORE', T0 + 1));
+      expect(fresh).not.toBe(t1);
+      expect([...ring.store.snapshot().records.values()].map((r) => r.generation)).toEqual([2]);
+    });
+
+    it('K31 applying the same journal twice changes nothing', async () => {
+      await tokenOf(ring, 'J-TWICE', T0 - 1);
+      const backup = ring.store.snapshot();
+      const first = await ring.erase('acme-cpo', [card('J-TWICE'), card('J-TWICE-2')], { requestId: 'r-twice', erasedAt: T0 });
+      ring.store.restore(backup);
+      expect(await ring.applyTombstones(first.tombstones)).toEqual({ applied: 2, keysDeleted: 1 });
+      const fresh = tokenized(await tokenOf(ring, 'J-TWICE', T0 + 1));
+      const state = ring.store.snapshot();
+      expect(await ring.applyTombstones(first.tombstones)).toEqual({ applied: 0, keysDeleted: 0 });
+      expect(await ring.applyTombstones([...first.tombstones, ...first.tombstones])).toEqual({ applied: 0, keysDeleted: 0 });
+      expect(ring.store.snapshot()).toEqual(state);
+      expect(tokenized(await tokenOf(ring, 'J-TWICE', T0 + 2))).toBe(fresh); // the new generation survives
+      expect(await ring.applyTombstones([])).toEqual({ applied: 0, keysDeleted: 0 });
+    });
+
+    it('K31 an older tombstone never overwrites a newer one, in any order; same generation: the later erasedAt wins', async () => {
+      await tokenOf(ring, 'J-ORDER', T0 - 1);
+      const backup = ring.store.snapshot();
+      const [older] = (await ring.erase('acme-cpo', [card('J-ORDER')], { requestId: 'r-old', erasedAt: T0 })).tombstones;
+      const g2 = tokenized(await tokenOf(ring, 'J-ORDER', T0 + 10));
+      const [newer] = (await ring.erase('acme-cpo', [card('J-ORDER')], { requestId: 'r-new', erasedAt: T0 + 20 })).tombstones;
+      expect([older!.generation, newer!.generation]).toEqual([1, 2]);
+      const g3 = tokenized(await tokenOf(ring, 'J-ORDER', T0 + 30));
+      const key = `acme-cpo\0${newer!.blindIndex}`;
+
+      // live: the older record neither overwrites the tombstone nor touches the generation-3 key
+      expect(await ring.applyTombstones([older!])).toEqual({ applied: 0, keysDeleted: 0 });
+      expect(ring.store.snapshot().tombstones.get(key)).toEqual({ generation: 2, erasedAt: T0 + 20, requestId: 'r-new' });
+      expect(tokenized(await tokenOf(ring, 'J-ORDER', T0 + 31))).toBe(g3);
+      // same generation, earlier erasedAt: not applied; later: applied (erasedAt extended)
+      expect(await ring.applyTombstones([{ ...newer!, erasedAt: T0 + 15, requestId: 'r-earlier' }])).toEqual({ applied: 0, keysDeleted: 0 });
+      expect(await ring.applyTombstones([{ ...newer!, erasedAt: T0 + 25, requestId: 'r-later' }])).toEqual({ applied: 1, keysDeleted: 0 });
+      expect(ring.store.snapshot().tombstones.get(key)).toEqual({ generation: 2, erasedAt: T0 + 25, requestId: 'r-later' });
+
+      // after a restore, newest-first and oldest-first end in the same state
+      for (const journal of [
+        [newer!, older!],
+        [older!, newer!],
+      ]) {
+        ring.store.restore(backup);
+        expect(await ring.applyTombstones(journal)).toEqual({ applied: journal[0] === newer ? 1 : 2, keysDeleted: 1 });
+        expect(ring.store.snapshot().tombstones.get(key)).toEqual({ generation: 2, erasedAt: T0 + 20, requestId: 'r-new' });
+        expect(await tokenOf(ring, 'J-ORDER', T0 + 20)).toEqual({ status: 'ERASED' });
+        const next = tokenized(await tokenOf(ring, 'J-ORDER', T0 + 21));
+        expect([g2, g3]).not.toContain(next);
+      }
+    });
+
+    it('K31 K26 a malformed record rejects the whole call before anything is written, naming no value', async () => {
+      const t = tokenized(await tokenOf(ring, 'J-BAD', T0 - 1));
+      const backup = ring.store.snapshot();
+      const [good] = (await ring.erase('acme-cpo', [card('J-BAD')], { requestId: 'r-bad', erasedAt: T0 })).tombstones;
+      ring.store.restore(backup);
+      const bad: TombstoneRecord[] = [
+        { ...good!, blindIndex: `${good!.blindIndex}=` },
+        { ...good!, blindIndex: good!.blindIndex.slice(1) },
+        { ...good!, tenant: 'acme}{cpo' },
+        { ...good!, generation: -1 },
+        { ...good!, generation: 1.5 },
+        { ...good!, erasedAt: Number.NaN },
+        { ...good!, requestId: '' },
+      ];
+      for (const record of bad) {
+        const err = await ring.applyTombstones([good!, record]).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AmpsealError);
+        expect((err as AmpsealError).retriable).toBe(false);
+        expect((err as AmpsealError).message).not.toContain(good!.blindIndex.slice(0, 10));
+      }
+      expect(ring.store.snapshot()).toEqual(backup);
+      expect(tokenized(await tokenOf(ring, 'J-BAD', T0 + 1))).toBe(t); // still the restored (unrepaired) state
+    });
+
+    it('K30 K27 tombstone records reach neither instrumentation nor logs', async () => {
+      const events: unknown[] = [];
+      const listener = (message: unknown) => events.push(message);
+      const logged: unknown[] = [];
+      const logger = { info: (f: object) => logged.push(f), warn: (f: object) => logged.push(f) };
+      const other = createMemoryKeyRing({ logger });
+      subscribe(KEYRING_CHANNEL, listener);
+      try {
+        await other.tokens([req('J-LOG')]);
+        const { tombstones } = await other.erase('acme-cpo', [card('J-LOG')], { requestId: 'r-log', erasedAt: T0 });
+        await other.applyTombstones(tombstones);
+        const text = JSON.stringify([events, logged]);
+        expect(text).not.toContain(tombstones[0]!.blindIndex);
+        expect(logged).toContainEqual({ event: 'keyring.tombstones.applied', records: 1, applied: 0, keysDeleted: 0 });
+      } finally {
+        unsubscribe(KEYRING_CHANNEL, listener);
+        await other.stop();
+      }
+    });
   });
 });

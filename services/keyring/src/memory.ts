@@ -3,8 +3,16 @@ import { KEY_BYTES } from './crypto';
 import { KeyRingEngine } from './engine';
 import { Instruments } from './instruments';
 import type { KeySetSource, TenantKeySet } from './key-set';
-import type { ErasureResult, KeyRing, KeyRingLogger } from './keyring';
-import type { ErasureWrite, ErasureWriteOutcome, SubjectOp, SubjectState, SubjectStore, TenantOps } from './store';
+import type { ApplyTombstonesResult, KeyRing, KeyRingLogger, TombstoneRecord } from './keyring';
+import type {
+  ErasureWrite,
+  ErasureWriteOutcome,
+  StoredErasureResult,
+  SubjectOp,
+  SubjectState,
+  SubjectStore,
+  TenantOps,
+} from './store';
 
 /**
  * The ephemeral key ring (file mode, unit tests): the same engine and state machine as the Redis key ring
@@ -21,6 +29,13 @@ interface Tombstone {
   generation: number;
   erasedAt: number;
   requestId: string;
+}
+
+/** Everything the store holds, as a Redis backup would (test hook, K32). */
+export interface MemorySnapshot {
+  readonly records: ReadonlyMap<string, StoredRecord>;
+  readonly tombstones: ReadonlyMap<string, Tombstone>;
+  readonly erasures: ReadonlyMap<string, string>;
 }
 
 export class MemorySubjectStore implements SubjectStore {
@@ -44,7 +59,7 @@ export class MemorySubjectStore implements SubjectStore {
     tenant: string,
     requestId: string,
     blindIndexes: readonly string[],
-  ): Promise<{ stored: ErasureResult | null; states: SubjectState[] }> {
+  ): Promise<{ stored: StoredErasureResult | null; states: SubjectState[] }> {
     const stored = this.erasures.get(`${tenant}\0${requestId}`);
     const states = blindIndexes.map((blindIndex) =>
       this.subject(tenant, {
@@ -56,15 +71,23 @@ export class MemorySubjectStore implements SubjectStore {
         setRestricted: null,
       }),
     );
-    return { stored: stored === undefined ? null : (JSON.parse(stored) as ErasureResult), states };
+    return { stored: stored === undefined ? null : (JSON.parse(stored) as StoredErasureResult), states };
   }
 
   async erase(tenant: string, write: ErasureWrite): Promise<ErasureWriteOutcome> {
     const requestKey = `${tenant}\0${write.requestId}`;
     const done = this.erasures.get(requestKey);
-    if (done !== undefined) return { status: 'done', result: JSON.parse(done) as ErasureResult };
-    for (const { blindIndex, generation } of write.expected) {
-      if (this.usableGeneration(`${tenant}\0${blindIndex}`) !== generation) return { status: 'conflict' };
+    if (done !== undefined) return { status: 'done', result: JSON.parse(done) as StoredErasureResult };
+    for (const { blindIndex, generation, tombstoneGeneration, tombstoneErasedAt } of write.expected) {
+      const key = `${tenant}\0${blindIndex}`;
+      const tombstone = this.tombstones.get(key);
+      if (
+        this.usableGeneration(key) !== generation ||
+        (tombstone?.generation ?? -1) !== tombstoneGeneration ||
+        (tombstone?.erasedAt ?? null) !== tombstoneErasedAt
+      ) {
+        return { status: 'conflict' };
+      }
     }
     for (const { blindIndex } of write.expected) {
       const key = `${tenant}\0${blindIndex}`;
@@ -79,6 +102,50 @@ export class MemorySubjectStore implements SubjectStore {
     }
     this.erasures.set(requestKey, JSON.stringify(write.result));
     return { status: 'ok' };
+  }
+
+  /** The same steps as the `apply` Lua script in redis-store.ts (K31). */
+  async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
+    let applied = 0;
+    let keysDeleted = 0;
+    for (const r of records) {
+      const key = `${r.tenant}\0${r.blindIndex}`;
+      let tombstone = this.tombstones.get(key);
+      if (
+        tombstone === undefined ||
+        r.generation > tombstone.generation ||
+        (r.generation === tombstone.generation && r.erasedAt > tombstone.erasedAt)
+      ) {
+        tombstone = { generation: r.generation, erasedAt: r.erasedAt, requestId: r.requestId };
+        this.tombstones.set(key, tombstone);
+        applied++;
+      }
+      const record = this.records.get(key);
+      if (record !== undefined && record.generation <= tombstone.generation) {
+        this.records.delete(key);
+        keysDeleted++;
+      }
+    }
+    return { applied, keysDeleted };
+  }
+
+  /** Test hook: everything the store holds, as a full Redis backup would (K32). */
+  snapshot(): MemorySnapshot {
+    return {
+      records: new Map([...this.records].map(([key, record]) => [key, { ...record }])),
+      tombstones: new Map([...this.tombstones].map(([key, tombstone]) => [key, { ...tombstone }])),
+      erasures: new Map(this.erasures),
+    };
+  }
+
+  /** Test hook: replaces everything with a snapshot, as restoring a full Redis backup would (K32). */
+  restore(snapshot: MemorySnapshot): void {
+    this.records.clear();
+    this.tombstones.clear();
+    this.erasures.clear();
+    for (const [key, record] of snapshot.records) this.records.set(key, { ...record });
+    for (const [key, tombstone] of snapshot.tombstones) this.tombstones.set(key, { ...tombstone });
+    for (const [key, result] of snapshot.erasures) this.erasures.set(key, result);
   }
 
   /** Test hook: the subject records as a backup would hold them (K20). */

@@ -2,11 +2,18 @@ import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { AmpsealError } from '@ampseal/core';
 import type { Instruments } from './instruments';
-import type { ErasureResult, KeyRingLogger } from './keyring';
-import type { ErasureWrite, ErasureWriteOutcome, SubjectState, SubjectStore, TenantOps } from './store';
+import type { ApplyTombstonesResult, KeyRingLogger, TombstoneRecord } from './keyring';
+import type {
+  ErasureWrite,
+  ErasureWriteOutcome,
+  StoredErasureResult,
+  SubjectState,
+  SubjectStore,
+  TenantOps,
+} from './store';
 
 /**
- * Subject keys, tombstones, erasure results and key-set blobs in Redis (SPEC K12–K20, K24). The only module
+ * Subject keys, tombstones, erasure results and key-set blobs in Redis (SPEC K12–K20, K24, K29–K31). The only module
  * that imports ioredis (K28). Every state change is one Lua script, so it is atomic across instances; every
  * call of the engine is one pipeline, so one round trip (K13). Keys carry `{tenant}` as a hash tag, so each
  * script call touches one cluster slot.
@@ -61,10 +68,12 @@ return out
 `;
 
 /**
- * `erase` (K15, K16, K19): KEYS[1] the request's result, then record/tombstone pairs; ARGV erasedAt, request
- * id, result JSON, then the usable generation the caller read per subject. A known request id returns its
- * result and changes nothing; any subject changed since the read aborts everything; otherwise every record
- * goes, every tombstone gets the highest generation and the latest erasedAt, and the result is stored.
+ * `erase` (K15, K16, K19, K29): KEYS[1] the request's result, then record/tombstone pairs; ARGV erasedAt,
+ * request id, result JSON, then per subject what the caller read: usable generation, tombstone generation (-1
+ * for none), tombstone erasedAt ('' for none). A known request id returns its result and changes nothing; any
+ * subject or tombstone changed since the read aborts everything (so the tombstones in the result JSON are the
+ * ones written); otherwise every record goes, every tombstone gets the highest generation and the latest
+ * erasedAt, and the result is stored.
  */
 const ERASE_LUA = `
 local done = redis.call('GET', KEYS[1])
@@ -73,10 +82,14 @@ local n = (#KEYS - 1) / 2
 local live, tgs = {}, {}
 for i = 1, n do
   local rg = tonumber(redis.call('HGET', KEYS[2 * i], 'g'))
-  local tg = tonumber(redis.call('HGET', KEYS[2 * i + 1], 'g'))
+  local tomb = redis.call('HMGET', KEYS[2 * i + 1], 'g', 'at')
+  local tg, tat = tonumber(tomb[1]), tonumber(tomb[2])
   local g = 0
   if rg and (not tg or rg > tg) then g = rg end
-  if g ~= tonumber(ARGV[3 + i]) then return {'conflict'} end
+  local a = 3 * i
+  if g ~= tonumber(ARGV[a + 1]) or (tg or -1) ~= tonumber(ARGV[a + 2]) or tat ~= tonumber(ARGV[a + 3]) then
+    return {'conflict'}
+  end
   live[i], tgs[i] = g, tg or 0
 end
 local at = tonumber(ARGV[1])
@@ -92,6 +105,35 @@ for i = 1, n do
 end
 redis.call('SET', KEYS[1], ARGV[3])
 return {'ok'}
+`;
+
+/**
+ * `apply` (K31): record/tombstone pairs; ARGV per subject: generation, erasedAt, request id. Per subject, the
+ * record is written if newer than the stored tombstone (higher generation, or the same and a later erasedAt),
+ * then a subject record at or below the resulting tombstone's generation is deleted (K20). Returns the number
+ * of tombstones written and of records deleted. The result is the newest record per subject whatever the
+ * order, so re-running it changes nothing. Mirrored step for step by MemorySubjectStore.
+ */
+const APPLY_LUA = `
+local applied, deleted = 0, 0
+for i = 1, #KEYS / 2 do
+  local sk, tk = KEYS[2 * i - 1], KEYS[2 * i]
+  local a = (i - 1) * 3
+  local g, at = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local cur = redis.call('HMGET', tk, 'g', 'at')
+  local cg, cat = tonumber(cur[1]), tonumber(cur[2])
+  if not cg or g > cg or (g == cg and (not cat or at > cat)) then
+    redis.call('HSET', tk, 'g', ARGV[a + 1], 'at', ARGV[a + 2], 'req', ARGV[a + 3])
+    applied = applied + 1
+    cg = g
+  end
+  local rg = tonumber(redis.call('HGET', sk, 'g'))
+  if rg and rg <= cg then
+    redis.call('DEL', sk)
+    deleted = deleted + 1
+  end
+end
+return {applied, deleted}
 `;
 
 /** `keyset` (K3): create-if-absent; returns the stored blobs, ours or the winner's. */
@@ -113,6 +155,7 @@ function script(source: string): Script {
 
 const SUBJECTS = script(SUBJECTS_LUA);
 const ERASE = script(ERASE_LUA);
+const APPLY = script(APPLY_LUA);
 const KEYSET = script(KEYSET_LUA);
 
 /** Subjects per script call: bounds how long one call holds Redis (≈ µs per subject). */
@@ -190,8 +233,9 @@ export class RedisStore implements SubjectStore {
         .script('LOAD', SUBJECTS.source)
         .script('LOAD', ERASE.source)
         .script('LOAD', KEYSET.source)
+        .script('LOAD', APPLY.source)
         .exec();
-      this.instruments.redis(3, performance.now() - started, true);
+      this.instruments.redis(4, performance.now() - started, true);
       for (const [err] of loaded ?? []) if (err) throw err;
     } catch (err) {
       throw unavailable('loading scripts failed', err);
@@ -251,7 +295,7 @@ export class RedisStore implements SubjectStore {
     tenant: string,
     requestId: string,
     blindIndexes: readonly string[],
-  ): Promise<{ stored: ErasureResult | null; states: SubjectState[] }> {
+  ): Promise<{ stored: StoredErasureResult | null; states: SubjectState[] }> {
     const commands: Command[] = [{ command: 'get', args: [this.key(tenant, `e:${requestId}`)] }];
     for (let from = 0; from < blindIndexes.length; from += SUBJECTS_PER_CALL) {
       const keys: string[] = [];
@@ -272,9 +316,9 @@ export class RedisStore implements SubjectStore {
   async erase(tenant: string, write: ErasureWrite): Promise<ErasureWriteOutcome> {
     const keys = [this.key(tenant, `e:${write.requestId}`)];
     const args = [String(write.erasedAt), write.requestId, JSON.stringify(write.result)];
-    for (const { blindIndex, generation } of write.expected) {
+    for (const { blindIndex, generation, tombstoneGeneration, tombstoneErasedAt } of write.expected) {
       keys.push(this.key(tenant, `s:${blindIndex}`), this.key(tenant, `t:${blindIndex}`));
-      args.push(String(generation));
+      args.push(String(generation), String(tombstoneGeneration), tombstoneErasedAt === null ? '' : String(tombstoneErasedAt));
     }
     const [reply] = await this.run([{ script: ERASE, keys, args }]);
     const [status, stored] = reply as [string, string?];
@@ -282,6 +326,27 @@ export class RedisStore implements SubjectStore {
     if (status === 'conflict') return { status: 'conflict' };
     if (status === 'ok') return { status: 'ok' };
     throw unavailable('erase script answered unexpectedly');
+  }
+
+  async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
+    // One script call per tenant (one cluster slot each), all in one pipeline: one round trip (K31).
+    const byTenant = new Map<string, { keys: string[]; args: string[] }>();
+    for (const r of records) {
+      let call = byTenant.get(r.tenant);
+      if (call === undefined) byTenant.set(r.tenant, (call = { keys: [], args: [] }));
+      call.keys.push(this.key(r.tenant, `s:${r.blindIndex}`), this.key(r.tenant, `t:${r.blindIndex}`));
+      call.args.push(String(r.generation), String(r.erasedAt), r.requestId);
+    }
+    if (byTenant.size === 0) return { applied: 0, keysDeleted: 0 };
+    const replies = await this.run([...byTenant.values()].map(({ keys, args }) => ({ script: APPLY, keys, args })));
+    let applied = 0;
+    let keysDeleted = 0;
+    for (const reply of replies) {
+      if (!Array.isArray(reply) || reply.length !== 2) throw unavailable('apply script answered unexpectedly');
+      applied += Number(reply[0]);
+      keysDeleted += Number(reply[1]);
+    }
+    return { applied, keysDeleted };
   }
 
   async readKeySet(tenant: string): Promise<StoredKeySet | null> {
@@ -363,7 +428,16 @@ function parseStates(reply: unknown): SubjectState[] {
   return states;
 }
 
-function parseResult(json: string): ErasureResult {
-  const value = JSON.parse(json) as ErasureResult;
-  return { retiredTokens: [...value.retiredTokens], erased: value.erased, alreadyErased: value.alreadyErased };
+function parseResult(json: string): StoredErasureResult {
+  const value = JSON.parse(json) as StoredErasureResult;
+  const result = { retiredTokens: [...value.retiredTokens], erased: value.erased, alreadyErased: value.alreadyErased };
+  if (!Array.isArray(value.tombstones)) return result; // stored before K29: the engine rebuilds them
+  const tombstones = value.tombstones.map(({ tenant, blindIndex, generation, erasedAt, requestId }) => ({
+    tenant,
+    blindIndex,
+    generation,
+    erasedAt,
+    requestId,
+  }));
+  return { ...result, tombstones };
 }

@@ -1,4 +1,4 @@
-import type { ErasureResult } from './keyring';
+import type { ApplyTombstonesResult, ErasureResult, TombstoneRecord } from './keyring';
 
 /**
  * What the key-ring engine needs from a subject store: Redis (redis-store.ts) in production, Maps in
@@ -57,15 +57,27 @@ export interface ErasureWrite {
   readonly requestId: string;
   readonly erasedAt: number;
   readonly result: ErasureResult;
-  /** Per subject: the usable generation read before (0 for none). The write aborts if any changed (K16). */
-  readonly expected: ReadonlyArray<{ readonly blindIndex: string; readonly generation: number }>;
+  /**
+   * Per subject, what was read before: the usable generation (0 for none) and the tombstone (generation -1
+   * and erasedAt null for none). The write aborts if any changed (K16), so the tombstones in `result` are
+   * exactly the ones written (K29).
+   */
+  readonly expected: ReadonlyArray<{
+    readonly blindIndex: string;
+    readonly generation: number;
+    readonly tombstoneGeneration: number;
+    readonly tombstoneErasedAt: number | null;
+  }>;
 }
+
+/** A stored result. `tombstones` is absent only from results stored before K29; the engine rebuilds them. */
+export type StoredErasureResult = Omit<ErasureResult, 'tombstones'> & { readonly tombstones?: TombstoneRecord[] };
 
 export type ErasureWriteOutcome =
   | { readonly status: 'ok' }
   | { readonly status: 'conflict' }
   /** The request id had already run (concurrently or before): its stored result. */
-  | { readonly status: 'done'; readonly result: ErasureResult };
+  | { readonly status: 'done'; readonly result: StoredErasureResult };
 
 export interface SubjectStore {
   start(): Promise<void>;
@@ -74,12 +86,21 @@ export interface SubjectStore {
   subjects(batches: readonly TenantOps[]): Promise<SubjectState[][]>;
   /** The stored result of a request id, and the subjects' states, in one round trip. */
   readErasure(tenant: string, requestId: string, blindIndexes: readonly string[]): Promise<{
-    readonly stored: ErasureResult | null;
+    readonly stored: StoredErasureResult | null;
     readonly states: SubjectState[];
   }>;
   /** Atomically: delete keys, write tombstones, store the result under the request id (K15). */
   erase(tenant: string, write: ErasureWrite): Promise<ErasureWriteOutcome>;
+  /**
+   * K31, at most TOMBSTONES_PER_CALL records (validated by the engine), one round trip: per subject, writes
+   * the record if newer than the stored tombstone (higher generation, or same generation and later erasedAt)
+   * and deletes a subject record whose generation is ≤ the resulting tombstone's.
+   */
+  applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult>;
 }
+
+/** Records per `applyTombstones` store call, so per Redis round trip (K31). */
+export const TOMBSTONES_PER_CALL = 500;
 
 /** Event times are clamped to this range before they reach a store (Lua numbers are doubles; no ±Infinity). */
 export const MAX_TIME = 8.64e15;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { ANALYTICS_SCHEMA_FILE, CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
-import { TransactionalStream, createAvroEncoder, createKafka, ensureTopics, type AvroEncoder, type Kafka } from '@ampseal/kafka';
+import { RecordConsumer, TransactionalStream, createAvroEncoder, createKafka, ensureTopics, type AvroEncoder, type Kafka } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import { Lifecycle, OpsServer, createMetrics, openKeyRing, type Config, type Logger } from '@ampseal/runtime';
+import { evictOnReceipt } from './evictions';
 import { createRecordHandler } from './handler';
 import { pseudonymizerMetrics } from './metrics';
 
@@ -44,6 +45,16 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
     maxRecordsPerTransaction: config.maxRecordsPerTransaction,
     sessionTimeoutMs: config.sessionTimeoutMs,
   });
+  // Every instance reads every receipt (a group of its own), from now on: its caches start empty anyway.
+  const receipts = new RecordConsumer({
+    kafka,
+    name: 'receipts',
+    groupId: `${config.groupId}-evict-${config.instanceId}`,
+    topics: [topics.erasureEvents],
+    fromBeginning: false,
+    logger,
+    onRecord: evictOnReceipt(config.instanceId, () => keyring, logger.child({ component: 'evictions' })),
+  });
   const ops = new OpsServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -83,6 +94,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
           const created = await ensureTopics(kafka, [
             ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics, topics.roaming].map((topic) => ({ topic, partitions: config.topicPartitions })),
             { topic: topics.quarantine, partitions: 1 },
+            { topic: topics.erasureEvents, partitions: 1 },
           ]);
           if (created.length) logger.info({ topics: created }, 'created topics');
         }
@@ -93,6 +105,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
       },
       stop: async () => undefined,
     })
+    .add(receipts)
     .add(stream);
   return { lifecycle, ops, stream, keyring: () => keyring };
 }

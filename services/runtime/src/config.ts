@@ -33,6 +33,8 @@ export interface Config {
   readonly topicPartitions: number;
   /** Consumer-group session timeout: how long a crashed instance holds its partitions. */
   readonly sessionTimeoutMs: number;
+  /** Bearer token of the shredder's admin API; the API is off without one. */
+  readonly adminToken: string | undefined;
 }
 
 /** Topic names (design §1); every one configurable, `<domain>.<name>.v<N>` by default. */
@@ -44,6 +46,8 @@ export interface Topics {
   readonly quarantine: string;
   readonly erasureRequests: string;
   readonly erasureEvents: string;
+  /** Internal, compacted, restricted: the key ring's tombstones, re-applied after a Redis restore. */
+  readonly tombstones: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -77,7 +81,7 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as
 const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
 /** `defaults` lets a tool pick its own fallbacks (the CLI logs at warn unless told otherwise). */
-export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel'] } = {}): Config {
+export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel']; groupId?: string } = {}): Config {
   const brokers = (env.AMPSEAL_KAFKA_BROKERS?.trim() || '127.0.0.1:9092').split(',').map((b) => b.trim());
   if (brokers.some((b) => !BROKER.test(b))) invalid('AMPSEAL_KAFKA_BROKERS', 'a comma-separated list of host:port');
   const logLevel = (env.AMPSEAL_LOG_LEVEL?.trim() || defaults.logLevel || 'info') as Config['logLevel'];
@@ -107,8 +111,9 @@ export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel'] }
       quarantine: topic(env, 'AMPSEAL_TOPIC_QUARANTINE', 'ampseal.quarantine.v1'),
       erasureRequests: topic(env, 'AMPSEAL_TOPIC_ERASURE_REQUESTS', 'privacy.erasure.requests.v1'),
       erasureEvents: topic(env, 'AMPSEAL_TOPIC_ERASURE_EVENTS', 'privacy.erasure.events.v1'),
+      tombstones: topic(env, 'AMPSEAL_TOPIC_TOMBSTONES', 'ampseal.tombstones.v1'),
     }),
-    groupId: name(env, 'AMPSEAL_GROUP_ID', 'ampseal-pseudonymizer'),
+    groupId: name(env, 'AMPSEAL_GROUP_ID', defaults.groupId ?? 'ampseal-pseudonymizer'),
     instanceId: name(env, 'AMPSEAL_INSTANCE_ID', `${hostname()}-${process.pid}`),
     httpHost: env.AMPSEAL_HTTP_HOST?.trim() || '0.0.0.0',
     httpPort: integer(env, 'AMPSEAL_HTTP_PORT', 9464, 0, 65_535),
@@ -118,8 +123,17 @@ export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel'] }
     createTopics: flag(env, 'AMPSEAL_CREATE_TOPICS', false),
     topicPartitions: integer(env, 'AMPSEAL_TOPIC_PARTITIONS', 3, 1, 1_000),
     sessionTimeoutMs: integer(env, 'AMPSEAL_KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
+    adminToken: adminToken(env),
     tenants: Object.freeze((env.AMPSEAL_TENANTS?.trim() || '').split(',').map((t) => t.trim()).filter(Boolean)),
   });
+}
+
+function adminToken(env: Env): string | undefined {
+  const token = env.AMPSEAL_ADMIN_TOKEN?.trim();
+  if (token === undefined || token === '') return undefined;
+  // Long enough that guessing is hopeless; printable so it survives headers and secret stores.
+  if (token.length < 32 || !/^[\x21-\x7e]+$/.test(token)) invalid('AMPSEAL_ADMIN_TOKEN', 'at least 32 printable characters');
+  return token;
 }
 
 function flag(env: Env, variable: string, fallback: boolean): boolean {

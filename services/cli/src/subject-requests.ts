@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt } from '@ampseal/core';
+import { RecordProducer, createKafka, scanTopic } from '@ampseal/kafka';
+import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/runtime';
+
+export class CommandError extends Error {}
+
+function identifiers(args: string[] | undefined): Array<{ kind: string; value: string }> {
+  if (!args || args.length === 0) throw new CommandError('--id KIND:VALUE is required (repeat it for several identifiers)');
+  return args.map((arg) => {
+    const split = splitIdentifierArg(arg);
+    if (!split.ok) throw new CommandError(`--id ${split.problem}`);
+    return { kind: split.value.kind, value: split.value.raw };
+  });
+}
+
+function context(): { config: Config; kafka: ReturnType<typeof createKafka> } {
+  const config = loadConfig(process.env, { logLevel: 'warn' });
+  const logger = createLogger({ level: config.logLevel, name: 'ampseal-cli' });
+  return { config, kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-cli', logger }) };
+}
+
+async function waitForReceipt(kafka: ReturnType<typeof createKafka>, topic: string, requestId: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = await scanTopic(kafka, topic, requestId, Math.max(1_000, deadline - Date.now()));
+    if (found.length > 0) return JSON.parse(found[found.length - 1]!.value!.toString('utf8')) as SubjectReceipt;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
+function describeReceipt(r: SubjectReceipt): string {
+  if (r.status === 'failed') return `${r.requestId}: failed (${r.error ?? 'error'}) at ${r.completedAt}\n`;
+  const counts =
+    r.action === 'erase'
+      ? `erased ${r.erased ?? 0}, already erased ${r.alreadyErased ?? 0}, tokens retired ${(r.retiredTokens ?? []).length}, erasedAt ${r.erasedAt}`
+      : `flag changed on ${r.changed ?? 0} of ${r.subjects}`;
+  return `${r.requestId}: ${r.action} done at ${r.completedAt} (${counts})\n`;
+}
+
+/** `ampseal erase|restrict|unrestrict --tenant T --id KIND:VALUE … --reason TEXT [--request-id ID] [--wait]` */
+export async function submitRequest(action: SubjectAction, argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tenant: { type: 'string' },
+      id: { type: 'string', multiple: true },
+      reason: { type: 'string' },
+      'request-id': { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '60' },
+    },
+    strict: true,
+  });
+  if (!values.tenant) throw new CommandError('--tenant is required');
+  if (!values.reason) throw new CommandError('--reason is required');
+  const built = buildSubjectRequest({
+    requestId: values['request-id'] ?? randomUUID(),
+    tenant: values.tenant,
+    action,
+    identifiers: identifiers(values.id),
+    reason: values.reason,
+  });
+  if (!built.ok) throw new CommandError(built.problem);
+  const request = built.value;
+  const { config, kafka } = context();
+  const producer = new RecordProducer(kafka);
+  await producer.start();
+  try {
+    await producer.send({ topic: config.topics.erasureRequests, key: request.requestId, value: JSON.stringify(request) });
+  } finally {
+    await producer.stop();
+  }
+  if (!values.wait) {
+    process.stdout.write(`${request.requestId}\n`);
+    return 0;
+  }
+  const receipt = await waitForReceipt(kafka, config.topics.erasureEvents, request.requestId, Number(values.timeout) * 1000);
+  if (!receipt) {
+    process.stderr.write(`ampseal: no receipt for ${request.requestId} yet (is the shredder running?); check with: ampseal erasure status ${request.requestId}\n`);
+    return 1;
+  }
+  process.stdout.write(describeReceipt(receipt));
+  return receipt.status === 'done' ? 0 : 1;
+}
+
+/** `ampseal erasure status ID`: done/failed from the receipts, pending from the requests topic. */
+export async function requestStatus(argv: string[]): Promise<number> {
+  const [requestId, ...rest] = argv;
+  if (!requestId || rest.length > 0) throw new CommandError('usage: ampseal erasure status ID');
+  const { config, kafka } = context();
+  const receipts = await scanTopic(kafka, config.topics.erasureEvents, requestId);
+  if (receipts.length > 0) {
+    process.stdout.write(describeReceipt(JSON.parse(receipts[receipts.length - 1]!.value!.toString('utf8')) as SubjectReceipt));
+    return 0;
+  }
+  const requests = await scanTopic(kafka, config.topics.erasureRequests, requestId);
+  if (requests.length > 0) {
+    const { requestedAt, action } = JSON.parse(requests[0]!.value!.toString('utf8')) as { requestedAt: string; action: string };
+    process.stdout.write(`${requestId}: ${action} pending since ${requestedAt}\n`);
+    return 0;
+  }
+  process.stderr.write(`ampseal: no request ${requestId}\n`);
+  return 1;
+}
+
+/** `ampseal tokens --tenant T --id KIND:VALUE`: the subject's current tokens (access requests, Art. 15/20). */
+export async function currentTokens(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { tenant: { type: 'string' }, id: { type: 'string', multiple: true } }, strict: true });
+  if (!values.tenant) throw new CommandError('--tenant is required');
+  const built = buildSubjectRequest({ requestId: 'access', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id), reason: 'access request' });
+  if (!built.ok) throw new CommandError(built.problem);
+  const config = loadConfig(process.env, { logLevel: 'warn' });
+  const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  try {
+    const states = await keyring.currentTokens(values.tenant, built.value.identifiers);
+    states.forEach((s, i) => {
+      const { kind } = built.value.identifiers[i]!;
+      process.stdout.write(
+        `${JSON.stringify({ kind, token: s.token, restricted: s.restricted, erasedAt: s.erasedAt === null ? null : new Date(s.erasedAt).toISOString() })}\n`,
+      );
+    });
+    return 0;
+  } finally {
+    await keyring.stop();
+  }
+}
+
+/**
+ * `ampseal keyring reapply-tombstones`: after restoring a Redis backup, re-applies every tombstone of the
+ * journal topic, so no erased key comes back (services/keyring/BACKUP.md).
+ */
+export async function reapplyTombstones(argv: string[]): Promise<number> {
+  if (argv.length > 0) throw new CommandError('usage: ampseal keyring reapply-tombstones');
+  const { config, kafka } = context();
+  const records = await scanTopic(kafka, config.topics.tombstones, null, 120_000);
+  const tombstones = records.flatMap((r) => (r.value && r.value.length > 0 ? [JSON.parse(r.value.toString('utf8'))] : []));
+  const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  try {
+    const result = await keyring.applyTombstones(tombstones);
+    process.stdout.write(`tombstones read ${tombstones.length}, applied ${result.applied}, stale keys deleted ${result.keysDeleted}\n`);
+    return 0;
+  } finally {
+    await keyring.stop();
+  }
+}

@@ -1,0 +1,42 @@
+import { channel } from 'node:diagnostics_channel';
+import type { SubjectReceipt } from '@ampseal/core';
+import type { ConsumedRecord } from '@ampseal/kafka';
+import type { KeyRing } from '@ampseal/keyring';
+import type { Logger } from '@ampseal/runtime';
+
+export const EVICTION_CHANNEL = 'ampseal:evictions';
+
+export interface EvictionEvent {
+  readonly instance: string;
+  readonly requestId: string;
+  readonly tenant: string;
+  readonly evicted: number;
+  /** Epoch ms when this instance dropped the subject from its caches. */
+  readonly at: number;
+}
+
+const events = channel(EVICTION_CHANNEL);
+
+/**
+ * On every erasure/restriction receipt, drop the named tokens from this instance's key cache (design §5):
+ * the next event of the subject goes to Redis, sees the tombstone or flag, and never gets the old token.
+ * Idempotent, so at-least-once delivery is enough; an instance that misses a receipt is bounded by the TTL.
+ */
+export function evictOnReceipt(instance: string, keyring: () => KeyRing | undefined, logger: Logger): (record: ConsumedRecord) => void {
+  return (record) => {
+    let receipt: SubjectReceipt;
+    try {
+      receipt = JSON.parse(record.value?.toString('utf8') ?? '') as SubjectReceipt;
+    } catch {
+      logger.warn({ topic: record.topic, offset: record.offset }, 'unreadable receipt skipped');
+      return;
+    }
+    const ring = keyring();
+    if (!ring || receipt.status !== 'done') return;
+    const tokens = [...(receipt.retiredTokens ?? []), ...(receipt.affectedTokens ?? [])];
+    const evicted = tokens.length > 0 ? ring.evict(receipt.tenant, tokens) : 0;
+    const event: EvictionEvent = { instance, requestId: receipt.requestId, tenant: receipt.tenant, evicted, at: Date.now() };
+    if (events.hasSubscribers) events.publish(event);
+    logger.info({ event: 'receipt.evicted', requestId: receipt.requestId, action: receipt.action, evicted }, 'caches evicted');
+  };
+}

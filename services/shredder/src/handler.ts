@@ -1,0 +1,118 @@
+import { buildSubjectRequest, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
+import type { ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
+import type { KeyRing } from '@ampseal/keyring';
+import type { Logger, Topics } from '@ampseal/runtime';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Requests → receipts, inside the stream's transaction (exactly once): the key-ring work is idempotent per
+ * request id, so a chunk replayed after a crash returns the same receipt. Audit lines carry ids and counts,
+ * never identifiers, tokens or the free-text reason.
+ */
+export function createRequestHandler(deps: {
+  readonly keyring: () => KeyRing;
+  readonly topics: Topics;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+}): StreamHandler {
+  const clock = deps.clock ?? Date.now;
+  const audit = deps.logger.child({ component: 'audit' });
+
+  const execute = async (request: SubjectRequest): Promise<{ receipt: SubjectReceipt; journal: OutputRecord[] }> => {
+    const keyring = deps.keyring();
+    const now = clock();
+    const common = {
+      version: 1 as const,
+      requestId: request.requestId,
+      tenant: request.tenant,
+      action: request.action,
+      status: 'done' as const,
+      requestedAt: request.requestedAt,
+      subjects: request.identifiers.length,
+    };
+    if (request.action === 'erase') {
+      const result = await keyring.erase(request.tenant, request.identifiers, { requestId: request.requestId, erasedAt: now });
+      const tombstones = result.tombstones ?? [];
+      // A replayed request returns the stored result: its receipt keeps the original erasure time.
+      const erasedAt = tombstones.length > 0 ? Math.max(...tombstones.map((t) => t.erasedAt)) : now;
+      const journal = tombstones.map((t) => ({
+        topic: deps.topics.tombstones,
+        // One journal key per (subject, request): compaction never lets an older erasure replace a newer one (SPEC K30).
+        key: `${t.tenant}:${t.blindIndex}:${t.requestId}`,
+        value: JSON.stringify(t),
+      }));
+      return {
+        receipt: {
+          ...common,
+          completedAt: new Date(now).toISOString(),
+          erasedAt: new Date(erasedAt).toISOString(),
+          erased: result.erased,
+          alreadyErased: result.alreadyErased,
+          retiredTokens: result.retiredTokens,
+        },
+        journal,
+      };
+    }
+    const states = await keyring.currentTokens(request.tenant, request.identifiers);
+    const changed = await keyring.restrict(request.tenant, request.identifiers, request.action === 'restrict');
+    return {
+      receipt: {
+        ...common,
+        completedAt: new Date(now).toISOString(),
+        changed,
+        affectedTokens: states.flatMap((s) => (s.token ? [s.token] : [])),
+      },
+      journal: [],
+    };
+  };
+
+  return async (records: readonly ConsumedRecord[]): Promise<OutputRecord[]> => {
+    const outputs: OutputRecord[] = [];
+    for (const record of records) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(record.value?.toString('utf8') ?? '');
+      } catch {
+        raw = undefined;
+      }
+      const built = buildSubjectRequest(raw);
+      if (!built.ok) {
+        const key = record.key?.toString('utf8') ?? '';
+        const requestId = REQUEST_ID.test(key) ? key : `${record.topic}:${record.partition}:${record.offset}`;
+        const tenant = typeof (raw as { tenant?: unknown })?.tenant === 'string' ? String((raw as { tenant: string }).tenant).slice(0, 63) : '';
+        const receipt: SubjectReceipt = {
+          version: 1,
+          requestId,
+          tenant,
+          action: 'erase',
+          status: 'failed',
+          error: 'bad_request',
+          completedAt: new Date(clock()).toISOString(),
+          subjects: 0,
+        };
+        audit.warn({ event: 'subject_request.failed', requestId, problem: built.problem }, 'request refused');
+        outputs.push({ topic: deps.topics.erasureEvents, key: requestId, value: JSON.stringify(receipt) });
+        continue;
+      }
+      const { receipt, journal } = await execute(built.value);
+      outputs.push(...journal);
+      outputs.push({ topic: deps.topics.erasureEvents, key: receipt.requestId, value: JSON.stringify(receipt) });
+      audit.info(
+        {
+          event: 'subject_request.done',
+          requestId: receipt.requestId,
+          tenant: receipt.tenant,
+          action: receipt.action,
+          subjects: receipt.subjects,
+          erased: receipt.erased,
+          alreadyErased: receipt.alreadyErased,
+          changed: receipt.changed,
+          tokenCount: (receipt.retiredTokens ?? receipt.affectedTokens ?? []).length,
+        },
+        'request executed',
+      );
+    }
+    return outputs;
+  };
+}

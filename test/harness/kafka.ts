@@ -9,6 +9,8 @@ export interface Seen {
   readonly key: string | null;
   readonly value: Buffer | null;
   readonly headers: Record<string, string>;
+  /** CreateTime (epoch ms) set by the producer. */
+  readonly timestamp: number;
 }
 
 export async function createTopics(kafka: Kafka, resources: Resources, topics: Array<{ topic: string; partitions?: number }>): Promise<void> {
@@ -56,7 +58,7 @@ export async function consumeUntil(
       const timer = setTimeout(resolve, timeoutMs);
       void consumer.run({
         eachMessage: async ({ topic, partition, message }) => {
-          seen.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: headersOf(message) });
+          seen.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: headersOf(message), timestamp: Number(message.timestamp) });
           if (done(seen)) {
             clearTimeout(timer);
             resolve();

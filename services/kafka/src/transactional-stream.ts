@@ -61,6 +61,7 @@ export class TransactionalStream implements Component {
   private readonly producers = new Map<string, Promise<Producer>>();
   private pausedReason: string | undefined;
   private assigned = false;
+  private joined = false;
   private running = false;
 
   constructor(private readonly options: TransactionalStreamOptions) {}
@@ -70,8 +71,14 @@ export class TransactionalStream implements Component {
     return this.pausedReason;
   }
 
+  /** Owns at least one partition. */
   get isAssigned(): boolean {
     return this.assigned;
+  }
+
+  /** A member of the consumer group (possibly a standby without partitions: more replicas than partitions). */
+  get hasJoined(): boolean {
+    return this.joined;
   }
 
   async start(): Promise<void> {
@@ -86,6 +93,7 @@ export class TransactionalStream implements Component {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.joined = true;
       this.assigned = Object.keys(e.payload.memberAssignment).length > 0;
     });
     await consumer.connect();

@@ -60,10 +60,11 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
     port: config.httpPort,
     registry: metrics.registry,
     readiness: {
-      ready: () => keyring !== undefined && stream.isAssigned && stream.blockedBy === undefined,
+      // A standby member without partitions is ready: it takes over on the next rebalance.
+      ready: () => keyring !== undefined && stream.hasJoined && stream.blockedBy === undefined,
       reasons: () => [
         ...(keyring === undefined ? ['starting'] : []),
-        ...(stream.isAssigned ? [] : ['no_partitions_assigned']),
+        ...(stream.hasJoined ? [] : ['not_in_consumer_group']),
         ...(stream.blockedBy ? [stream.blockedBy] : []),
       ],
     },

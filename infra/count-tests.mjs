@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Sums the JSON results every workspace's jest writes to reports/jest.json and prints the one line CI
+// Sums the JSON results every workspace's jest writes to jest-results.json and prints the one line CI
 // reads: `tests: N passed, N failed`. Exits non-zero when a test failed, a suite failed to run, or no
 // test ran at all.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ let passed = 0;
 let failed = 0;
 let brokenSuites = 0;
 for (const ws of workspaces) {
-  const file = join(ws, 'reports', 'jest.json');
+  const file = join(ws, 'jest-results.json');
   if (!existsSync(file)) continue;
   const r = JSON.parse(readFileSync(file, 'utf8'));
   passed += r.numPassedTests;

@@ -481,8 +481,13 @@ describe('(e) the transform never throws and classifies every record', () => {
           break;
         case 3:
           if (h[key] !== null && typeof h[key] === 'object' && !Array.isArray(h[key])) {
-            (h[key] as Record<string, unknown>)[rng.pick(['customData', 'x_ext', '__proto__', 'constructor', 'idTag'])] =
-              rng.pick(replacements);
+            // defineProperty, as JSON.parse does: a plain assignment to __proto__ would set the prototype.
+            Object.defineProperty(h[key], rng.pick(['customData', 'x_ext', '__proto__', 'constructor', 'idTag']), {
+              value: rng.pick(replacements),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
           }
           break;
         default:

@@ -1,0 +1,59 @@
+import pino from 'pino';
+import { createMemoryKeyRing } from '@ampseal/keyring';
+import { loadConfig } from '@ampseal/runtime';
+import { authorized } from './admin-api';
+import { createRequestHandler } from './handler';
+import { StatusIndex } from './status-index';
+import { createHash } from 'node:crypto';
+
+const topics = loadConfig({}).topics;
+
+describe('request handler', () => {
+  const keyring = createMemoryKeyRing();
+  const handler = createRequestHandler({ keyring: () => keyring, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
+  const request = (body: object, key = 'req-1') => ({ topic: topics.erasureRequests, partition: 0, offset: '5', key: Buffer.from(key), value: Buffer.from(JSON.stringify(body)) });
+
+  it('erases, journals the tombstone and answers with a receipt of retired tokens; a replay returns the same receipt', async () => {
+    const [before] = await keyring.tokens([{ subject: { tenant: 'acme-cpo', kind: 'uid', value: '04A2B3C4' }, at: 1 }]);
+    const body = { requestId: 'req-1', tenant: 'acme-cpo', identifiers: [{ kind: 'uid', value: '04 a2 b3 c4' }], reason: 'Art. 17', requestedAt: '2026-11-24T12:00:00Z' };
+    const first = await handler([request(body)]);
+    expect(first.map((o) => o.topic)).toEqual([topics.tombstones, topics.erasureEvents]);
+    expect(first[0]!.key).toMatch(/^acme-cpo:[A-Za-z0-9_-]+:req-1$/);
+    const receipt = JSON.parse(first[1]!.value.toString());
+    expect(receipt).toMatchObject({ requestId: 'req-1', status: 'done', action: 'erase', erased: 1, alreadyErased: 0, erasedAt: '2026-11-25T00:00:00.000Z' });
+    expect(receipt.retiredTokens).toEqual([before!.status === 'TOKENIZED' ? before!.token : 'missing']);
+    expect(JSON.stringify(first)).not.toContain('04A2B3C4');
+    const again = await handler([request(body)]);
+    expect(JSON.parse(again[1]!.value.toString())).toEqual(receipt);
+  });
+
+  it('answers an invalid request with a failed receipt under its key, and never throws', async () => {
+    const [out] = await handler([request({ tenant: 'acme-cpo', identifiers: [] }, 'req-bad')]);
+    expect(out!.topic).toBe(topics.erasureEvents);
+    expect(JSON.parse(out!.value.toString())).toMatchObject({ requestId: 'req-bad', status: 'failed', error: 'bad_request' });
+  });
+});
+
+describe('admin API authentication', () => {
+  const expected = createHash('sha256').update('s3cret-token-that-is-long-enough-000').digest();
+  it('accepts only the exact bearer token', () => {
+    expect(authorized('Bearer s3cret-token-that-is-long-enough-000', expected)).toBe(true);
+    for (const header of [undefined, '', 'Bearer ', 'Bearer s3cret', 'bearer s3cret-token-that-is-long-enough-000', 's3cret-token-that-is-long-enough-000']) {
+      expect(authorized(header, expected)).toBe(false);
+    }
+  });
+});
+
+describe('status index', () => {
+  it('reports pending until the receipt, then its counts without the tokens, and stays bounded', () => {
+    const index = new StatusIndex(2);
+    index.pending('a', '2026-11-25T00:00:00Z');
+    expect(index.get('a')).toEqual({ requestId: 'a', status: 'pending', requestedAt: '2026-11-25T00:00:00Z' });
+    index.receipt({ version: 1, requestId: 'a', tenant: 't', action: 'erase', status: 'done', completedAt: 'x', subjects: 1, erased: 1, retiredTokens: ['tok'] });
+    expect(index.get('a')).toMatchObject({ status: 'done', tokenCount: 1 });
+    expect(JSON.stringify(index.get('a'))).not.toContain('tok"');
+    index.pending('b', 'x');
+    index.pending('c', 'x');
+    expect(index.get('a')).toBeUndefined();
+  });
+});

@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
 import { loadConfig, openKeyRing } from '@ampseal/runtime';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
@@ -11,6 +9,7 @@ import { consumeUntil } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { AMPSEAL_BIN } from '../harness/processes';
 import { useResources } from '../harness/resources';
+import { authorizeEnvelope, transformWith } from '../harness/transform';
 
 const run = promisify(execFile);
 const resources = useResources();
@@ -24,18 +23,10 @@ describe('restriction of processing (Art. 18/21)', () => {
     resources.add('shredder', shredder, (s) => s.lifecycle.stop());
     await shredder.lifecycle.start();
     const keyring = resources.add('keyring', await openKeyRing('redis', config, logger), (k) => k.stop());
-    const transform = new Transform({
-      catalog: CATALOG,
-      policy: parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8'), CATALOG),
-      tokens: keyring,
-      parse: createInputParser().parse,
-      audiences: ['analytics'],
-    });
+    const transform = transformWith(keyring);
     const idTag = randomBytes(7).toString('hex').toUpperCase();
     const observe = async () => {
-      const [r] = await transform.run([
-        { eventId: 'e', value: JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp1.6', stationId: 'CP-1', receivedAt: new Date().toISOString(), action: 'Authorize', frame: [2, '1', 'Authorize', { idTag }] }) },
-      ]);
+      const [r] = await transform.run([{ eventId: 'e', value: authorizeEnvelope(idTag) }]);
       return r!.status === 'emitted' ? r!.analytics!.identifiers[0]! : undefined;
     };
     const lifted = await observe();

@@ -1,16 +1,15 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Transform, CATALOG, createInputParser, parsePolicy, DEFAULT_POLICY_FILE } from '@ampseal/core';
 import { loadConfig, openKeyRing } from '@ampseal/runtime';
 import { createShredder } from '@ampseal/shredder';
-import { readFileSync } from 'node:fs';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { consumeUntil } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { AMPSEAL_BIN } from '../harness/processes';
 import { useResources } from '../harness/resources';
+import { authorizeEnvelope, transformWith } from '../harness/transform';
 
 const run = promisify(execFile);
 const resources = useResources();
@@ -44,16 +43,7 @@ describe('shredder: erasure requests, receipts, status, admin API', () => {
     // The subject has a live key and a token first, as after pseudonymization.
     const keyring = await openKeyRing('redis', config, logger);
     resources.add('keyring', keyring, (k) => k.stop());
-    const transform = new Transform({
-      catalog: CATALOG,
-      policy: parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8'), CATALOG),
-      tokens: keyring,
-      parse: createInputParser().parse,
-      audiences: ['analytics'],
-    });
-    const [result] = await transform.run([
-      { eventId: 'x', value: JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp1.6', stationId: 'CP-1', receivedAt: '2026-11-24T10:00:00Z', action: 'Authorize', frame: [2, '1', 'Authorize', { idTag }] }) },
-    ]);
+    const [result] = await transformWith(keyring).run([{ eventId: 'x', value: authorizeEnvelope(idTag, '2026-11-24T10:00:00Z') }]);
     const token = result!.status === 'emitted' ? result!.analytics!.identifiers[0]!.token : undefined;
     expect(token).toEqual(expect.any(String));
 

@@ -5,3 +5,4 @@ export { OpsServer, type Readiness } from './ops-server';
 export { createMetrics, KEYRING_CHANNEL, type Metrics } from './metrics';
 export { openKeyRing, type KeyRingKind } from './keyring';
 export type { Topics } from './config';
+export { runService } from './run-service';

@@ -54,6 +54,7 @@ async function runPseudonymize(argv: string[]): Promise<number> {
         outFile: values.out,
         quarantineFile: values.quarantine,
         maxRecordBytes: config.maxRecordBytes,
+        tenants: config.tenants,
       },
       keyring,
       { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },

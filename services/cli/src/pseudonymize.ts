@@ -21,6 +21,8 @@ export interface PseudonymizeOptions {
   readonly outFile: string | undefined;
   readonly quarantineFile: string | undefined;
   readonly maxRecordBytes: number;
+  /** Configured tenants (AMPSEAL_TENANTS); empty accepts any. */
+  readonly tenants?: readonly string[];
   readonly batchSize?: number;
 }
 
@@ -54,7 +56,14 @@ export async function pseudonymize(
 ): Promise<Summary> {
   const policy = parsePolicy(readFileSync(options.policyFile ?? DEFAULT_POLICY_FILE, 'utf8'), CATALOG);
   const parser = createInputParser({ maxBytes: options.maxRecordBytes });
-  const transform = new Transform({ catalog: CATALOG, policy, tokens, parse: parser.parse, audiences: [options.audience] });
+  const transform = new Transform({
+    catalog: CATALOG,
+    policy,
+    tokens,
+    parse: parser.parse,
+    audiences: [options.audience],
+    ...(options.tenants && options.tenants.length > 0 ? { tenants: new Set(options.tenants) } : {}),
+  });
 
   const input = options.inFile ? createReadStream(options.inFile) : io.stdin;
   const out = options.outFile ? createWriteStream(options.outFile) : io.stdout;

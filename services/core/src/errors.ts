@@ -15,6 +15,8 @@ export const ERRORS = {
   UNKNOWN_ACTION: { reason: 'unknown_action', retriable: false, message: 'action is not an OCPP message of this version' },
   UNKNOWN_MODULE: { reason: 'unknown_module', retriable: false, message: 'OCPI module is not sessions, cdrs or tokens' },
   SCHEMA_VIOLATION: { reason: 'schema_violation', retriable: false, message: 'payload does not match the official schema' },
+  // A tenant outside the configured list has no root key: quarantined, or one record would stall a partition.
+  UNKNOWN_TENANT: { reason: 'unknown_tenant', retriable: false, message: 'tenant is not configured' },
   // Dependencies: retriable, the processor pauses and resumes by itself.
   KEYRING_UNAVAILABLE: { reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },
   KMS_UNAVAILABLE: { reason: 'kms_unavailable', retriable: true, message: 'KMS did not answer' },
@@ -28,8 +30,9 @@ export const ERRORS = {
 
 export type ErrorName = keyof typeof ERRORS;
 export type ReasonCode = (typeof ERRORS)[ErrorName]['reason'];
+/** The reasons the input parser gives (unknown_tenant is the transform's, against the configured tenants). */
 export const INPUT_REASONS = Object.values(ERRORS)
-  .filter((e) => !e.retriable && !['config_invalid', 'policy_invalid', 'key_integrity'].includes(e.reason))
+  .filter((e) => !e.retriable && !['config_invalid', 'policy_invalid', 'key_integrity', 'unknown_tenant'].includes(e.reason))
   .map((e) => e.reason);
 
 export class AmpsealError extends Error {

@@ -191,6 +191,16 @@ describe('Transform: analytics audience', () => {
   });
 });
 
+describe('Transform: configured tenants', () => {
+  it('quarantines a record of a tenant that is not configured instead of asking the key ring for it', async () => {
+    const tokens = new FixedKeyTokenSource();
+    const transform = new Transform({ catalog: CATALOG, policy, tokens, parse: parser.parse, audiences: ['analytics'], tenants: new Set(['voltway-cpo']) });
+    const [result] = await transform.run([{ value: START, eventId: 'line:1' }]);
+    expect(result).toEqual({ status: 'quarantined', reason: 'unknown_tenant' });
+    expect(tokens.calls).toBe(0);
+  });
+});
+
 describe('Transform: roaming audience', () => {
   it('sends a CDR only to the party that issued its token, with its identifiers clear and unknown fields dropped', async () => {
     const { run } = setup(['roaming']);

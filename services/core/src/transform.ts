@@ -36,6 +36,8 @@ export interface TransformOptions {
   readonly tokens: TokenSource;
   readonly parse: (raw: Buffer | string) => ParseResult;
   readonly audiences: readonly Audience[];
+  /** When given, records of any other tenant are quarantined as `unknown_tenant`. */
+  readonly tenants?: ReadonlySet<string>;
 }
 
 interface Pending {
@@ -85,6 +87,10 @@ export class Transform {
         continue;
       }
       const envelope = parsed.envelope;
+      if (this.options.tenants !== undefined && !this.options.tenants.has(envelope.tenant)) {
+        results[i] = { status: 'quarantined', reason: 'unknown_tenant' };
+        continue;
+      }
       if (envelope.source !== 'ocpi2.2.1' && envelope.messageType === 'CALLERROR') {
         results[i] = { status: 'skipped', why: 'call_error', droppedFields: 0 };
         continue;

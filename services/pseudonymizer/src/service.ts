@@ -32,7 +32,14 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
   let encoder: AvroEncoder | undefined;
   let keyring: KeyRing | undefined;
   const tokens = { tokens: (requests: Parameters<KeyRing['tokens']>[0]) => keyring!.tokens(requests) };
-  const transform = new Transform({ catalog: CATALOG, policy, tokens, parse: parser.parse, audiences: config.audiences });
+  const transform = new Transform({
+    catalog: CATALOG,
+    policy,
+    tokens,
+    parse: parser.parse,
+    audiences: config.audiences,
+    ...(config.tenants.length > 0 ? { tenants: new Set(config.tenants) } : {}),
+  });
   const handler = createRecordHandler({ transform, encoder: () => encoder, topics });
 
   const stream = new TransactionalStream({

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTraffic } from '@ampseal/traffic';
+import { AMPSEAL_BIN } from '../harness/processes';
+
+const run = promisify(execFile);
+
+describe('ampseal pseudonymize (file mode, design §9)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ampseal-cli-'));
+  const records = createTraffic({ seed: 7, stations: 40, cards: 300, malformedRate: 0.03 }).take(3_000);
+  const input = join(dir, 'in.ndjson');
+  writeFileSync(input, records.map((r) => r.value).join('\n') + '\n');
+  const identifiers = [...new Set(records.flatMap((r) => (r.kind === 'valid' ? (r.subjects ?? []).map((s) => s.raw) : [])))].filter((v) => v.length >= 8);
+
+  it('writes one analytics record per session event, quarantines bad lines by reason and line number, and exits 0', async () => {
+    const out = join(dir, 'analytics.ndjson');
+    const quarantine = join(dir, 'quarantine.ndjson');
+    const { stdout, stderr } = await run(process.execPath, [AMPSEAL_BIN, 'pseudonymize', '--audience', 'analytics', '--in', input, '--out', out, '--quarantine', quarantine]);
+    expect(stdout).toBe('');
+    const lines = readFileSync(quarantine, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const malformed = records.map((r, i) => ({ r, line: i + 1 })).filter(({ r }) => r.kind === 'malformed');
+    expect(lines).toEqual(malformed.map(({ r, line }) => ({ reason: r.expectedReason, offset: line })));
+    const analytics = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(analytics.length).toBeGreaterThan(1_000);
+    expect(stderr).toMatch(new RegExp(`read 3000, written ${analytics.length}, skipped \\d+, quarantined ${malformed.length} \\(`));
+    // No clear identifier in the output, the quarantine file or the summary.
+    const everything = readFileSync(out, 'utf8') + readFileSync(quarantine, 'utf8') + stderr;
+    for (const id of identifiers) expect(everything.includes(id)).toBe(false);
+  });
+
+  it('reads stdin and writes stdout by default; the roaming audience gets OCPI records keyed by recipient', async () => {
+    const child = run(process.execPath, [AMPSEAL_BIN, 'pseudonymize', '--audience', 'roaming'], { maxBuffer: 64 * 1024 * 1024 });
+    child.child.stdin!.end(readFileSync(input));
+    const { stdout } = await child;
+    const roamed = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(roamed.length).toBeGreaterThan(0);
+    for (const r of roamed) {
+      expect(Object.keys(r)).toEqual(['recipient', 'module', 'object']);
+      expect(`${r.object.cdr_token.country_code}-${r.object.cdr_token.party_id}`).toBe(r.recipient);
+    }
+  });
+
+  it('refuses a bad audience with a usage error (exit 2)', async () => {
+    await expect(run(process.execPath, [AMPSEAL_BIN, 'pseudonymize', '--audience', 'marketing'])).rejects.toMatchObject({ code: 2 });
+  });
+});

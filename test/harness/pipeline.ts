@@ -18,6 +18,7 @@ export function pipelineEnv(overrides: Record<string, string> = {}): Record<stri
     AMPSEAL_TOPIC_QUARANTINE: `${id}.ampseal.quarantine.v1`,
     AMPSEAL_TOPIC_ERASURE_REQUESTS: `${id}.privacy.erasure.requests.v1`,
     AMPSEAL_TOPIC_ERASURE_EVENTS: `${id}.privacy.erasure.events.v1`,
+    AMPSEAL_TOPIC_TOMBSTONES: `${id}.ampseal.tombstones.v1`,
     AMPSEAL_GROUP_ID: `${id}-pseudonymizer`,
     AMPSEAL_HTTP_PORT: '0',
     AMPSEAL_HTTP_HOST: '127.0.0.1',

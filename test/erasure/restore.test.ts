@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import Redis from 'ioredis';
+import { loadConfig, openKeyRing } from '@ampseal/runtime';
+import { createShredder } from '@ampseal/shredder';
+import { captureLogger } from '../harness/capture-logger';
+import { kafkaClient } from '../harness/clients';
+import { consumeUntil, produce } from '../harness/kafka';
+import { pipelineEnv } from '../harness/pipeline';
+import { AMPSEAL_BIN } from '../harness/processes';
+import { PrivateRedis } from '../harness/redis-server';
+import { useResources } from '../harness/resources';
+
+const run = promisify(execFile);
+const resources = useResources();
+
+describe('restoring an older Redis backup (services/keyring/BACKUP.md)', () => {
+  it('brings no erased key back once the tombstone journal is re-applied', async () => {
+    const redis = resources.add('redis', new PrivateRedis(), (r) => r.destroy());
+    await redis.start();
+    const env = pipelineEnv({ AMPSEAL_REDIS_URL: redis.url });
+    const config = loadConfig(env);
+    const { logger } = captureLogger('warn');
+    const keyring = resources.add('keyring', await openKeyRing('redis', config, logger), (k) => k.stop());
+    const subject = { kind: 'uid' as const, value: randomBytes(7).toString('hex').toUpperCase() };
+    const [first] = await keyring.tokens([{ subject: { tenant: 'acme-cpo', ...subject }, at: Date.now() - 60_000 }]);
+    expect(first!.status).toBe('TOKENIZED');
+
+    // The backup: every key of the store, taken before the erasure.
+    const client = resources.add('client', new Redis(redis.url), (c) => c.quit());
+    const keys = await client.keys('*');
+    const backup = await Promise.all(keys.map(async (k) => [k, await client.dumpBuffer(k)] as const));
+
+    const shredder = createShredder(config, logger);
+    resources.add('shredder', shredder, (s) => s.lifecycle.stop());
+    await shredder.lifecycle.start();
+    const requestId = `restore-${randomBytes(4).toString('hex')}`;
+    await produce(kafkaClient('restore'), config.topics.erasureRequests, [
+      { key: requestId, value: JSON.stringify({ requestId, tenant: 'acme-cpo', identifiers: [subject], reason: 'Art. 17' }) },
+    ]);
+    await consumeUntil(kafkaClient('restore'), [config.topics.erasureEvents], (s) => s.some((m) => m.key === requestId));
+    await shredder.lifecycle.stop();
+
+    // Restore the older backup: the subject key is back, the tombstone is gone.
+    await client.flushall();
+    for (const [k, dump] of backup) await client.restore(k, 0, dump!);
+    const fresh = async () => {
+      const ring = await openKeyRing('redis', config, logger);
+      try {
+        return (await ring.tokens([{ subject: { tenant: 'acme-cpo', ...subject }, at: Date.now() - 60_000 }]))[0];
+      } finally {
+        await ring.stop();
+      }
+    };
+    expect(await fresh()).toEqual(first);
+
+    const { stdout } = await run(process.execPath, [AMPSEAL_BIN, 'keyring', 'reapply-tombstones'], { env: { ...process.env, ...env } });
+    expect(stdout).toMatch(/tombstones read [1-9]\d*, applied 1, stale keys deleted 1/);
+    expect(await fresh()).toEqual({ status: 'ERASED' });
+  }, 90_000);
+});

@@ -8,6 +8,7 @@
  * catalog.test.ts proves that every path exists in the schema and every schema leaf has a row. To add a message,
  * walk its schema the same way and classify each leaf against pii-catalog.md.
  */
+import { idTagInfo16, meterValue16 } from './datatypes';
 import type { MessageCatalog } from './types';
 
 export const OCPP16_CATALOG: readonly MessageCatalog[] = [
@@ -28,14 +29,7 @@ export const OCPP16_CATALOG: readonly MessageCatalog[] = [
     direction: 'conf',
     eventType: 'AUTHORIZATION_RESULT',
     fields: [
-      { path: 'idTagInfo.expiryDate', class: 'quasi', note: 'pii-catalog §3: contract expiry' },
-      {
-        path: 'idTagInfo.parentIdTag',
-        class: 'direct',
-        kind: 'group',
-        note: 'pii-catalog §3: parentIdTag, shared account id (§3.10)',
-      },
-      { path: 'idTagInfo.status', class: 'operational', field: 'authorizationStatus', note: 'pii-catalog §3' },
+      ...idTagInfo16('idTagInfo', { status: 'authorizationStatus' }),
     ],
   },
   {
@@ -64,14 +58,7 @@ export const OCPP16_CATALOG: readonly MessageCatalog[] = [
     direction: 'conf',
     eventType: 'AUTHORIZATION_RESULT',
     fields: [
-      { path: 'idTagInfo.expiryDate', class: 'quasi', note: 'pii-catalog §3: contract expiry' },
-      {
-        path: 'idTagInfo.parentIdTag',
-        class: 'direct',
-        kind: 'group',
-        note: 'pii-catalog §3: parentIdTag, shared account id (§3.10)',
-      },
-      { path: 'idTagInfo.status', class: 'operational', field: 'authorizationStatus', note: 'pii-catalog §3' },
+      ...idTagInfo16('idTagInfo', { status: 'authorizationStatus' }),
       { path: 'transactionId', class: 'link', field: 'transactionId', note: 'pii-catalog §3: CSMS transaction id' },
     ],
   },
@@ -92,37 +79,7 @@ export const OCPP16_CATALOG: readonly MessageCatalog[] = [
       { path: 'timestamp', class: 'quasi', field: 'eventTime', note: 'pii-catalog §3' },
       { path: 'transactionId', class: 'link', field: 'transactionId', note: 'pii-catalog §3' },
       { path: 'reason', class: 'operational', field: 'stopReason', note: 'pii-catalog §3' },
-      { path: 'transactionData[].timestamp', class: 'quasi', note: 'pii-catalog §3' },
-      {
-        path: 'transactionData[].sampledValue[].value',
-        class: 'embedded',
-        when: { sibling: 'format', equals: 'SignedData' },
-        note: 'pii-catalog §3: DI-E when format == "SignedData" (opaque signed blob, usually OCMF with ID, MS, GS, CI)',
-      },
-      {
-        path: 'transactionData[].sampledValue[].value',
-        class: 'quasi',
-        when: { sibling: 'measurand', equals: 'Energy.Active.Import.Register', orAbsent: true },
-        note: 'pii-catalog §3: OP/QI as meterStart: absolute energy register (the default measurand, §7.43), links sessions of one meter; no field: meterStop is authoritative',
-      },
-      {
-        path: 'transactionData[].sampledValue[].value',
-        class: 'quasi',
-        field: 'stateOfChargePercent',
-        when: { sibling: 'measurand', equals: 'SoC' },
-        note: 'pii-catalog §3: SoC is privacy-sensitive (S8)',
-      },
-      {
-        path: 'transactionData[].sampledValue[].value',
-        class: 'operational',
-        note: 'pii-catalog §3: other measurands are measurements',
-      },
-      { path: 'transactionData[].sampledValue[].context', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'transactionData[].sampledValue[].format', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'transactionData[].sampledValue[].measurand', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'transactionData[].sampledValue[].phase', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'transactionData[].sampledValue[].location', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'transactionData[].sampledValue[].unit', class: 'operational', note: 'pii-catalog §3' },
+      ...meterValue16('transactionData[]', { eventTime: false, meterWh: false }),
     ],
   },
   {
@@ -132,14 +89,7 @@ export const OCPP16_CATALOG: readonly MessageCatalog[] = [
     direction: 'conf',
     // Carries idTagInfo too, but yields no analytics record: the transaction is already ended.
     fields: [
-      { path: 'idTagInfo.expiryDate', class: 'quasi', note: 'pii-catalog §3: contract expiry' },
-      {
-        path: 'idTagInfo.parentIdTag',
-        class: 'direct',
-        kind: 'group',
-        note: 'pii-catalog §3: parentIdTag, shared account id (§3.10)',
-      },
-      { path: 'idTagInfo.status', class: 'operational', note: 'pii-catalog §3' },
+      ...idTagInfo16('idTagInfo'),
     ],
   },
   {
@@ -151,43 +101,7 @@ export const OCPP16_CATALOG: readonly MessageCatalog[] = [
     fields: [
       { path: 'connectorId', class: 'operational', field: 'connectorId', note: 'pii-catalog §3' },
       { path: 'transactionId', class: 'link', field: 'transactionId', note: 'pii-catalog §3' },
-      {
-        path: 'meterValue[].timestamp',
-        class: 'quasi',
-        field: 'eventTime',
-        note: 'pii-catalog §3: the message has no top-level timestamp',
-      },
-      {
-        path: 'meterValue[].sampledValue[].value',
-        class: 'embedded',
-        when: { sibling: 'format', equals: 'SignedData' },
-        note: 'pii-catalog §3: DI-E when format == "SignedData" (opaque signed blob, usually OCMF with ID, MS, GS, CI)',
-      },
-      {
-        path: 'meterValue[].sampledValue[].value',
-        class: 'quasi',
-        field: 'meterWh',
-        when: { sibling: 'measurand', equals: 'Energy.Active.Import.Register', orAbsent: true },
-        note: 'pii-catalog §3: OP/QI as meterStart: absolute energy register (the default measurand, §7.43), links sessions of one meter; unit Wh or kWh',
-      },
-      {
-        path: 'meterValue[].sampledValue[].value',
-        class: 'quasi',
-        field: 'stateOfChargePercent',
-        when: { sibling: 'measurand', equals: 'SoC' },
-        note: 'pii-catalog §3: SoC is privacy-sensitive (S8)',
-      },
-      {
-        path: 'meterValue[].sampledValue[].value',
-        class: 'operational',
-        note: 'pii-catalog §3: other measurands are measurements',
-      },
-      { path: 'meterValue[].sampledValue[].context', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'meterValue[].sampledValue[].format', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'meterValue[].sampledValue[].measurand', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'meterValue[].sampledValue[].phase', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'meterValue[].sampledValue[].location', class: 'operational', note: 'pii-catalog §3' },
-      { path: 'meterValue[].sampledValue[].unit', class: 'operational', note: 'pii-catalog §3' },
+      ...meterValue16('meterValue[]', { eventTime: true, meterWh: true }),
     ],
   },
   {
@@ -354,18 +268,7 @@ export const OCPP16_CATALOG: readonly MessageCatalog[] = [
         kind: 'idTag',
         note: 'pii-catalog §3: uid (bulk list of customers); VID:<12 hex> → vehicle (§2.2)',
       },
-      {
-        path: 'localAuthorizationList[].idTagInfo.expiryDate',
-        class: 'quasi',
-        note: 'pii-catalog §3: contract expiry',
-      },
-      {
-        path: 'localAuthorizationList[].idTagInfo.parentIdTag',
-        class: 'direct',
-        kind: 'group',
-        note: 'pii-catalog §3: parentIdTag, shared account id (§3.10)',
-      },
-      { path: 'localAuthorizationList[].idTagInfo.status', class: 'operational', note: 'pii-catalog §3' },
+      ...idTagInfo16('localAuthorizationList[].idTagInfo'),
       { path: 'updateType', class: 'operational', note: 'pii-catalog §3: not listed (OP)' },
     ],
   },

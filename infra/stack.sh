@@ -7,6 +7,7 @@
 #   infra/stack.sh status   one line per service
 #   infra/stack.sh env      the endpoints as AMPSEAL_* variables (for `eval`)
 #   infra/stack.sh kms-seed write (once) and print the path of the local-kms seed file (compose uses it)
+#   infra/stack.sh redis-bin install Redis if missing and print the server binary (tests run private servers)
 #
 # Downloads are cached outside the work tree (Maven's ~/.m2, Go's module and build caches, and
 # $AMPSEAL_CACHE_DIR for the built artifacts), so a second `up` on the same machine takes seconds.
@@ -322,5 +323,6 @@ case "${1:-}" in
   status) cmd_status ;;
   env) print_env ;;
   kms-seed) mkdir -p "$DATA"; write_kms_seed; echo "$DATA/kms/seed.yaml" ;;
-  *) echo "usage: $0 up [redis|kms|kafka|registry]…|down|status|env|kms-seed" >&2; exit 2 ;;
+  redis-bin) install_redis; redis_bin ;;
+  *) echo "usage: $0 up [redis|kms|kafka|registry]…|down|status|env|kms-seed|redis-bin" >&2; exit 2 ;;
 esac

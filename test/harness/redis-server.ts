@@ -6,12 +6,12 @@ import { exitOf, freePort } from './processes';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** The server binary the launcher installs (Debian's redis-tools), asked of the launcher itself. */
 function redisBinary(): string {
-  const onPath = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
-  if (onPath) return onPath;
-  const stack = join(process.env.AMPSEAL_STACK_DIR ?? join(ROOT, '.stack'), 'bin', 'redis-server');
-  if (existsSync(stack)) return stack;
-  throw new Error('no redis-server binary (infra/stack.sh up installs one)');
+  const found = spawnSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'redis-bin'], { encoding: 'utf8' });
+  const binary = found.stdout.trim().split('\n').pop() ?? '';
+  if (found.status !== 0 || !existsSync(binary)) throw new Error('no redis-server binary (infra/stack.sh redis-bin failed)');
+  return binary;
 }
 
 /**

@@ -474,7 +474,8 @@ describe('(e) the transform never throws and classifies every record', () => {
           else delete h[key];
           break;
         case 1:
-          h[key] = rng.pick(replacements);
+          // A copy: a shared replacement could later receive itself as a property and form a cycle.
+          h[key] = structuredClone(rng.pick(replacements));
           break;
         case 2:
           h[key] = typeof h[key] === 'string' ? Number(h[key]) || 7 : typeof h[key] === 'number' ? String(h[key]) : [h[key]];
@@ -483,7 +484,7 @@ describe('(e) the transform never throws and classifies every record', () => {
           if (h[key] !== null && typeof h[key] === 'object' && !Array.isArray(h[key])) {
             // defineProperty, as JSON.parse does: a plain assignment to __proto__ would set the prototype.
             Object.defineProperty(h[key], rng.pick(['customData', 'x_ext', '__proto__', 'constructor', 'idTag']), {
-              value: rng.pick(replacements),
+              value: structuredClone(rng.pick(replacements)),
               enumerable: true,
               configurable: true,
               writable: true,

@@ -42,14 +42,27 @@ export async function registerSchema(
 export async function createAvroEncoder(registryUrl: string, topic: string, schemaFile: string): Promise<AvroEncoder> {
   const { id } = await registerSchema(registryUrl, topic, schemaFile);
   const type = avro.Type.forSchema(JSON.parse(readFileSync(schemaFile, 'utf8')) as avro.Schema);
+  // The record is written once, straight after the header, into a scratch buffer reused across records, then
+  // copied once into an exact-size buffer (from Node's pool for small sizes). type.toBuffer() wrote into its
+  // own scratch, allocated a zero-filled buffer, copied, and we copied that again behind the header.
+  let scratch: Buffer = Buffer.allocUnsafe(16 * 1024);
+  const header = (buf: Buffer) => {
+    buf[0] = 0;
+    buf.writeInt32BE(id, 1);
+    return buf;
+  };
+  header(scratch);
   return {
     schemaId: id,
     encode(record: unknown): Buffer {
-      const body = type.toBuffer(record);
-      const out = Buffer.allocUnsafe(5 + body.length);
-      out[0] = 0;
-      out.writeInt32BE(id, 1);
-      body.copy(out, 5);
+      let end = type.encode(record, scratch, 5);
+      if (end < 0) {
+        // avsc reports the bytes missing as a negative number: grow once and write again.
+        scratch = header(Buffer.allocUnsafe(Math.max(2 * scratch.length, scratch.length - end)));
+        end = type.encode(record, scratch, 5);
+      }
+      const out = Buffer.allocUnsafe(end);
+      scratch.copy(out, 0, 0, end);
       return out;
     },
   };

@@ -195,11 +195,13 @@ export class TransactionalStream implements Component {
     const tx = await producer.transaction();
     try {
       if (outputs.length > 0) {
-        const byTopic = new Map<string, Array<{ key: string | Buffer | null; value: string | Buffer; headers?: Record<string, string> }>>();
+        // The records go to kafkajs as they are: it reads key, value and headers and ignores `topic`, so no
+        // second object per output.
+        const byTopic = new Map<string, OutputRecord[]>();
         for (const o of outputs) {
           let list = byTopic.get(o.topic);
           if (!list) byTopic.set(o.topic, (list = []));
-          list.push({ key: o.key, value: o.value, ...(o.headers ? { headers: o.headers } : {}) });
+          list.push(o);
         }
         await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
       }

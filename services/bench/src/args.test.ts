@@ -1,0 +1,33 @@
+import { POD_NODE_OPTIONS, UsageError, parseArgs } from './args';
+
+describe('bench arguments', () => {
+  it('default to the full run: seed 42, 3 repetitions, the pod heap for the children', () => {
+    expect(parseArgs([])).toEqual({
+      quick: false,
+      compare: undefined,
+      events: undefined,
+      seed: 42,
+      repetitions: 3,
+      profile: false,
+      out: undefined,
+      nodeOptions: POD_NODE_OPTIONS,
+    });
+  });
+
+  it('make --quick a 2-repetition run unless told otherwise', () => {
+    expect(parseArgs(['--quick']).repetitions).toBe(2);
+    expect(parseArgs(['--quick', '--repetitions', '4']).repetitions).toBe(4);
+  });
+
+  it('take values after a space or an equals sign, and underscores in numbers', () => {
+    const args = parseArgs(['--compare', 'old.json', '--events=250_000', '--seed', '7', '--node-options=']);
+    expect(args).toMatchObject({ compare: 'old.json', events: 250_000, seed: 7, nodeOptions: '' });
+  });
+
+  it('refuse unknown flags and bad numbers with a usage error', () => {
+    expect(() => parseArgs(['--fast'])).toThrow(UsageError);
+    expect(() => parseArgs(['--events', 'many'])).toThrow('--events needs a whole number');
+    expect(() => parseArgs(['--events', '10'])).toThrow(UsageError);
+    expect(() => parseArgs(['--compare'])).toThrow('--compare needs a file');
+  });
+});

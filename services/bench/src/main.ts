@@ -1,0 +1,346 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createKafka } from '@ampseal/kafka';
+import { createLogger, loadConfig, openKeyRing } from '@ampseal/runtime';
+import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, type BenchArgs } from './args';
+import { type BenchContext, buildIndex } from './context';
+import { type Dataset, type RawTopics, buildDataset } from './dataset';
+import { createTopics, deleteTopics, loadDataset } from './kafka-io';
+import { type LatencyRun, runLatency } from './latency';
+import { type Headline, comparisonTable, compare, judge, resultsTable, verdictLines } from './report';
+import { describeMachine, ensureStack } from './stack';
+import { median, round } from './stats';
+import { type PassthroughRun, type PipelineRun, runPassthrough, runPipeline } from './throughput';
+import { TRANSFORM_BATCH, TransformBench, type TransformRun } from './transform-phase';
+
+/**
+ * `npm run bench [-- --quick] [--compare FILE]` (design §10). One run, one dataset, in this order:
+ *   1. the stack (reused when up), the data (seeded traffic, generated once, checked by an in-process oracle);
+ *   2. the transform alone, in this process;
+ *   3. the data into fresh raw topics; subject keys created in Redis up front;
+ *   4. a warm-up of the passthrough and the pipeline (a prefix of the data, on topics of its own), then R
+ *      repetitions of each, interleaved (passthrough r, pipeline r), each with a fresh process, group and outputs;
+ *   5. latency at a fixed offered load against one warm pipeline;
+ *   6. bench/results.json, the table, the targets, and --compare.
+ * Medians of the repetitions are reported; every repetition is kept under `runs`.
+ */
+
+interface Mode {
+  readonly stations: number;
+  readonly cards: number;
+  readonly events: number | undefined;
+  readonly minSubjects: number;
+  readonly minEvents: number;
+  readonly maxEvents: number;
+  readonly warmupEvents: number;
+  readonly latency: { readonly rate: number; readonly warmupS: number; readonly measureS: number };
+}
+
+const FULL: Mode = {
+  stations: 5_000,
+  cards: 120_000,
+  // Until the key ring has seen 100k distinct subjects (the RSS target's condition): ~2M events of this traffic.
+  events: undefined,
+  minSubjects: 100_000,
+  minEvents: 200_000,
+  maxEvents: 4_000_000,
+  warmupEvents: 50_000,
+  latency: { rate: 5_000, warmupS: 5, measureS: 30 },
+};
+
+const QUICK: Mode = {
+  stations: 2_000,
+  cards: 20_000,
+  events: 100_000,
+  minSubjects: 0,
+  minEvents: 0,
+  maxEvents: 100_000,
+  warmupEvents: 20_000,
+  latency: { rate: 5_000, warmupS: 3, measureS: 10 },
+};
+
+const PARTITIONS = 3;
+const MALFORMED_RATE = 0.005;
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+async function precreateKeys(stackEnv: Record<string, string>, data: Dataset): Promise<number> {
+  // The pipeline's key ring is the real one (Redis + local-kms); its keys live under the fixed `ampseal:` prefix.
+  // Creating them here makes every repetition see the same state (keys exist, the process cache is cold), the
+  // state of a restarted instance, whatever earlier runs left in Redis.
+  const logger = createLogger({ level: 'warn', name: 'bench' });
+  const started = performance.now();
+  const keyring = await openKeyRing('redis', loadConfig(stackEnv), logger);
+  try {
+    for (let from = 0; from < data.subjects.length; from += 500) await keyring.tokens(data.subjects.slice(from, from + 500));
+  } finally {
+    await keyring.stop();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+async function main(args: BenchArgs): Promise<number> {
+  const wallStart = performance.now();
+  // As services/cli/bin/ampseal.js does: the AWS SDK's Node 22 notice belongs in the README, not in the output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const mode = args.quick ? QUICK : FULL;
+  const events = args.events ?? mode.events;
+  log(`${args.quick ? 'quick' : 'full'} run, seed ${args.seed}, ${args.repetitions} repetitions per phase`);
+
+  const stackEnv = ensureStack(root);
+  const machine = describeMachine(root);
+  const config = loadConfig(stackEnv);
+  const runId = `bench-${randomBytes(4).toString('hex')}`;
+  const raw: RawTopics = { ocpp: `${runId}.ocpp.raw.v1`, ocpi: `${runId}.ocpi.raw.v1` };
+  const warmRaw: RawTopics = { ocpp: `${runId}.warm.ocpp.raw.v1`, ocpi: `${runId}.warm.ocpi.raw.v1` };
+  const latencyRaw: RawTopics = { ocpp: `${runId}.latency.ocpp.raw.v1`, ocpi: `${runId}.latency.ocpi.raw.v1` };
+
+  log(`generating traffic (${mode.stations} stations, ${fmt(mode.cards)} cards, ${MALFORMED_RATE * 100}% malformed)…`);
+  const data = await buildDataset({
+    seed: args.seed,
+    stations: mode.stations,
+    cards: mode.cards,
+    malformedRate: MALFORMED_RATE,
+    partitions: PARTITIONS,
+    events,
+    minSubjects: events === undefined ? mode.minSubjects : 0,
+    minEvents: mode.minEvents,
+    maxEvents: events ?? mode.maxEvents,
+    topics: raw,
+    progress: (n, subjects) => log(`  ${fmt(n)} events, ${fmt(subjects)} distinct subjects`),
+  });
+  log(
+    `dataset: ${fmt(data.size)} events (${(data.bytes / 2 ** 20).toFixed(0)} MiB), ${fmt(data.distinctSubjects)} distinct subjects, ` +
+      `${fmt(data.counts.analytics)} analytics / ${fmt(data.counts.roaming)} roaming / ${fmt(data.counts.quarantined)} quarantined (${fmt(data.counts.malformed)} malformed), ${(data.generationMs / 1000).toFixed(1)} s`,
+  );
+
+  const profileDir = args.profile ? path.join(root, 'bench', 'profiles') : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+  // ---- transform alone (before any Kafka work, on a quiet machine)
+  const transformBench = new TransformBench(data, raw);
+  log('transform alone: warm-up');
+  await transformBench.run(Math.min(data.size, 100_000));
+  const transformRuns: TransformRun[] = [];
+  for (let r = 1; r <= args.repetitions; r++) {
+    const run = await transformBench.run();
+    transformRuns.push(run);
+    log(`  transform #${r}: ${fmt(run.events_per_s)} events/s (${run.seconds.toFixed(2)} s, cpu/wall ${run.cpu_per_wall.toFixed(2)})`);
+  }
+  if (profileDir) log(`  profile: ${await transformBench.profile(profileDir)}`);
+
+  const logger = createLogger({ level: 'error', name: 'bench' });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger });
+  const ctx: BenchContext = {
+    root,
+    stackEnv,
+    brokers: config.kafkaBrokers,
+    registryUrl: config.schemaRegistryUrl,
+    kafka,
+    runId,
+    data,
+    raw,
+    partitions: PARTITIONS,
+    maxRecordsPerTransaction: config.maxRecordsPerTransaction,
+    nodeOptions: args.nodeOptions,
+    profileDir,
+    log,
+    created: { topics: [], subjects: [] },
+    indexOf: buildIndex(data),
+  };
+
+  const passthroughRuns: PassthroughRun[] = [];
+  const pipelineRuns: PipelineRun[] = [];
+  const warmups: Record<string, unknown> = {};
+  let latency: LatencyRun | undefined;
+  try {
+    // ---- data into Kafka, keys into Redis (outside every measured window)
+    ctx.created.topics.push(raw.ocpp, raw.ocpi, warmRaw.ocpp, warmRaw.ocpi, latencyRaw.ocpp, latencyRaw.ocpi);
+    await createTopics(kafka, ctx.created.topics, PARTITIONS);
+    const warmCount = Math.min(mode.warmupEvents, data.size);
+    const loaded = await loadDataset(kafka, data, raw, data.size);
+    await loadDataset(kafka, data, warmRaw, warmCount);
+    log(`loaded ${fmt(data.size)} records into ${raw.ocpp} / ${raw.ocpi} in ${loaded.seconds.toFixed(1)} s (${fmt(data.size / loaded.seconds)}/s)`);
+    const keySeconds = await precreateKeys(stackEnv, data);
+    log(`subject keys present in Redis for ${fmt(data.subjects.length)} subjects (${keySeconds.toFixed(1)} s)`);
+
+    // ---- warm-up (broker, page cache, Redis), not reported in the medians
+    const warmPass = await runPassthrough(ctx, { label: 'warm-pt', raw: warmRaw, count: warmCount, verify: false });
+    const warmPipe = await runPipeline(ctx, { label: 'warm-pz', raw: warmRaw, count: warmCount, verify: false });
+    warmups.passthrough = warmPass;
+    warmups.pipeline = warmPipe;
+    log(`warm-up: passthrough ${fmt(warmPass.events_per_s)}/s, pipeline ${fmt(warmPipe.events_per_s)}/s on ${fmt(warmCount)} events`);
+
+    // ---- measured repetitions, interleaved so drift on the shared box hits both alike
+    for (let r = 1; r <= args.repetitions; r++) {
+      const pt = await runPassthrough(ctx, { label: `pt${r}`, raw, count: data.size, verify: true });
+      passthroughRuns.push(pt);
+      log(`  passthrough #${r}: ${fmt(pt.events_per_s)} events/s (${pt.seconds.toFixed(2)} s; first consume→last commit ${fmt(pt.first_consume_to_last_commit_events_per_s)}/s; outputs ${pt.outputs_verified ? 'verified' : 'WRONG'})`);
+      const pz = await runPipeline(ctx, { label: `pz${r}`, raw, count: data.size, verify: true });
+      pipelineRuns.push(pz);
+      const v = pz.verification!;
+      log(
+        `  pipeline    #${r}: ${fmt(pz.events_per_s)} events/s (${pz.seconds.toFixed(2)} s), KMS ${pz.kms_calls}, Redis ${fmt(pz.redis_roundtrips)} round trips, ` +
+          `peak RSS ${pz.peak_rss_mb.toFixed(0)} MB, exactly once ${v.exactlyOnce ? 'yes' : `NO ${JSON.stringify(v)}`}`,
+      );
+    }
+
+    // ---- latency at a fixed offered load, one warm pipeline
+    log(`latency: ${fmt(mode.latency.rate)} events/s, ${mode.latency.warmupS} s warm-up + ${mode.latency.measureS} s measured`);
+    latency = await runLatency(ctx, latencyRaw, mode.latency);
+    log(`  p50 ${latency.latency_p50_ms} ms, p99 ${latency.latency_p99_ms} ms (visible to a read_committed consumer: p50 ${latency.visible_p50_ms}, p99 ${latency.visible_p99_ms}); achieved ${fmt(latency.achieved_events_per_s)}/s`);
+
+    if (profileDir) {
+      log('profile: one more pipeline run under --cpu-prof (not measured)');
+      await runPipeline(ctx, { label: 'profile', raw, count: data.size, verify: false }, { profile: true });
+      log(`  profile: ${path.join(profileDir, 'pipeline-profile.cpuprofile')}`);
+    }
+  } finally {
+    await cleanup(ctx).catch((err: unknown) => log(`cleanup failed: ${(err as Error).message}`));
+  }
+
+  // ---- results
+  const transform = median(transformRuns.map((r) => r.events_per_s));
+  const pipeline = median(pipelineRuns.map((r) => r.events_per_s));
+  const passthrough = median(passthroughRuns.map((r) => r.events_per_s));
+  const pairRatios = pipelineRuns.map((p, i) => p.events_per_s / passthroughRuns[i]!.events_per_s);
+  const exactlyOnce = pipelineRuns.length > 0 && pipelineRuns.every((r) => r.verification?.exactlyOnce === true) && latency?.exactly_once === true;
+  const headline: Headline = {
+    transform_events_per_s: round(transform, 0),
+    pipeline_events_per_s: round(pipeline, 0),
+    passthrough_events_per_s: round(passthrough, 0),
+    pipeline_to_passthrough: round(median(pairRatios), 3),
+    latency_p50_ms: latency?.latency_p50_ms ?? Number.NaN,
+    latency_p99_ms: latency?.latency_p99_ms ?? Number.NaN,
+    kms_calls_per_1k_events: round(median(pipelineRuns.map((r) => r.kms_calls_per_1k_events)), 4),
+    redis_roundtrips_per_1k_events: round(median(pipelineRuns.map((r) => r.redis_roundtrips_per_1k_events)), 3),
+    peak_rss_mb: round(Math.max(...pipelineRuns.map((r) => r.peak_rss_mb)), 1),
+    events: data.size,
+    distinct_subjects: data.distinctSubjects,
+    exactly_once: exactlyOnce,
+  };
+  const verdicts = judge(headline);
+  const results = {
+    ...headline,
+    mode: args.quick ? 'quick' : 'full',
+    seed: args.seed,
+    repetitions: args.repetitions,
+    pipeline_to_transform: round(pipeline / transform, 3),
+    passthrough_first_consume_to_last_commit_events_per_s: round(median(passthroughRuns.map((r) => r.first_consume_to_last_commit_events_per_s)), 0),
+    pipeline_cpu_ms_per_1k_events: round(median(pipelineRuns.map((r) => r.cpu_ms_per_1k_events)), 1),
+    latency_p90_ms: latency?.latency_p90_ms,
+    latency_max_ms: latency?.latency_max_ms,
+    latency_visible_p50_ms: latency?.visible_p50_ms,
+    latency_visible_p99_ms: latency?.visible_p99_ms,
+    latency_offered_events_per_s: latency?.offered_events_per_s,
+    latency_achieved_events_per_s: latency ? round(latency.achieved_events_per_s, 0) : undefined,
+    latency_redis_roundtrips_per_1k_events: latency ? round(latency.redis_roundtrips_per_1k_events, 2) : undefined,
+    malformed_events: data.counts.malformed,
+    analytics_records: data.counts.analytics,
+    roaming_records: data.counts.roaming,
+    targets: verdicts.map((v) => ({ metric: v.target.key, op: v.target.op, target: v.target.value, value: v.value, verdict: v.verdict, ...(v.note ? { note: v.note } : {}) })),
+    machine,
+    config: {
+      raw_partitions: PARTITIONS,
+      output_partitions: PARTITIONS,
+      max_records_per_transaction: config.maxRecordsPerTransaction,
+      child_node_options: args.nodeOptions,
+      transform_batch: TRANSFORM_BATCH,
+      stations: mode.stations,
+      cards: mode.cards,
+      malformed_rate: MALFORMED_RATE,
+      warmup_events: Math.min(mode.warmupEvents, data.size),
+      latency: mode.latency,
+      dataset_mib: round(data.bytes / 2 ** 20, 1),
+    },
+    method: [
+      'transform: Transform.run in the bench process, batches of 500, in-memory key ring warmed by the oracle pass (all subjects cached); wall time of one thread.',
+      'passthrough and pipeline: a fresh child process, consumer group and output topics per repetition; events/s = input records / (ready → the group\'s committed offsets cover every input). Offsets commit in the transactions that carry the outputs.',
+      'passthrough: TransactionalStream (the pseudonymizer\'s own consume-transform-produce loop and client settings) with a handler that copies each record; AMPSEAL_MAX_RECORDS_PER_TRANSACTION is the same for both.',
+      'pipeline: `ampseal run pseudonymizer` against the local stack (Redis + local-kms key ring). Subject keys are created in Redis before measuring (the Redis key prefix is fixed), so each repetition is a restarted instance: keys exist, its in-process cache is cold.',
+      args.nodeOptions === POD_NODE_OPTIONS
+        ? `pipeline and passthrough processes run with NODE_OPTIONS="${args.nodeOptions}": the V8 heap Node 20 derives by itself from the chart's 512Mi memory limit (cgroup-aware sizing), rather than the 4 GB heap it would take on this machine.`
+        : `pipeline and passthrough processes run with NODE_OPTIONS="${args.nodeOptions}" (not the heap of the chart's 512Mi pod).`,
+      'KMS and Redis per 1,000 events: the pipeline\'s own counters (/metrics) over the whole process life, start-up included. Peak RSS: VmHWM of the pipeline process, the highest repetition.',
+      'exactly_once: every pipeline repetition read back read_committed and checked per eventId against an in-process oracle (same Transform, same records): one analytics record per expected input, no others, roaming count equal, each malformed record quarantined once with its expected reason; and the latency run saw each analytics record once.',
+      'latency: paced producer at the offered rate into fresh raw topics while one pipeline runs; latency = analytics CreateTime - raw send time; visible = when a read_committed consumer received it. Warm-up seconds excluded.',
+      'medians of the repetitions; pipeline_to_passthrough is the median of the per-repetition ratios (pairs run back to back). The box has 2 cores shared with the broker, Redis and the registry: compare ratios across machines, absolute numbers only on the same box.',
+    ],
+    runs: {
+      transform: transformRuns.map(roundAll),
+      passthrough: passthroughRuns.map(roundAll),
+      pipeline: pipelineRuns.map(roundAll),
+      pipeline_to_passthrough: pairRatios.map((r) => round(r, 3)),
+      latency: latency ? roundAll(latency) : undefined,
+      warmup: roundAll(warmups),
+    },
+    wall_seconds: round((performance.now() - wallStart) / 1000, 1),
+  };
+
+  const out = args.out ? path.resolve(args.out) : path.join(root, 'bench', 'results.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+
+  const w = (s: string) => process.stdout.write(s);
+  w(`\nampseal benchmark (${results.mode}, ${fmt(data.size)} events, ${fmt(data.distinctSubjects)} distinct subjects; ${machine.cores} cores, Node ${machine.node}, Kafka ${machine.kafka})\n\n`);
+  w(resultsTable(headline, verdicts));
+  w('\nratios\n');
+  w(`  pipeline / passthrough   ${headline.pipeline_to_passthrough.toFixed(3)}   (per repetition: ${pairRatios.map((r) => r.toFixed(3)).join(', ')})\n`);
+  w(`  pipeline / transform     ${results.pipeline_to_transform.toFixed(3)}\n`);
+  w(`  pipeline CPU             ${results.pipeline_cpu_ms_per_1k_events} ms per 1,000 events\n`);
+  if (latency) w(`  latency visible (read_committed consumer) p50 ${latency.visible_p50_ms} ms, p99 ${latency.visible_p99_ms} ms at ${fmt(latency.achieved_events_per_s)} events/s achieved\n`);
+  w('\ntargets (goals, not tests)\n');
+  w(verdictLines(verdicts));
+  if (args.compare) {
+    const before = JSON.parse(readFileSync(path.resolve(args.compare), 'utf8')) as Record<string, unknown>;
+    w(`\ncompared with ${args.compare} (${(before.machine as { date?: string } | undefined)?.date ?? 'undated'}, ${String(before.mode ?? '?')})\n`);
+    w(comparisonTable(compare(before, results as unknown as Record<string, unknown>)));
+  }
+  w(`\nwrote ${path.relative(process.cwd(), out) || out} (${results.wall_seconds} s)\n`);
+  if (!exactlyOnce) {
+    log('exactly-once check FAILED: see runs.pipeline[].verification in the results file');
+    return 1;
+  }
+  return 0;
+}
+
+function roundAll<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? round(v, 3) : v))) as T;
+}
+
+async function cleanup(ctx: BenchContext): Promise<void> {
+  await deleteTopics(ctx.kafka, ctx.created.topics);
+  for (const subject of ctx.created.subjects) {
+    const url = `${ctx.registryUrl}/subjects/${encodeURIComponent(subject)}`;
+    await fetch(url, { method: 'DELETE' }).catch(() => undefined);
+    await fetch(`${url}?permanent=true`, { method: 'DELETE' }).catch(() => undefined);
+  }
+}
+
+let args: BenchArgs;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  throw err;
+}
+main(args).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`[bench] failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

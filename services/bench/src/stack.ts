@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * `bash infra/stack.sh up`: starts what is not running, reuses what is, and prints the endpoints as
+ * AMPSEAL_* lines, which become the environment of everything the benchmark starts.
+ */
+export function ensureStack(root: string): Record<string, string> {
+  const result = spawnSync('bash', [path.join(root, 'infra', 'stack.sh'), 'up'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error(`infra/stack.sh up failed (exit ${result.status ?? result.signal})`);
+  const env: Record<string, string> = {};
+  for (const line of result.stdout.split('\n')) {
+    const m = /^(AMPSEAL_[A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]!] = m[2]!;
+  }
+  if (!env.AMPSEAL_KAFKA_BROKERS) throw new Error('infra/stack.sh up printed no endpoints');
+  return env;
+}
+
+export interface Machine {
+  readonly cores: number;
+  readonly cpu: string;
+  readonly memory_gb: number;
+  readonly node: string;
+  readonly kafka: string;
+  readonly redis: string;
+  readonly os: string;
+  readonly date: string;
+  readonly load_average_at_start: readonly number[];
+}
+
+export function describeMachine(root: string): Machine {
+  const versions = readFileSync(path.join(root, 'infra', 'versions.env'), 'utf8');
+  const pinned = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(versions)?.[1]?.trim() ?? 'unknown';
+  return {
+    cores: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kafka: pinned('KAFKA_VERSION'),
+    redis: pinned('REDIS_VERSION'),
+    os: `${os.type()} ${os.release()}`,
+    date: new Date().toISOString(),
+    load_average_at_start: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}

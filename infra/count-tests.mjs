@@ -13,7 +13,13 @@ let failed = 0;
 let brokenSuites = 0;
 for (const ws of workspaces) {
   const file = join(ws, 'jest-results.json');
-  if (!existsSync(file)) continue;
+  if (!existsSync(join(ws, 'package.json'))) continue;
+  if (!existsSync(file)) {
+    // A workspace whose jest wrote no results (it crashed, or could not serialize them) counts as broken.
+    process.stdout.write(`no jest results from ${ws.slice(root.length + 1)}\n`);
+    brokenSuites++;
+    continue;
+  }
   const r = JSON.parse(readFileSync(file, 'utf8'));
   passed += r.numPassedTests;
   failed += r.numFailedTests;

@@ -16,6 +16,14 @@ export function pythonReader(): { run(args: string[]): string } {
   }
   const script = join(__dirname, '..', 'tools', 'avro_reader.py');
   return {
-    run: (args) => execFileSync('python3', [script, ...args], { env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8', timeout: 60_000 }),
+    run: (args) => {
+      try {
+        return execFileSync('python3', [script, ...args], { env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8', timeout: 90_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        // A plain error: the child-process error holds circular references jest's JSON reporter cannot write.
+        const e = err as { message?: string; stderr?: string; stdout?: string };
+        throw new Error(`independent reader failed: ${e.message ?? 'error'}\nstdout: ${e.stdout ?? ''}\nstderr: ${e.stderr ?? ''}`);
+      }
+    },
   };
 }

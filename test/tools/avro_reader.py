@@ -7,7 +7,7 @@ import json
 import sys
 import uuid
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -23,10 +23,12 @@ def main() -> int:
         "isolation.level": "read_committed",
         "enable.auto.commit": False,
     })
-    consumer.subscribe([topic])
+    # Assign every partition from the beginning: no group rebalance to wait for.
+    partitions = consumer.list_topics(topic, timeout=20).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
     seen, idle = 0, 0
     try:
-        while seen < count and idle < 60:
+        while seen < count and idle < 80:
             msg = consumer.poll(0.5)
             if msg is None:
                 idle += 1

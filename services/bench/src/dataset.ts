@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   CATALOG,
   DEFAULT_POLICY_FILE,
@@ -37,8 +37,11 @@ export interface RawTopics {
 export interface Dataset {
   readonly size: number;
   readonly partitions: number;
+  /** The records themselves, until releaseRecords() (the Kafka phases need only the metadata below). */
   readonly values: readonly Buffer[];
   readonly keys: readonly string[];
+  /** bytesBefore[i]: total value bytes of records [0, i). */
+  readonly bytesBefore: Float64Array;
   /** 0: the OCPP raw topic, 1: the OCPI raw topic. */
   readonly topic: Uint8Array;
   readonly partition: Uint8Array;
@@ -58,6 +61,11 @@ export interface Dataset {
   readonly generationMs: number;
   /** The warm in-memory key ring of the oracle pass (the transform phase measures with it). */
   readonly keyring: MemoryKeyRing;
+  /**
+   * Drops the record bytes, keys, subjects and key ring: the full run holds 1.6 GB of them, and this process
+   * should not pause for GC while it drives and watches the Kafka phases.
+   */
+  releaseRecords(): void;
 }
 
 export interface DatasetOptions {
@@ -190,11 +198,16 @@ export async function buildDataset(options: DatasetOptions): Promise<Dataset> {
     if (n % 100_000 === 0) options.progress?.(n, keyring.stats().keysCreated);
   }
 
+  const bytesBefore = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) bytesBefore[i + 1] = bytesBefore[i]! + values[i]!.length;
+  const subjectList = [...subjects.values()];
+  subjects.clear();
   return {
     size: n,
     partitions: P,
     values,
     keys,
+    bytesBefore,
     topic: topic.subarray(0, n),
     partition: partition.subarray(0, n),
     offset: offset.subarray(0, n),
@@ -203,9 +216,65 @@ export async function buildDataset(options: DatasetOptions): Promise<Dataset> {
     perPartition,
     counts: { analytics, roaming, quarantined, malformed: expectedReason.size },
     distinctSubjects: keyring.stats().keysCreated,
-    subjects: [...subjects.values()],
+    subjects: subjectList,
     bytes,
     generationMs: performance.now() - started,
     keyring,
+    releaseRecords() {
+      values.length = 0;
+      keys.length = 0;
+      subjectList.length = 0;
+      void keyring.stop();
+    },
   };
+}
+
+/**
+ * The first `count` records as a file for the latency load generator (a child process, so that the pacing and
+ * the reader run in a small heap, not in this one): per record topic, partition and outcome bytes, key length
+ * (u16), value length (u32), key, value.
+ */
+export function writeSubset(data: Dataset, count: number, file: string): void {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(8);
+  head.write('AMPL', 0, 'latin1');
+  head.writeUInt32BE(count, 4);
+  parts.push(head);
+  for (let i = 0; i < count; i++) {
+    const key = Buffer.from(data.keys[i]!, 'utf8');
+    const value = data.values[i]!;
+    const meta = Buffer.alloc(9);
+    meta[0] = data.topic[i]!;
+    meta[1] = data.partition[i]!;
+    meta[2] = data.outcome[i]!;
+    meta.writeUInt16BE(key.length, 3);
+    meta.writeUInt32BE(value.length, 5);
+    parts.push(meta, key, value);
+  }
+  writeFileSync(file, Buffer.concat(parts));
+}
+
+export interface SubsetRecord {
+  readonly topic: number;
+  readonly partition: number;
+  readonly outcome: number;
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+export function readSubset(file: string): SubsetRecord[] {
+  const buf = readFileSync(file);
+  if (buf.toString('latin1', 0, 4) !== 'AMPL') throw new Error(`${file} is not a latency subset`);
+  const count = buf.readUInt32BE(4);
+  const out: SubsetRecord[] = new Array(count);
+  let at = 8;
+  for (let i = 0; i < count; i++) {
+    const keyLength = buf.readUInt16BE(at + 3);
+    const valueLength = buf.readUInt32BE(at + 5);
+    const key = buf.toString('utf8', at + 9, at + 9 + keyLength);
+    const value = buf.subarray(at + 9 + keyLength, at + 9 + keyLength + valueLength);
+    out[i] = { topic: buf[at]!, partition: buf[at + 1]!, outcome: buf[at + 2]!, key, value };
+    at += 9 + keyLength + valueLength;
+  }
+  return out;
 }

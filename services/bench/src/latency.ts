@@ -1,18 +1,28 @@
+import { fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kafka } from '@ampseal/kafka';
 import type { BenchContext } from './context';
-import { ANALYTICS, type RawTopics } from './dataset';
+import { ANALYTICS, type RawTopics, type SubsetRecord, writeSubset } from './dataset';
+import { captureStderr, exited, failOnExit, memoryOf } from './processes';
+import { type PipelineCounters, perThousand } from './prometheus';
 import { percentile } from './stats';
 import { analyticsEventId, startPipeline } from './throughput';
-import { perThousand } from './prometheus';
-import { memoryOf } from './processes';
 
 /**
  * End-to-end latency at a fixed offered load (design §10: 5,000 events/s): a paced producer writes the
- * dataset's records into fresh raw topics while a warm pipeline runs; a read_committed reader follows the
+ * dataset's first records into fresh raw topics while a warm pipeline runs; a read_committed reader follows the
  * analytics topic. Per record, latency = the analytics record's CreateTime (set by the pipeline's producer)
- * minus the moment the bench handed the raw record to its producer; "visible" latency also counts the commit
- * and the reader's fetch (when a downstream consumer can first see it). Records sent during the warm-up
- * seconds are processed but not measured.
+ * minus the moment the raw record was handed to the producer; "visible" latency also counts the commit and
+ * the reader's fetch (when a downstream consumer can first see it). Records sent during the warm-up seconds
+ * are processed but not measured.
+ *
+ * The producer and the reader run in a child process of their own (latency-child.js) with a small heap: in the
+ * full run this process holds gigabytes of data, and a GC pause here would delay sends and reads and be
+ * counted against the pipeline (seen: p99 963 ms in-process against ~110 ms from a small process).
  */
 export interface LatencyOptions {
   readonly rate: number;
@@ -20,8 +30,7 @@ export interface LatencyOptions {
   readonly measureS: number;
 }
 
-export interface LatencyRun {
-  readonly offered_events_per_s: number;
+export interface LatencyMeasurement {
   readonly achieved_events_per_s: number;
   readonly measured_records: number;
   readonly latency_p50_ms: number;
@@ -30,22 +39,110 @@ export interface LatencyRun {
   readonly latency_max_ms: number;
   readonly visible_p50_ms: number;
   readonly visible_p99_ms: number;
+  /** The load generator's own event-loop delay: large values would mean the measurement itself stalled. */
+  readonly load_generator_loop_delay_max_ms: number;
+  readonly measured_events: number;
+  readonly exactly_once: boolean;
+  readonly duplicates: number;
+  readonly missing: number;
+  readonly unexpected: number;
+}
+
+export interface LatencyRun extends LatencyMeasurement {
+  readonly offered_events_per_s: number;
   readonly redis_roundtrips_per_1k_events: number;
   readonly kms_calls_per_1k_events: number;
   readonly peak_rss_mb: number;
   readonly transaction_retries: number;
-  readonly exactly_once: boolean;
-  readonly duplicates: number;
-  readonly missing: number;
+}
+
+export interface LatencyChildConfig {
+  readonly brokers: readonly string[];
+  readonly raw: RawTopics;
+  readonly analyticsTopic: string;
+  readonly readerGroupId: string;
+  readonly subsetFile: string;
+  readonly options: LatencyOptions;
+}
+
+export type LatencyChildMessage =
+  | { readonly type: 'measuring' }
+  | { readonly type: 'done'; readonly result: LatencyMeasurement }
+  | { readonly type: 'failed'; readonly error: string };
+
+export function latencyEventCount(options: LatencyOptions): number {
+  return Math.round(options.rate * (options.warmupS + options.measureS));
+}
+
+/** Parent side: a pipeline, the subset file, the load generator child, the pipeline's counters around it. */
+export async function runLatency(ctx: BenchContext, raw: RawTopics, subsetFile: string, options: LatencyOptions): Promise<LatencyRun> {
+  const pipeline = await startPipeline(ctx, 'latency', raw);
+  const config: LatencyChildConfig = {
+    brokers: ctx.brokers,
+    raw,
+    analyticsTopic: pipeline.outputs.analytics,
+    readerGroupId: `${ctx.runId}-latency-reader`,
+    subsetFile,
+    options,
+  };
+  const child = fork(path.join(__dirname, 'latency-child.js'), [JSON.stringify(config)], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const stderr = captureStderr(child);
+  const death = failOnExit(child, 'latency load generator', stderr.tail);
+  const pipelineDeath = failOnExit(pipeline.child, 'pipeline latency', pipeline.tail);
+  try {
+    let before: Promise<PipelineCounters> | undefined;
+    const done = new Promise<LatencyMeasurement>((resolve, reject) => {
+      child.on('message', (message: LatencyChildMessage) => {
+        if (message.type === 'measuring') before = pipeline.metrics();
+        else if (message.type === 'done') resolve(message.result);
+        else if (message.type === 'failed') reject(new Error(`latency load generator: ${message.error}`));
+      });
+    });
+    const measurement = await Promise.race([done, death.promise, pipelineDeath.promise]);
+    const after = await pipeline.metrics();
+    const b = (await before) ?? after;
+    const memory = memoryOf(pipeline.child.pid!);
+    return {
+      offered_events_per_s: options.rate,
+      ...measurement,
+      redis_roundtrips_per_1k_events: perThousand(after.redisRoundTrips - b.redisRoundTrips, measurement.measured_events),
+      kms_calls_per_1k_events: perThousand(after.kmsCalls - b.kmsCalls, measurement.measured_events),
+      peak_rss_mb: memory.peakRssMb,
+      transaction_retries: pipeline.transactionRetries(),
+    };
+  } finally {
+    death.cancel();
+    pipelineDeath.cancel();
+    await exited(child, 10_000);
+    const code = await pipeline.stop();
+    if (code !== 0) ctx.log(`  pipeline latency exited with ${code}:\n${pipeline.tail()}`);
+    rmSync(subsetFile, { force: true });
+  }
+}
+
+/** Writes the records the latency phase sends; returns the file (in the OS temp folder). */
+export function prepareLatencySubset(ctx: Pick<BenchContext, 'data' | 'runId'>, options: LatencyOptions): string {
+  const total = latencyEventCount(options);
+  if (total > ctx.data.size) throw new Error(`latency phase needs ${total} events, the dataset has ${ctx.data.size}`);
+  const file = path.join(tmpdir(), `${ctx.runId}-latency.bin`);
+  writeSubset(ctx.data, total, file);
+  return file;
 }
 
 const TICK_MS = 10;
 
-export async function runLatency(ctx: BenchContext, raw: RawTopics, options: LatencyOptions): Promise<LatencyRun> {
-  const { data } = ctx;
-  const total = Math.round(options.rate * (options.warmupS + options.measureS));
-  if (total > data.size) throw new Error(`latency phase needs ${total} events, the dataset has ${data.size}`);
-  const pipeline = await startPipeline(ctx, 'latency', raw);
+/** Child side: the paced producer and the reader. `onMeasuring` fires when the measured window opens. */
+export async function measureLatency(
+  kafka: Kafka,
+  records: readonly SubsetRecord[],
+  config: Omit<LatencyChildConfig, 'brokers' | 'subsetFile'>,
+  onMeasuring: () => void,
+): Promise<LatencyMeasurement> {
+  const { raw, options } = config;
+  const total = records.length;
   const sendAt = new Float64Array(total).fill(Number.NaN);
   const createdAt = new Float64Array(total).fill(Number.NaN);
   const visibleAt = new Float64Array(total).fill(Number.NaN);
@@ -68,12 +165,13 @@ export async function runLatency(ctx: BenchContext, raw: RawTopics, options: Lat
     }
   };
 
-  const reader = ctx.kafka.consumer({ groupId: `${ctx.runId}-latency-reader`, readUncommitted: false, maxWaitTimeInMs: 10 });
-  const producer = ctx.kafka.producer({ allowAutoTopicCreation: false });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const reader = kafka.consumer({ groupId: config.readerGroupId, readUncommitted: false, maxWaitTimeInMs: 10 });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
   try {
     await producer.connect();
     await reader.connect();
-    await reader.subscribe({ topic: pipeline.outputs.analytics, fromBeginning: true });
+    await reader.subscribe({ topic: config.analyticsTopic, fromBeginning: true });
     let joined = false;
     reader.on(reader.events.GROUP_JOIN, () => {
       joined = true;
@@ -92,40 +190,44 @@ export async function runLatency(ctx: BenchContext, raw: RawTopics, options: Lat
 
     // Paced sends: every tick, everything due by now in one request (one batch per partition). The broker's
     // answer names each partition's base offset, which gives every record its eventId.
+    loop.enable();
     const sends: Promise<void>[] = [];
     const warmupEnd = total - Math.round(options.rate * options.measureS);
     let next = 0;
     let measureStartedAt = 0;
-    let before: Awaited<ReturnType<typeof pipeline.metrics>> | undefined;
     const start = Date.now();
     while (next < total) {
       const due = Math.min(total, Math.floor(((Date.now() - start) * options.rate) / 1000));
       if (next < warmupEnd && due >= warmupEnd) {
         measureStartedAt = Date.now();
-        before = await pipeline.metrics();
+        onMeasuring();
       }
       if (due > next) {
         const now = Date.now();
-        const groups = new Map<string, number[]>();
+        const lanes = new Map<string, number[]>();
         for (let seq = next; seq < due; seq++) {
-          const lane = `${data.topic[seq]}:${data.partition[seq]}`;
-          let g = groups.get(lane);
-          if (g === undefined) groups.set(lane, (g = []));
-          g.push(seq);
+          const r = records[seq]!;
+          const lane = `${r.topic}:${r.partition}`;
+          let list = lanes.get(lane);
+          if (list === undefined) lanes.set(lane, (list = []));
+          list.push(seq);
           sendAt[seq] = now;
         }
         next = due;
-        const topicMessages = [0, 1].map((t) => ({
-          topic: t === 0 ? raw.ocpp : raw.ocpi,
-          messages: [...groups].filter(([lane]) => lane.startsWith(`${t}:`)).flatMap(([, seqs]) => seqs.map((seq) => ({ key: data.keys[seq]!, value: data.values[seq]!, partition: data.partition[seq]! }))),
-        })).filter((tm) => tm.messages.length > 0);
+        const topicMessages = [0, 1]
+          .map((t) => ({
+            topic: t === 0 ? raw.ocpp : raw.ocpi,
+            messages: [...lanes]
+              .filter(([lane]) => lane.startsWith(`${t}:`))
+              .flatMap(([, seqs]) => seqs.map((seq) => ({ key: records[seq]!.key, value: records[seq]!.value, partition: records[seq]!.partition }))),
+          }))
+          .filter((tm) => tm.messages.length > 0);
         sends.push(
           producer.sendBatch({ topicMessages, acks: -1 }).then((metadata) => {
             for (const md of metadata) {
               const t = md.topicName === raw.ocpp ? 0 : 1;
-              const seqs = groups.get(`${t}:${md.partition}`) ?? [];
               const base = Number(md.baseOffset);
-              seqs.forEach((seq, k) => byEventId.set(`${md.topicName}:${md.partition}:${base + k}`, seq));
+              (lanes.get(`${t}:${md.partition}`) ?? []).forEach((seq, k) => byEventId.set(`${md.topicName}:${md.partition}:${base + k}`, seq));
             }
           }),
         );
@@ -134,22 +236,21 @@ export async function runLatency(ctx: BenchContext, raw: RawTopics, options: Lat
     }
     const measuredS = (Date.now() - measureStartedAt) / 1000;
     await Promise.all(sends);
+    loop.disable();
     for (const [eventId, created, seen] of early.splice(0)) record(eventId, created, seen, true);
 
     let expected = 0;
-    for (let seq = 0; seq < total; seq++) if (data.outcome[seq]! & ANALYTICS) expected++;
+    for (const r of records) if (r.outcome & ANALYTICS) expected++;
     const deadline = Date.now() + 60_000;
     while (received < expected && Date.now() < deadline) await sleep(20);
     await sleep(300); // late duplicates, if any, would show here
     for (const [eventId, created, seen] of early.splice(0)) record(eventId, created, seen, true);
-    const after = await pipeline.metrics();
-    const memory = memoryOf(pipeline.child.pid!);
 
     const latencies: number[] = [];
     const visible: number[] = [];
     let missing = 0;
     for (let seq = 0; seq < total; seq++) {
-      if (!(data.outcome[seq]! & ANALYTICS)) continue;
+      if (!(records[seq]!.outcome & ANALYTICS)) continue;
       if (Number.isNaN(createdAt[seq]!)) {
         missing++;
         continue;
@@ -161,29 +262,25 @@ export async function runLatency(ctx: BenchContext, raw: RawTopics, options: Lat
     const sorted = Float64Array.from(latencies).sort();
     const sortedVisible = Float64Array.from(visible).sort();
     const measuredEvents = total - warmupEnd;
-    const b = before ?? after;
     return {
-      offered_events_per_s: options.rate,
       achieved_events_per_s: measuredEvents / measuredS,
       measured_records: latencies.length,
+      measured_events: measuredEvents,
       latency_p50_ms: percentile(sorted, 50, true),
       latency_p90_ms: percentile(sorted, 90, true),
       latency_p99_ms: percentile(sorted, 99, true),
       latency_max_ms: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
       visible_p50_ms: percentile(sortedVisible, 50, true),
       visible_p99_ms: percentile(sortedVisible, 99, true),
-      redis_roundtrips_per_1k_events: perThousand(after.redisRoundTrips - b.redisRoundTrips, measuredEvents),
-      kms_calls_per_1k_events: perThousand(after.kmsCalls - b.kmsCalls, measuredEvents),
-      peak_rss_mb: memory.peakRssMb,
-      transaction_retries: pipeline.transactionRetries(),
+      load_generator_loop_delay_max_ms: loop.max / 1e6,
       exactly_once: duplicates === 0 && missing === 0 && unexpected === 0 && received === expected,
       duplicates,
       missing,
+      unexpected,
     };
   } finally {
+    loop.disable();
     await reader.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
-    const code = await pipeline.stop();
-    if (code !== 0) ctx.log(`  pipeline latency exited with ${code}:\n${pipeline.tail()}`);
   }
 }

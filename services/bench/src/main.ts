@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/runtime';
@@ -7,7 +7,7 @@ import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, type BenchArgs } from '
 import { type BenchContext, buildIndex } from './context';
 import { type Dataset, type RawTopics, buildDataset } from './dataset';
 import { createTopics, deleteTopics, loadDataset } from './kafka-io';
-import { type LatencyRun, runLatency } from './latency';
+import { type LatencyRun, prepareLatencySubset, runLatency } from './latency';
 import { type Headline, comparisonTable, compare, judge, resultsTable, verdictLines } from './report';
 import { describeMachine, ensureStack } from './stack';
 import { median, round } from './stats';
@@ -86,6 +86,21 @@ async function precreateKeys(stackEnv: Record<string, string>, data: Dataset): P
   return (performance.now() - started) / 1000;
 }
 
+/** Its own function, so the 500-record batches (the whole dataset again, as InputRecords) are garbage after. */
+async function measureTransform(data: Dataset, raw: RawTopics, repetitions: number, profileDir: string | undefined): Promise<TransformRun[]> {
+  const transformBench = new TransformBench(data, raw);
+  log('transform alone: warm-up');
+  await transformBench.run(Math.min(data.size, 100_000));
+  const runs: TransformRun[] = [];
+  for (let r = 1; r <= repetitions; r++) {
+    const run = await transformBench.run();
+    runs.push(run);
+    log(`  transform #${r}: ${fmt(run.events_per_s)} events/s (${run.seconds.toFixed(2)} s, cpu/wall ${run.cpu_per_wall.toFixed(2)})`);
+  }
+  if (profileDir) log(`  profile: ${await transformBench.profile(profileDir)}`);
+  return runs;
+}
+
 async function main(args: BenchArgs): Promise<number> {
   const wallStart = performance.now();
   // As services/cli/bin/ampseal.js does: the AWS SDK's Node 22 notice belongs in the README, not in the output.
@@ -126,16 +141,7 @@ async function main(args: BenchArgs): Promise<number> {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
   // ---- transform alone (before any Kafka work, on a quiet machine)
-  const transformBench = new TransformBench(data, raw);
-  log('transform alone: warm-up');
-  await transformBench.run(Math.min(data.size, 100_000));
-  const transformRuns: TransformRun[] = [];
-  for (let r = 1; r <= args.repetitions; r++) {
-    const run = await transformBench.run();
-    transformRuns.push(run);
-    log(`  transform #${r}: ${fmt(run.events_per_s)} events/s (${run.seconds.toFixed(2)} s, cpu/wall ${run.cpu_per_wall.toFixed(2)})`);
-  }
-  if (profileDir) log(`  profile: ${await transformBench.profile(profileDir)}`);
+  const transformRuns = await measureTransform(data, raw, args.repetitions, profileDir);
 
   const logger = createLogger({ level: 'error', name: 'bench' });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger });
@@ -161,6 +167,7 @@ async function main(args: BenchArgs): Promise<number> {
   const pipelineRuns: PipelineRun[] = [];
   const warmups: Record<string, unknown> = {};
   let latency: LatencyRun | undefined;
+  let latencySubset = '';
   try {
     // ---- data into Kafka, keys into Redis (outside every measured window)
     ctx.created.topics.push(raw.ocpp, raw.ocpi, warmRaw.ocpp, warmRaw.ocpi, latencyRaw.ocpp, latencyRaw.ocpi);
@@ -171,6 +178,9 @@ async function main(args: BenchArgs): Promise<number> {
     log(`loaded ${fmt(data.size)} records into ${raw.ocpp} / ${raw.ocpi} in ${loaded.seconds.toFixed(1)} s (${fmt(data.size / loaded.seconds)}/s)`);
     const keySeconds = await precreateKeys(stackEnv, data);
     log(`subject keys present in Redis for ${fmt(data.subjects.length)} subjects (${keySeconds.toFixed(1)} s)`);
+    latencySubset = prepareLatencySubset(ctx, mode.latency);
+    // From here on only the metadata is needed: this process drives and watches, it should not pause for GC.
+    data.releaseRecords();
 
     // ---- warm-up (broker, page cache, Redis), not reported in the medians
     const warmPass = await runPassthrough(ctx, { label: 'warm-pt', raw: warmRaw, count: warmCount, verify: false });
@@ -195,7 +205,7 @@ async function main(args: BenchArgs): Promise<number> {
 
     // ---- latency at a fixed offered load, one warm pipeline
     log(`latency: ${fmt(mode.latency.rate)} events/s, ${mode.latency.warmupS} s warm-up + ${mode.latency.measureS} s measured`);
-    latency = await runLatency(ctx, latencyRaw, mode.latency);
+    latency = await runLatency(ctx, latencyRaw, latencySubset, mode.latency);
     log(`  p50 ${latency.latency_p50_ms} ms, p99 ${latency.latency_p99_ms} ms (visible to a read_committed consumer: p50 ${latency.visible_p50_ms}, p99 ${latency.visible_p99_ms}); achieved ${fmt(latency.achieved_events_per_s)}/s`);
 
     if (profileDir) {
@@ -204,6 +214,7 @@ async function main(args: BenchArgs): Promise<number> {
       log(`  profile: ${path.join(profileDir, 'pipeline-profile.cpuprofile')}`);
     }
   } finally {
+    if (latencySubset) rmSync(latencySubset, { force: true });
     await cleanup(ctx).catch((err: unknown) => log(`cleanup failed: ${(err as Error).message}`));
   }
 
@@ -243,6 +254,7 @@ async function main(args: BenchArgs): Promise<number> {
     latency_offered_events_per_s: latency?.offered_events_per_s,
     latency_achieved_events_per_s: latency ? round(latency.achieved_events_per_s, 0) : undefined,
     latency_redis_roundtrips_per_1k_events: latency ? round(latency.redis_roundtrips_per_1k_events, 2) : undefined,
+    latency_load_generator_loop_delay_max_ms: latency ? round(latency.load_generator_loop_delay_max_ms, 0) : undefined,
     malformed_events: data.counts.malformed,
     analytics_records: data.counts.analytics,
     roaming_records: data.counts.roaming,
@@ -271,7 +283,7 @@ async function main(args: BenchArgs): Promise<number> {
         : `pipeline and passthrough processes run with NODE_OPTIONS="${args.nodeOptions}" (not the heap of the chart's 512Mi pod).`,
       'KMS and Redis per 1,000 events: the pipeline\'s own counters (/metrics) over the whole process life, start-up included. Peak RSS: VmHWM of the pipeline process, the highest repetition.',
       'exactly_once: every pipeline repetition read back read_committed and checked per eventId against an in-process oracle (same Transform, same records): one analytics record per expected input, no others, roaming count equal, each malformed record quarantined once with its expected reason; and the latency run saw each analytics record once.',
-      'latency: paced producer at the offered rate into fresh raw topics while one pipeline runs; latency = analytics CreateTime - raw send time; visible = when a read_committed consumer received it. Warm-up seconds excluded.',
+      'latency: paced producer at the offered rate into fresh raw topics while one pipeline runs, producer and read_committed reader in a child process of their own (small heap); latency = analytics CreateTime - raw send time; visible = when the reader received it. Warm-up seconds excluded.',
       'medians of the repetitions; pipeline_to_passthrough is the median of the per-repetition ratios (pairs run back to back). The box has 2 cores shared with the broker, Redis and the registry: compare ratios across machines, absolute numbers only on the same box.',
     ],
     runs: {

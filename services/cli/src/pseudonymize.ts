@@ -84,7 +84,8 @@ export async function pseudonymize(
       if (result.status === 'quarantined') {
         summary.quarantined++;
         summary.byReason[result.reason] = (summary.byReason[result.reason] ?? 0) + 1;
-        quarantined += `${JSON.stringify({ reason: result.reason, offset: lines[i]!.number })}\n`;
+        // Where and which rule, never the value: the quarantine file is read by operators, not only by ampseal.
+        quarantined += `${JSON.stringify({ reason: result.reason, offset: lines[i]!.number, pointer: result.pointer, keyword: result.keyword })}\n`;
         continue;
       }
       summary.droppedFields += result.droppedFields;

@@ -17,6 +17,16 @@ export const ERRORS = {
   SCHEMA_VIOLATION: { reason: 'schema_violation', retriable: false, message: 'payload does not match the official schema' },
   // A tenant outside the configured list has no root key: quarantined, or one record would stall a partition.
   UNKNOWN_TENANT: { reason: 'unknown_tenant', retriable: false, message: 'tenant is not configured' },
+  // A string with a lone UTF-16 surrogate: normalization would turn it into U+FFFD and merge distinct values.
+  BAD_UNICODE: { reason: 'bad_unicode', retriable: false, message: 'a string holds a lone surrogate' },
+  // Numbers are read in decimal notation only; hex, binary, exponent or signs in text are refused, not coerced.
+  BAD_NUMBER: { reason: 'bad_number', retriable: false, message: 'a numeric field is not in decimal notation' },
+  // Non-finite, or an integer beyond 2^53 that JSON parsing has already rounded: refused, never passed on.
+  NUMBER_OUT_OF_RANGE: { reason: 'number_out_of_range', retriable: false, message: 'a numeric field is out of range' },
+  // OCPI CdrToken.country_code / party_id not of the OCPI form (2 letters / 3 alphanumerics): no safe recipient.
+  BAD_ISSUER: { reason: 'bad_issuer', retriable: false, message: 'token issuer country_code or party_id is malformed' },
+  // A well-formed issuer that this deployment has no roaming topic for (topic creation off, topic missing).
+  UNKNOWN_RECIPIENT: { reason: 'unknown_recipient', retriable: false, message: 'no roaming topic for the token issuer' },
   // Dependencies: retriable, the processor pauses and resumes by itself.
   KEYRING_UNAVAILABLE: { reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },
   KMS_UNAVAILABLE: { reason: 'kms_unavailable', retriable: true, message: 'KMS did not answer' },
@@ -32,7 +42,11 @@ export type ErrorName = keyof typeof ERRORS;
 export type ReasonCode = (typeof ERRORS)[ErrorName]['reason'];
 /** The reasons the input parser gives (unknown_tenant is the transform's, against the configured tenants). */
 export const INPUT_REASONS = Object.values(ERRORS)
-  .filter((e) => !e.retriable && !['config_invalid', 'policy_invalid', 'key_integrity', 'unknown_tenant'].includes(e.reason))
+  .filter(
+    (e) =>
+      !e.retriable &&
+      !['config_invalid', 'policy_invalid', 'key_integrity', 'unknown_tenant', 'bad_issuer', 'unknown_recipient'].includes(e.reason),
+  )
   .map((e) => e.reason);
 
 export class AmpsealError extends Error {
@@ -40,16 +54,23 @@ export class AmpsealError extends Error {
   readonly reason: ReasonCode;
   readonly retriable: boolean;
 
+  /** Input errors: the JSON pointer of the failing value (property names and array indices, never a value). */
+  readonly pointer?: string;
+  /** Input errors: the rule that failed (a JSON Schema keyword such as `maxLength`, or `decimal`, `range`). */
+  readonly keyword?: string;
+
   /**
    * @param detail free text added to the message: field paths, variable names, counts, never values.
    */
-  constructor(name: ErrorName, detail?: string, options?: { cause?: unknown }) {
+  constructor(name: ErrorName, detail?: string, options?: { cause?: unknown; pointer?: string; keyword?: string }) {
     const def = ERRORS[name];
-    super(detail ? `${def.message}: ${detail}` : def.message, options);
+    super(detail ? `${def.message}: ${detail}` : def.message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AmpsealError';
     this.code = `AMPSEAL_ERR_${name}`;
     this.reason = def.reason;
     this.retriable = def.retriable;
+    if (options?.pointer !== undefined) this.pointer = options.pointer;
+    if (options?.keyword !== undefined) this.keyword = options.keyword;
   }
 }
 

@@ -16,12 +16,18 @@ export interface InputRecord {
   readonly eventId: string;
 }
 
-export type ParseResult = { ok: true; envelope: Envelope } | { ok: false; error: { reason: ReasonCode } };
+/** Where an input failed: a JSON pointer and the rule, never the value (quarantine records and headers carry it). */
+export interface FailureLocation {
+  readonly pointer?: string;
+  readonly keyword?: string;
+}
+
+export type ParseResult = { ok: true; envelope: Envelope } | { ok: false; error: { reason: ReasonCode } & FailureLocation };
 
 export type SkipReason = 'call_error' | 'not_catalogued' | 'no_session_event' | 'not_for_audience';
 
 export type RecordResult =
-  | { readonly status: 'quarantined'; readonly reason: ReasonCode }
+  | ({ readonly status: 'quarantined'; readonly reason: ReasonCode } & FailureLocation)
   | { readonly status: 'skipped'; readonly why: SkipReason; readonly droppedFields: number }
   | {
       readonly status: 'emitted';
@@ -90,7 +96,8 @@ export class Transform {
       }
       const parsed = this.options.parse(raw);
       if (!parsed.ok) {
-        results[i] = { status: 'quarantined', reason: parsed.error.reason };
+        const { reason, pointer, keyword } = parsed.error;
+        results[i] = { status: 'quarantined', reason, pointer, keyword };
         continue;
       }
       const envelope = parsed.envelope;

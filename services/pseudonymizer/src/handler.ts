@@ -42,12 +42,10 @@ export function createRecordHandler(deps: {
       const source = consumed[i]!;
       if (result.status === 'quarantined') {
         quarantined[result.reason] = (quarantined[result.reason] ?? 0) + 1;
-        outputs.push({
-          topic: topics.quarantine,
-          key: source.key,
-          value: source.value ?? Buffer.alloc(0),
-          headers: { 'ampseal.reason': result.reason, 'ampseal.source': inputs[i]!.eventId },
-        });
+        const headers: Record<string, string> = { 'ampseal.reason': result.reason, 'ampseal.source': inputs[i]!.eventId };
+        if (result.pointer !== undefined) headers['ampseal.pointer'] = result.pointer;
+        if (result.keyword !== undefined) headers['ampseal.keyword'] = result.keyword;
+        outputs.push({ topic: topics.quarantine, key: source.key, value: source.value ?? Buffer.alloc(0), headers });
         continue;
       }
       droppedFields += result.droppedFields;

@@ -172,7 +172,8 @@ function withFormats<T extends Ajv>(ajv: T): T {
 export function schemaViolation(errors: readonly ErrorObject[] | null | undefined): AmpsealError {
   const first = errors?.[0];
   if (first === undefined) return new AmpsealError('SCHEMA_VIOLATION');
-  return new AmpsealError('SCHEMA_VIOLATION', `${first.instancePath === '' ? '/' : first.instancePath} ${first.keyword}`);
+  const pointer = first.instancePath === '' ? '/' : first.instancePath;
+  return new AmpsealError('SCHEMA_VIOLATION', `${pointer} ${first.keyword}`, { pointer, keyword: first.keyword });
 }
 
 /**

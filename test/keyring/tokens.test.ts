@@ -132,3 +132,38 @@ describe('Redis key ring: creation, batching, layout (real Redis + local-kms)', 
     expect(await keysUnder(redis, `${prefix}*`)).toEqual([]);
   });
 });
+
+describe('Redis key ring: link tokens and learned private sites (K33–K36)', () => {
+  it('K34 two instances give an operational id the same link token, with no Redis round trip per id', async () => {
+    const prefix = keyPrefix(resources, redis);
+    const a = keyRing(resources, prefix, { tenants: [ACME] });
+    const b = keyRing(resources, prefix, { tenants: [ACME] });
+    await Promise.all([a.start(), b.start()]);
+    const [la, lb] = await Promise.all([a.links(ACME), b.links(ACME)]);
+    const before = a.stats().redisRoundTrips;
+    const tokens = Array.from({ length: 100 }, (_, i) => la.token('transaction', `04A2B3C4-${i}`, false));
+    expect(a.stats().redisRoundTrips).toBe(before);
+    expect(tokens.map((_, i) => lb.token('transaction', `04A2B3C4-${i}`, false))).toEqual(tokens);
+    expect(new Set(tokens).size).toBe(100);
+  });
+
+  it('K35 K36 a site learned by one instance is stored as a keyed hash and applies on another after its refresh', async () => {
+    const prefix = keyPrefix(resources, redis);
+    const a = keyRing(resources, prefix, { tenants: [ACME] });
+    const b = keyRing(resources, prefix, { tenants: [ACME], siteRefreshMs: 1 });
+    await Promise.all([a.start(), b.start()]);
+    expect((await b.links(ACME)).isPrivate('garage-de-vries')).toBe(false);
+    await a.learnPrivateSites(ACME, ['garage-de-vries', 'LOC-HOME-17']);
+    expect((await a.links(ACME)).isPrivate('garage-de-vries')).toBe(true);
+    // b re-reads the set after its refresh period (1 ms here).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await b.links(ACME)).isPrivate('LOC-HOME-17')).toBe(true);
+    const members = await redis.smembers(`${prefix}{${ACME}}:sites`);
+    expect(members).toHaveLength(2);
+    expect(members.join(' ')).not.toMatch(/garage|de-vries|LOC-HOME/i);
+    // A third instance started later (a restart) knows both at once.
+    const c = keyRing(resources, prefix, { tenants: [ACME] });
+    await c.start();
+    expect((await c.links(ACME)).isPrivate('garage-de-vries')).toBe(true);
+  });
+});

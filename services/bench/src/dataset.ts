@@ -124,6 +124,8 @@ export async function buildDataset(options: DatasetOptions): Promise<Dataset> {
       }
       return keyring.tokens(requests);
     },
+    links: (tenant) => keyring.links(tenant),
+    learnPrivateSites: (tenant, values) => keyring.learnPrivateSites(tenant, values),
   };
   const oracle = createTransform(recording);
 

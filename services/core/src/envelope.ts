@@ -54,6 +54,11 @@ export type Envelope = OcppEnvelope | OcpiEnvelope;
 
 /** It becomes part of a KMS alias (`alias/ampseal/<tenant>`), hence the narrow alphabet. */
 const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The tenant-name rule of the envelope contract, for every other reader of tenant names (policy, config). */
+export function isTenant(value: string): boolean {
+  return TENANT.test(value);
+}
 /** OCPP-J: the charge point identity is at most 48 characters. */
 const STATION_ID_MAX = 48;
 /** OCPP-J: a message id is at most 36 characters. */

@@ -5,48 +5,52 @@
  */
 export const ERRORS = {
   // Input: not retriable, the record goes to quarantine with `reason`.
-  BAD_JSON: { reason: 'bad_json', retriable: false, message: 'record is not valid JSON' },
-  TOO_LARGE: { reason: 'too_large', retriable: false, message: 'record exceeds the maximum size' },
-  BAD_ENVELOPE: { reason: 'bad_envelope', retriable: false, message: 'envelope is missing a field or has a wrong type' },
-  UNKNOWN_SOURCE: { reason: 'unknown_source', retriable: false, message: 'source is not ocpp1.6, ocpp2.0.1 or ocpi2.2.1' },
-  BAD_FRAME: { reason: 'bad_frame', retriable: false, message: 'OCPP-J frame is not a CALL, CALLRESULT or CALLERROR array' },
-  MISSING_ACTION: { reason: 'missing_action', retriable: false, message: 'CALLRESULT envelope has no action' },
-  ACTION_MISMATCH: { reason: 'action_mismatch', retriable: false, message: 'envelope action differs from the CALL frame action' },
-  UNKNOWN_ACTION: { reason: 'unknown_action', retriable: false, message: 'action is not an OCPP message of this version' },
-  UNKNOWN_MODULE: { reason: 'unknown_module', retriable: false, message: 'OCPI module is not sessions, cdrs or tokens' },
-  SCHEMA_VIOLATION: { reason: 'schema_violation', retriable: false, message: 'payload does not match the official schema' },
+  BAD_JSON: { stage: 'input', reason: 'bad_json', retriable: false, message: 'record is not valid JSON' },
+  TOO_LARGE: { stage: 'input', reason: 'too_large', retriable: false, message: 'record exceeds the maximum size' },
+  BAD_ENVELOPE: { stage: 'input', reason: 'bad_envelope', retriable: false, message: 'envelope is missing a field or has a wrong type' },
+  UNKNOWN_SOURCE: { stage: 'input', reason: 'unknown_source', retriable: false, message: 'source is not ocpp1.6, ocpp2.0.1 or ocpi2.2.1' },
+  BAD_FRAME: { stage: 'input', reason: 'bad_frame', retriable: false, message: 'OCPP-J frame is not a CALL, CALLRESULT or CALLERROR array' },
+  MISSING_ACTION: { stage: 'input', reason: 'missing_action', retriable: false, message: 'CALLRESULT envelope has no action' },
+  ACTION_MISMATCH: { stage: 'input', reason: 'action_mismatch', retriable: false, message: 'envelope action differs from the CALL frame action' },
+  UNKNOWN_ACTION: { stage: 'input', reason: 'unknown_action', retriable: false, message: 'action is not an OCPP message of this version' },
+  UNKNOWN_MODULE: { stage: 'input', reason: 'unknown_module', retriable: false, message: 'OCPI module is not sessions, cdrs or tokens' },
+  SCHEMA_VIOLATION: { stage: 'input', reason: 'schema_violation', retriable: false, message: 'payload does not match the official schema' },
   // A tenant outside the configured list has no root key: quarantined, or one record would stall a partition.
-  UNKNOWN_TENANT: { reason: 'unknown_tenant', retriable: false, message: 'tenant is not configured' },
+  UNKNOWN_TENANT: { stage: 'record', reason: 'unknown_tenant', retriable: false, message: 'tenant is not configured' },
   // A string with a lone UTF-16 surrogate: normalization would turn it into U+FFFD and merge distinct values.
-  BAD_UNICODE: { reason: 'bad_unicode', retriable: false, message: 'a string holds a lone surrogate' },
+  BAD_UNICODE: { stage: 'input', reason: 'bad_unicode', retriable: false, message: 'a string holds a lone surrogate' },
   // Numbers are read in decimal notation only; hex, binary, exponent or signs in text are refused, not coerced.
-  BAD_NUMBER: { reason: 'bad_number', retriable: false, message: 'a numeric field is not in decimal notation' },
+  BAD_NUMBER: { stage: 'record', reason: 'bad_number', retriable: false, message: 'a numeric field is not in decimal notation' },
   // Non-finite, or an integer beyond 2^53 that JSON parsing has already rounded: refused, never passed on.
-  NUMBER_OUT_OF_RANGE: { reason: 'number_out_of_range', retriable: false, message: 'a numeric field is out of range' },
+  NUMBER_OUT_OF_RANGE: { stage: 'record', reason: 'number_out_of_range', retriable: false, message: 'a numeric field is out of range' },
   // OCPI CdrToken.country_code / party_id not of the OCPI form (2 letters / 3 alphanumerics): no safe recipient.
-  BAD_ISSUER: { reason: 'bad_issuer', retriable: false, message: 'token issuer country_code or party_id is malformed' },
+  BAD_ISSUER: { stage: 'record', reason: 'bad_issuer', retriable: false, message: 'token issuer country_code or party_id is malformed' },
   // A well-formed issuer that this deployment has no roaming topic for (topic creation off, topic missing).
-  UNKNOWN_RECIPIENT: { reason: 'unknown_recipient', retriable: false, message: 'no roaming topic for the token issuer' },
+  UNKNOWN_RECIPIENT: { stage: 'record', reason: 'unknown_recipient', retriable: false, message: 'no roaming topic for the token issuer' },
   // Dependencies: retriable, the processor pauses and resumes by itself.
-  KEYRING_UNAVAILABLE: { reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },
-  KMS_UNAVAILABLE: { reason: 'kms_unavailable', retriable: true, message: 'KMS did not answer' },
-  BROKER_UNAVAILABLE: { reason: 'broker_unavailable', retriable: true, message: 'Kafka did not answer' },
-  REGISTRY_UNAVAILABLE: { reason: 'registry_unavailable', retriable: true, message: 'schema registry did not answer' },
+  KEYRING_UNAVAILABLE: { stage: 'dependency', reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },
+  KMS_UNAVAILABLE: { stage: 'dependency', reason: 'kms_unavailable', retriable: true, message: 'KMS did not answer' },
+  BROKER_UNAVAILABLE: { stage: 'dependency', reason: 'broker_unavailable', retriable: true, message: 'Kafka did not answer' },
+  REGISTRY_UNAVAILABLE: { stage: 'dependency', reason: 'registry_unavailable', retriable: true, message: 'schema registry did not answer' },
   // Set-up and integrity: not retriable, the process stops with the message.
-  CONFIG_INVALID: { reason: 'config_invalid', retriable: false, message: 'configuration is invalid' },
-  POLICY_INVALID: { reason: 'policy_invalid', retriable: false, message: 'audience policy is invalid' },
-  KEY_INTEGRITY: { reason: 'key_integrity', retriable: false, message: 'a stored key failed authentication' },
+  CONFIG_INVALID: { stage: 'setup', reason: 'config_invalid', retriable: false, message: 'configuration is invalid' },
+  POLICY_INVALID: { stage: 'setup', reason: 'policy_invalid', retriable: false, message: 'audience policy is invalid' },
+  KEY_INTEGRITY: { stage: 'setup', reason: 'key_integrity', retriable: false, message: 'a stored key failed authentication' },
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;
 export type ReasonCode = (typeof ERRORS)[ErrorName]['reason'];
-/** The reasons the input parser gives (unknown_tenant is the transform's, against the configured tenants). */
+/**
+ * Stages: `input` (the parser: size, JSON, envelope, schema), `record` (the transform or routing: tenant, numbers,
+ * roaming issuer), both quarantined; `dependency` (retriable); `setup` (the process stops).
+ * The reasons the input parser gives.
+ */
 export const INPUT_REASONS = Object.values(ERRORS)
-  .filter(
-    (e) =>
-      !e.retriable &&
-      !['config_invalid', 'policy_invalid', 'key_integrity', 'unknown_tenant', 'bad_issuer', 'unknown_recipient'].includes(e.reason),
-  )
+  .filter((e) => e.stage === 'input')
+  .map((e) => e.reason);
+/** Every reason a record can be quarantined for: input errors, and what the transform or routing finds. */
+export const QUARANTINE_REASONS = Object.values(ERRORS)
+  .filter((e) => e.stage === 'input' || e.stage === 'record')
   .map((e) => e.reason);
 
 export class AmpsealError extends Error {

@@ -1,9 +1,9 @@
 /** @ampseal/core: the pure transform. No Kafka, Redis, KMS or HTTP in here (style rule 1). */
 import * as path from 'node:path';
 
-export { AmpsealError, ERRORS, INPUT_REASONS, isRetriable, type ErrorName, type ReasonCode } from './errors';
+export { AmpsealError, ERRORS, INPUT_REASONS, QUARANTINE_REASONS, isRetriable, type ErrorName, type ReasonCode } from './errors';
 export { IDENTIFIER_KINDS, isIdentifierKind, type IdentifierKind, type Subject } from './identifiers';
-export type { TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
+export type { LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
 export { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from './normalize';
 export * from './catalog';
 export type { Envelope, OcppEnvelope, OcpiEnvelope, Fleet } from './envelope';

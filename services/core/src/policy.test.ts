@@ -83,10 +83,16 @@ describe('policy validation names the path that is wrong', () => {
     expect(refusal(raw).message).toContain('analytics.fields.eventTme: not a field of ChargingSessionEvent');
   });
 
-  it('refuses `tokenize` on a canonical field', () => {
+  it('refuses `tokenize` on a canonical field that is not a link field', () => {
     const raw = defaults();
-    raw.analytics!.fields!.transactionId = 'tokenize';
-    expect(refusal(raw).message).toContain('analytics.fields.transactionId: only identifiers are tokenized');
+    raw.analytics!.fields!.stopReason = 'tokenize';
+    expect(refusal(raw).message).toContain('analytics.fields.stopReason: only identifiers and link fields are tokenized');
+  });
+
+  it('refuses `keep` on a link field (a free-form operational id)', () => {
+    const raw = defaults();
+    raw.analytics!.fields!.transactionId = 'keep';
+    expect(refusal(raw).message).toContain('analytics.fields.transactionId: a free-form operational id reaches analytics only as a link token');
   });
 
   it.each([
@@ -197,7 +203,8 @@ describe('default deny', () => {
     );
     for (const result of results) {
       if (result.status !== 'emitted') throw new Error(JSON.stringify(result));
-      const { eventId, tenant, source, eventType, action, identifiers, droppedFields, ...canonical } = result.analytics!;
+      const { eventId, tenant, source, eventType, action, identifiers, droppedFields, privateSite, ...canonical } = result.analytics!;
+      expect(privateSite).toBe(false);
       expect({ eventId, tenant, source, eventType, action }).toEqual({
         eventId: expect.any(String),
         tenant: 'acme-cpo',

@@ -1,5 +1,15 @@
 import { parse as parseYaml } from 'yaml';
-import { CANONICAL_FIELDS, type CanonicalField, type FieldClass, type MessageCatalog } from './catalog/types';
+import {
+  CANONICAL_FIELDS,
+  COORDINATE_FIELDS,
+  isLinkField,
+  QUANTITY_FIELDS,
+  TIME_FIELDS,
+  type CanonicalField,
+  type FieldClass,
+  type MessageCatalog,
+} from './catalog/types';
+import { isTenant } from './envelope';
 import { AmpsealError } from './errors';
 import type { Generalizer, TimeGranularity } from './generalize';
 import { IDENTIFIER_KINDS, type IdentifierKind } from './identifiers';
@@ -8,7 +18,12 @@ import { IDENTIFIER_KINDS, type IdentifierKind } from './identifiers';
  * Audience policy (design §6): per audience, what each catalog field becomes. Parsed and validated once at
  * start; the result is frozen and looked up by plain Map access on the hot path.
  */
-export type FieldAction = { readonly action: 'keep' } | { readonly action: 'drop' } | { readonly action: 'generalize'; readonly generalizer: Generalizer };
+export type FieldAction =
+  | { readonly action: 'keep' }
+  | { readonly action: 'drop' }
+  /** Link fields only (catalog/types.ts LINK_FIELDS): a keyed link token instead of the value. */
+  | { readonly action: 'tokenize' }
+  | { readonly action: 'generalize'; readonly generalizer: Generalizer };
 export type IdentifierAction = 'tokenize' | 'drop';
 export type RoamingAction = 'keep' | 'drop';
 
@@ -22,13 +37,23 @@ export interface CompiledPolicy {
     /** Keys: `<module>:<path>` (a path may name a subtree). */
     readonly paths: ReadonlyMap<string, RoamingAction>;
   };
+  /** Per tenant settings; a tenant not listed has none. */
+  readonly tenants: ReadonlyMap<string, TenantPolicy>;
+}
+
+export interface TenantPolicy {
+  /**
+   * Ids of the tenant's private sites (home chargers, private locations), as the stream carries them: OCPP
+   * station identities, OCPI location ids, EVSE uids. Matched exactly and in any scope. Every record at such a
+   * site gets the private-site treatment (analytics.ts); ids learned from the stream add to this list.
+   */
+  readonly privateSites: ReadonlySet<string>;
 }
 
 const FIELD_CLASSES: readonly FieldClass[] = ['direct', 'embedded', 'quasi', 'link', 'freetext', 'operational'];
-const TIME_FIELDS = new Set<CanonicalField>(['eventTime', 'receivedAt', 'startTime', 'endTime']);
-const GRID_FIELDS = new Set<CanonicalField>(['latitude', 'longitude']);
 const PREFIX_FIELDS = new Set<CanonicalField>(['postalCode']);
-const NUMERIC_FIELDS = new Set<CanonicalField>(['meterWh', 'energyKwh', 'stateOfChargePercent', 'totalCost']);
+/** Longest id a private-site entry may have (OCPP-J identity 48, OCPI ids 36, EVSE ids 48). */
+const SITE_ID_MAX = 48;
 const GRANULARITIES: readonly TimeGranularity[] = ['second', 'minute', 'hour', 'day'];
 
 function fail(path: string, problem: string): never {
@@ -60,7 +85,7 @@ function parseGeneralizer(field: CanonicalField, raw: unknown, path: string): Ge
       if (!GRANULARITIES.includes(value as TimeGranularity)) fail(sub, `expected one of ${GRANULARITIES.join(', ')}`);
       return { time: value as TimeGranularity };
     case 'grid':
-      if (!GRID_FIELDS.has(field)) fail(sub, 'grid generalization applies to latitude and longitude');
+      if (!COORDINATE_FIELDS.has(field)) fail(sub, 'grid generalization applies to latitude and longitude');
       return { grid: positive(value, sub) };
     case 'prefix': {
       if (!PREFIX_FIELDS.has(field)) fail(sub, 'prefix generalization applies to postalCode');
@@ -69,7 +94,7 @@ function parseGeneralizer(field: CanonicalField, raw: unknown, path: string): Ge
       return { prefix: n };
     }
     case 'step':
-      if (!NUMERIC_FIELDS.has(field)) fail(sub, `step generalization applies to ${[...NUMERIC_FIELDS].join(', ')}`);
+      if (!QUANTITY_FIELDS.has(field)) fail(sub, `step generalization applies to ${[...QUANTITY_FIELDS].join(', ')}`);
       return { step: positive(value, sub) };
     default:
       return fail(sub, 'unknown generalizer (expected time, grid, prefix or step)');
@@ -77,8 +102,13 @@ function parseGeneralizer(field: CanonicalField, raw: unknown, path: string): Ge
 }
 
 function parseFieldAction(field: CanonicalField, raw: unknown, path: string): FieldAction {
+  if (isLinkField(field)) {
+    // Deployments fill these ids with serials, card numbers and owners' names: never verbatim to analytics.
+    if (raw === 'tokenize' || raw === 'drop') return { action: raw };
+    return fail(path, 'a free-form operational id reaches analytics only as a link token: use tokenize or drop');
+  }
   if (raw === 'keep' || raw === 'drop') return { action: raw };
-  if (raw === 'tokenize') fail(path, 'only identifiers are tokenized; list the kind under analytics.identifiers');
+  if (raw === 'tokenize') fail(path, 'only identifiers and link fields are tokenized; list the kind under analytics.identifiers');
   if (isObject(raw) && 'generalize' in raw) {
     onlyKeys(raw, ['generalize'], path);
     return { action: 'generalize', generalizer: parseGeneralizer(field, raw.generalize, `${path}.generalize`) };
@@ -102,7 +132,7 @@ function namesCatalogPath(paths: readonly string[], path: string): boolean {
 
 export function compilePolicy(raw: unknown, catalog: readonly MessageCatalog[]): CompiledPolicy {
   if (!isObject(raw)) fail('policy', 'expected a mapping');
-  onlyKeys(raw, ['version', 'analytics', 'roaming'], 'policy');
+  onlyKeys(raw, ['version', 'analytics', 'roaming', 'tenants'], 'policy');
   if (raw.version !== 1) fail('policy.version', 'expected 1');
 
   const analytics = isObject(raw.analytics) ? raw.analytics : fail('policy.analytics', 'expected a mapping');
@@ -157,10 +187,36 @@ export function compilePolicy(raw: unknown, catalog: readonly MessageCatalog[]):
     paths.set(key, action);
   }
 
+  // A link field the policy does not name is dropped like any other (default deny).
   return Object.freeze({
     analytics: Object.freeze({ identifiers, fields }),
     roaming: Object.freeze({ classes, paths }),
+    tenants: parseTenants(raw.tenants),
   });
+}
+
+function parseTenants(raw: unknown): ReadonlyMap<string, TenantPolicy> {
+  const tenants = new Map<string, TenantPolicy>();
+  if (raw === undefined || raw === null) return tenants;
+  if (!isObject(raw)) fail('tenants', 'expected a mapping of tenant names');
+  for (const [tenant, settings] of Object.entries(raw)) {
+    const path = `tenants.${tenant}`;
+    if (!isTenant(tenant)) fail(path, 'not a tenant name (lower-case letters, digits and -, at most 63)');
+    if (!isObject(settings)) fail(path, 'expected a mapping');
+    onlyKeys(settings, ['privateSites'], path);
+    const sites = settings.privateSites ?? [];
+    if (!Array.isArray(sites)) fail(`${path}.privateSites`, 'expected a list of station, location or EVSE ids');
+    const privateSites = new Set<string>();
+    sites.forEach((site, i) => {
+      if (typeof site !== 'string' || site.length === 0 || site.length > SITE_ID_MAX) {
+        // The index, not the value: the list holds ids that may name a person.
+        fail(`${path}.privateSites[${i}]`, `expected a non-empty string of at most ${SITE_ID_MAX} characters`);
+      }
+      privateSites.add(site);
+    });
+    tenants.set(tenant, Object.freeze({ privateSites }));
+  }
+  return tenants;
 }
 
 export function parsePolicy(yamlText: string, catalog: readonly MessageCatalog[]): CompiledPolicy {

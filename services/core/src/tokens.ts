@@ -1,9 +1,5 @@
 import type { Subject } from './identifiers';
 
-/**
- * What the transform needs from a key ring: the token outcome of each subject of a batch, in one call
- * (design §4: Redis round trips are batched per consumed batch, not per event).
- */
 export type TokenStatus = 'TOKENIZED' | 'ERASED' | 'RESTRICTED';
 
 export type TokenOutcome =
@@ -20,7 +16,43 @@ export interface TokenRequest {
   readonly at: number;
 }
 
+
+/**
+ * Operational ids that deployments fill with serials, card numbers, contract ids or owners' names (a station
+ * named `garage-<surname>`, a transaction id `<uid>-<timestamp>`): analytics gets them only as **link tokens**,
+ * keyed per tenant, so it can still count sessions per station and join a Session to its CDR, but never reads
+ * the value. One scope per kind of id, so equal strings in two scopes do not join.
+ */
+export type LinkScope = 'station' | 'transaction' | 'reservation' | 'location' | 'evse';
+
+/** A tenant's link keys for one batch (see `TokenSource.links`). Synchronous: the keys are already in memory. */
+export interface SiteLinks {
+  /**
+   * The link token of an operational id. `privateSite` tokens come from a domain of their own: a home charger's
+   * records never carry the token its id would get as a public station, so they never join public-station
+   * analytics, nor the records seen before the site was known to be private.
+   */
+  token(scope: LinkScope, value: string, privateSite: boolean): string;
+  /** Whether this id (of a station, location or EVSE, in any scope) was learned as a private site. */
+  isPrivate(value: string): boolean;
+}
+
+/**
+ * What the transform needs from a key ring: the token outcome of each subject of a batch, in one call
+ * (design §4: Redis round trips are batched per consumed batch, not per event), and the tenant's link keys.
+ */
 export interface TokenSource {
   /** Outcomes in the order of `requests`. Rejects with a retriable AmpsealError when a store is down. */
   tokens(requests: readonly TokenRequest[]): Promise<TokenOutcome[]>;
+  /**
+   * The tenant's link keys. Resolves at once when the tenant's key set is loaded; rejects with a retriable
+   * AmpsealError when a store is down, like `tokens`.
+   */
+  links(tenant: string): Promise<SiteLinks>;
+  /**
+   * Remembers ids of private sites learned from the stream (a home-charging CDR, an unpublished OCPI Location),
+   * persistently and for every instance, so later records at that site get the private treatment. Only a keyed
+   * hash of each id is stored.
+   */
+  learnPrivateSites(tenant: string, values: readonly string[]): Promise<void>;
 }

@@ -17,6 +17,11 @@ function setup(audiences: Audience[] = ['analytics']) {
   return { tokens, run };
 }
 
+/** The link token the test double gives an operational id (public site). */
+async function linkToken(scope: 'station' | 'transaction' | 'location', value: string): Promise<string> {
+  return (await new FixedKeyTokenSource().links('acme-cpo')).token(scope, value, false);
+}
+
 function emitted(result: RecordResult) {
   if (result.status !== 'emitted') throw new Error(`expected emitted, got ${JSON.stringify(result)}`);
   return result;
@@ -40,7 +45,7 @@ describe('Transform: analytics audience', () => {
       source: 'OCPP_1_6',
       eventType: 'TRANSACTION_STARTED',
       action: 'StartTransaction',
-      stationId: 'CP-0042',
+      stationId: await linkToken('station', 'CP-0042'),
       connectorId: 1,
       meterWh: 1200,
       eventTime: Date.parse('2026-11-24T10:00:00Z'),
@@ -112,7 +117,7 @@ describe('Transform: analytics audience', () => {
     const event = emitted(result!).analytics!;
     expect(event).toMatchObject({
       eventType: 'TRANSACTION_ENDED',
-      transactionId: 'tx-991',
+      transactionId: await linkToken('transaction', 'tx-991'),
       stopReason: 'EVDisconnected',
       evseId: '2',
       connectorId: 1,
@@ -149,12 +154,28 @@ describe('Transform: analytics audience', () => {
     expect(JSON.stringify(ids)).not.toMatch(/WVWZZZ1JZ3W386752|drv-0017/i);
   });
 
-  it('drops the location of a home-charging CDR and generalizes the location of a public one', async () => {
+  it('drops the location of a home-charging CDR, tokenizes and generalizes the location of a public one', async () => {
     const { run } = setup();
     const home = { ...ocpiExample('cdr_example.json'), home_charging_compensation: true };
     const [pub, priv] = await run(ocpi('cdrs', ocpiExample('cdr_example.json')), ocpi('cdrs', home));
-    expect(emitted(pub!).analytics).toMatchObject({ locationId: 'LOC1', postalCode: '900', city: null, latitude: 3.72, longitude: 51.04, transactionId: null });
-    expect(emitted(priv!).analytics).toMatchObject({ locationId: null, postalCode: null, latitude: null, longitude: null, country: null });
+    expect(emitted(pub!).analytics).toMatchObject({
+      locationId: await linkToken('location', 'LOC1'),
+      postalCode: '900',
+      city: null,
+      latitude: 3.72,
+      longitude: 51.04,
+      transactionId: null,
+      privateSite: false,
+    });
+    expect(emitted(priv!).analytics).toMatchObject({
+      locationId: null,
+      evseUid: null,
+      postalCode: null,
+      latitude: null,
+      longitude: null,
+      country: null,
+      privateSite: true,
+    });
   });
 
   it('marks identifiers of an erased subject ERASED with no token for events at or before the erasure', async () => {

@@ -4,7 +4,7 @@ import { CANONICAL_FIELDS, catalogKey, type FieldRule, type MessageCatalog } fro
 import type { Envelope } from './envelope';
 import type { ReasonCode } from './errors';
 import type { CompiledPolicy } from './policy';
-import type { TokenOutcome, TokenRequest, TokenSource } from './tokens';
+import type { SiteLinks, TokenOutcome, TokenRequest, TokenSource } from './tokens';
 import { compileMessage, type CompiledMessage } from './walker';
 
 export type Audience = 'analytics' | 'roaming';
@@ -61,6 +61,12 @@ interface Pending {
   readonly roamingDroppedFields: number;
 }
 
+/** A record parsed and routed, until its extraction. Alive only within one synchronous stretch of `run`. */
+interface Parsed {
+  readonly envelope: Envelope;
+  readonly message: CompiledMessage;
+}
+
 /**
  * The one transform both file mode and stream mode call (design §1): parse → validate → normalize →
  * tokenize → minimize per audience. Pure but for one `tokens()` call per batch, so a batch costs one key
@@ -84,10 +90,10 @@ export class Transform {
   }
 
   async run(records: readonly InputRecord[]): Promise<RecordResult[]> {
-    const results: Array<RecordResult | Pending> = new Array(records.length);
-    const requests: TokenRequest[] = [];
-    const requestIds = new Map<string, number>();
+    const results: Array<RecordResult | Pending | Parsed> = new Array(records.length);
+    const tenants = new Set<string>();
 
+    // 1. Parse, validate, route to a catalog entry.
     for (let i = 0; i < records.length; i++) {
       const raw = records[i]!.value;
       if (raw === null) {
@@ -119,7 +125,31 @@ export class Transform {
         results[i] = { status: 'skipped', why: 'not_catalogued', droppedFields: 0 };
         continue;
       }
-      const extraction = this.analytics ? extractAnalytics(envelope, message, this.options.policy) : undefined;
+      if (this.analytics && message.entry.eventType !== undefined) tenants.add(envelope.tenant);
+      results[i] = { envelope, message };
+    }
+
+    // 2. The link keys of the batch's tenants: in memory after a tenant's first batch, so no round trip.
+    const links = new Map<string, SiteLinks>();
+    for (const tenant of tenants) links.set(tenant, await this.options.tokens.links(tenant));
+
+    // 3. Extract per audience; collect the token requests and the private sites learned.
+    const requests: TokenRequest[] = [];
+    const requestIds = new Map<string, number>();
+    let learned: Map<string, Set<string>> | undefined;
+    for (let i = 0; i < results.length; i++) {
+      const parsed = results[i]!;
+      if (!('envelope' in parsed)) continue;
+      const { envelope, message } = parsed;
+      let extraction: AnalyticsExtraction | undefined;
+      if (this.analytics) {
+        const extracted = extractAnalytics(envelope, message, this.options.policy, links.get(envelope.tenant)!);
+        if (extracted !== undefined && 'failure' in extracted) {
+          results[i] = { status: 'quarantined', ...extracted.failure };
+          continue;
+        }
+        extraction = extracted;
+      }
       const requestIndex: number[] = [];
       if (extraction) {
         for (const id of extraction.identifiers) {
@@ -132,6 +162,12 @@ export class Transform {
           }
           requestIndex.push(index);
         }
+        if (extraction.learnedSites !== undefined) {
+          learned ??= new Map();
+          let sites = learned.get(envelope.tenant);
+          if (sites === undefined) learned.set(envelope.tenant, (sites = new Set()));
+          for (const site of extraction.learnedSites) sites.add(site);
+        }
       }
       let roaming: RoamingRecord | undefined;
       let roamingDroppedFields = 0;
@@ -143,11 +179,16 @@ export class Transform {
       results[i] = { message, extraction, requestIndex, roaming, roamingDroppedFields };
     }
 
-    const outcomes: TokenOutcome[] = requests.length > 0 ? await this.options.tokens.tokens(requests) : [];
+    // 4. One key-ring call for the batch's subjects; learned sites are stored before any output leaves, so a
+    // restart cannot forget a home that a committed record already revealed as one.
+    const [outcomes] = await Promise.all([
+      requests.length > 0 ? this.options.tokens.tokens(requests) : Promise.resolve<TokenOutcome[]>([]),
+      ...[...(learned ?? [])].map(([tenant, sites]) => this.options.tokens.learnPrivateSites(tenant, [...sites])),
+    ]);
 
     for (let i = 0; i < results.length; i++) {
       const pending = results[i]!;
-      if ('status' in pending) continue;
+      if ('status' in pending || 'envelope' in pending) continue;
       results[i] = this.finish(pending, outcomes, records[i]!.eventId);
     }
     return results as RecordResult[];

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { AmpsealError } from '@ampseal/core';
 
 /**
@@ -83,4 +83,34 @@ export function unwrapSubjectKey(wrappingKey: Buffer, wrapped: Buffer, aad: Buff
 /** K7: a fresh 256-bit subject key. */
 export function newSubjectKey(): Buffer {
   return randomBytes(KEY_BYTES);
+}
+
+const LINK_KEY_INFO = 'ampseal/link-key/v1';
+const LINK_LABEL = 'ampseal/link/v1\0';
+const SITE_LABEL = 'ampseal/site/v1\0';
+
+/**
+ * K33: the tenant's link key, HKDF-SHA256 of the index key with its own info label. Derived, not stored: no new KMS
+ * data key, no change to stored key sets, and it goes wherever the index key goes (replaced key set → new link key).
+ */
+export function linkKey(indexKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', indexKey, Buffer.alloc(0), LINK_KEY_INFO, KEY_BYTES));
+}
+
+/**
+ * K34: link token of an operational id: base64url of the first 16 bytes of HMAC-SHA256(link key, label ‖ domain ‖
+ * 0x00 ‖ scope ‖ 0x00 ‖ value), domain `public` or `private`. Scope and domain never contain NUL and the value comes
+ * last, so the encoding is injective.
+ */
+export function linkToken(key: Buffer, privateSite: boolean, scope: string, value: string): string {
+  return createHmac('sha256', key)
+    .update(`${LINK_LABEL}${privateSite ? 'private' : 'public'}\0${scope}\0${value}`, 'utf8')
+    .digest()
+    .subarray(0, TOKEN_BYTES)
+    .toString('base64url');
+}
+
+/** K35: what the store keeps of a private site: HMAC-SHA256(link key, label ‖ id), base64url. Never the id. */
+export function siteHash(key: Buffer, value: string): string {
+  return createHmac('sha256', key).update(`${SITE_LABEL}${value}`, 'utf8').digest().toString('base64url');
 }

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { AmpsealError, type IdentifierKind, type TokenOutcome, type TokenRequest } from '@ampseal/core';
+import { AmpsealError, type IdentifierKind, type SiteLinks, type TokenOutcome, type TokenRequest } from '@ampseal/core';
 import { SubjectCache, subjectCacheKey } from './cache';
 import {
   KEY_BYTES,
   NONCE_BYTES,
   blindIndexText,
   subjectKeyAad,
+  linkKey,
   token as deriveToken,
   unwrapSubjectKey,
   wrapSubjectKey,
 } from './crypto';
 import type { Instruments } from './instruments';
+import { TenantLinks } from './links';
 import { isTenantName, type KeySetSource, type TenantKeySet } from './key-set';
 import type {
   ApplyTombstonesResult,
@@ -48,7 +50,14 @@ export interface EngineOptions {
   readonly logger?: KeyRingLogger;
   /** Epoch ms; injectable so tests can move time. */
   readonly clock?: () => number;
+  /** K36: how often the learned private sites are re-read, so a site another instance learned applies here. */
+  readonly siteRefreshMs?: number;
+  /** Link tokens and site hashes cached per tenant (TenantLinks). */
+  readonly linkCacheSize?: number;
 }
+
+const DEFAULT_SITE_REFRESH_MS = 30_000;
+const DEFAULT_LINK_CACHE_SIZE = 20_000;
 
 /** What the cache holds per subject (K14): the token, never the key (K11), plus tombstone and restriction. */
 interface SubjectEntry {
@@ -154,6 +163,8 @@ export class KeyRingEngine implements KeyRing {
   private readonly cache: SubjectCache<SubjectEntry>;
   private readonly keySets = new Map<string, { readonly keys: TenantKeySet; readonly loadedAt: number }>();
   private readonly loading = new Map<string, Promise<TenantKeySet>>();
+  private readonly siteLinks = new Map<string, { keys: TenantKeySet; links: TenantLinks; loadedAt: number }>();
+  private readonly siteLoading = new Map<string, Promise<TenantLinks>>();
   private readonly clock: () => number;
 
   constructor(
@@ -175,6 +186,8 @@ export class KeyRingEngine implements KeyRing {
 
   async stop(): Promise<void> {
     this.cache.clear();
+    for (const { links } of this.siteLinks.values()) links.destroy();
+    this.siteLinks.clear();
     // K11: best effort; a batch still in flight after stop() fails rather than using zeroed keys silently.
     for (const { keys } of this.keySets.values()) {
       keys.wrappingKey.fill(0);
@@ -227,6 +240,56 @@ export class KeyRingEngine implements KeyRing {
       }
     }
     return outcomes;
+  }
+
+  /**
+   * K33–K36: the tenant's link tokenizer. After the first call per refresh period it costs no round trip: the key
+   * set is in memory and the learned private sites are re-read every `siteRefreshMs`.
+   */
+  links(tenant: string): Promise<SiteLinks> {
+    const now = this.clock();
+    const current = this.siteLinks.get(tenant);
+    const keys = this.keySets.get(tenant);
+    if (
+      current !== undefined &&
+      keys !== undefined &&
+      current.keys === keys.keys &&
+      now - keys.loadedAt < this.options.keySetRefreshMs &&
+      now - current.loadedAt < (this.options.siteRefreshMs ?? DEFAULT_SITE_REFRESH_MS)
+    ) {
+      return Promise.resolve(current.links);
+    }
+    let loading = this.siteLoading.get(tenant);
+    if (loading === undefined) {
+      loading = this.loadLinks(tenant, now).finally(() => this.siteLoading.delete(tenant));
+      this.siteLoading.set(tenant, loading);
+    }
+    return loading;
+  }
+
+  async learnPrivateSites(tenant: string, values: readonly string[]): Promise<void> {
+    if (values.length === 0) return;
+    const links = (await this.links(tenant)) as TenantLinks;
+    const hashes = values.map((v) => links.hash(v));
+    // Stored before the batch's outputs are produced (the transform awaits this), so no committed record reveals a
+    // home that a restarted instance would not know.
+    await this.subjectStore.addPrivateSites(tenant, hashes);
+    links.addSites(hashes);
+  }
+
+  private async loadLinks(tenant: string, now: number): Promise<TenantLinks> {
+    const keys = await this.keySet(tenant, now);
+    const sites = await this.subjectStore.privateSites(tenant);
+    const current = this.siteLinks.get(tenant);
+    if (current !== undefined && current.keys === keys) {
+      current.links.replaceSites(sites);
+      current.loadedAt = now;
+      return current.links;
+    }
+    current?.links.destroy();
+    const links = new TenantLinks(linkKey(keys.indexKey), sites, this.options.linkCacheSize ?? DEFAULT_LINK_CACHE_SIZE);
+    this.siteLinks.set(tenant, { keys, links, loadedAt: now });
+    return links;
   }
 
   async erase(tenant: string, subjects: readonly SubjectId[], request: ErasureRequest): Promise<ErasureResult> {

@@ -105,6 +105,18 @@ export class MemorySubjectStore implements SubjectStore {
   }
 
   /** The same steps as the `apply` Lua script in redis-store.ts (K31). */
+  private readonly sites = new Map<string, Set<string>>();
+
+  async privateSites(tenant: string): Promise<string[]> {
+    return [...(this.sites.get(tenant) ?? [])];
+  }
+
+  async addPrivateSites(tenant: string, hashes: readonly string[]): Promise<void> {
+    let set = this.sites.get(tenant);
+    if (set === undefined) this.sites.set(tenant, (set = new Set()));
+    for (const h of hashes) set.add(h);
+  }
+
   async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
     let applied = 0;
     let keysDeleted = 0;
@@ -236,6 +248,7 @@ export interface MemoryKeyRingOptions {
   readonly keySetRefreshMs?: number;
   readonly logger?: KeyRingLogger;
   readonly clock?: () => number;
+  readonly siteRefreshMs?: number;
 }
 
 export interface MemoryKeyRing extends KeyRing {
@@ -251,6 +264,7 @@ export function createMemoryKeyRing(options: MemoryKeyRingOptions = {}): MemoryK
     keySetRefreshMs: options.keySetRefreshMs ?? 60 * 60_000,
     logger: options.logger,
     clock: options.clock,
+    siteRefreshMs: options.siteRefreshMs,
   });
   return Object.assign(engine, { store });
 }

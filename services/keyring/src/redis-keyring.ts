@@ -27,6 +27,8 @@ export interface RedisKeyRingOptions {
   /** Static KMS credentials (local-kms accepts any); the AWS default chain when absent. */
   readonly kmsCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly redisCommandTimeoutMs?: number;
+  /** K36: how often learned private sites are re-read (default 30 s). */
+  readonly siteRefreshMs?: number;
 }
 
 function fingerprint(stored: StoredKeySet): string {
@@ -100,5 +102,6 @@ export function createRedisKeyRing(options: RedisKeyRingOptions): KeyRing {
     keySetRefreshMs: options.keySetRefreshMs,
     tenants: options.tenants,
     logger: options.logger,
+    siteRefreshMs: options.siteRefreshMs,
   });
 }

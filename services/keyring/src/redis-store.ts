@@ -163,7 +163,7 @@ const SUBJECTS_PER_CALL = 500;
 
 type Command =
   | { readonly script: Script; readonly keys: readonly string[]; readonly args: readonly string[] }
-  | { readonly command: 'get' | 'hmget'; readonly args: readonly string[] };
+  | { readonly command: 'get' | 'hmget' | 'smembers' | 'sadd'; readonly args: readonly string[] };
 
 /** The two KMS ciphertext blobs of a tenant key set (K2), base64. */
 export interface StoredKeySet {
@@ -349,6 +349,17 @@ export class RedisStore implements SubjectStore {
     return { applied, keysDeleted };
   }
 
+  async privateSites(tenant: string): Promise<string[]> {
+    const [reply] = await this.run([{ command: 'smembers', args: [this.key(tenant, 'sites')] }]);
+    if (!Array.isArray(reply)) throw unavailable('smembers answered unexpectedly');
+    return reply as string[];
+  }
+
+  async addPrivateSites(tenant: string, hashes: readonly string[]): Promise<void> {
+    if (hashes.length === 0) return;
+    await this.run([{ command: 'sadd', args: [this.key(tenant, 'sites'), ...hashes] }]);
+  }
+
   async readKeySet(tenant: string): Promise<StoredKeySet | null> {
     const [reply] = await this.run([{ command: 'hmget', args: [this.key(tenant, 'keyset'), 'wrap', 'index'] }]);
     const [wrap, index] = reply as [string | null, string | null];
@@ -390,6 +401,10 @@ export class RedisStore implements SubjectStore {
         else pipeline.evalsha(c.script.sha, c.keys.length, ...c.keys, ...c.args);
       } else if (c.command === 'get') {
         pipeline.get(c.args[0]!);
+      } else if (c.command === 'smembers') {
+        pipeline.smembers(c.args[0]!);
+      } else if (c.command === 'sadd') {
+        pipeline.sadd(c.args[0]!, ...c.args.slice(1));
       } else {
         pipeline.hmget(c.args[0]!, ...c.args.slice(1));
       }

@@ -97,6 +97,10 @@ export interface SubjectStore {
    * and deletes a subject record whose generation is ≤ the resulting tombstone's.
    */
   applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult>;
+  /** K36: the tenant's learned private-site hashes (K35), one round trip. */
+  privateSites(tenant: string): Promise<string[]>;
+  /** K36: adds private-site hashes; idempotent, one round trip. */
+  addPrivateSites(tenant: string, hashes: readonly string[]): Promise<void>;
 }
 
 /** Records per `applyTombstones` store call, so per Redis round trip (K31). */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ANALYTICS_SCHEMA_FILE, CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
+import { ANALYTICS_SCHEMA_FILE, CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy, type TokenSource } from '@ampseal/core';
 import { RecordConsumer, TransactionalStream, createAvroEncoder, createKafka, ensureTopics, type AvroEncoder, type Kafka } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import { Lifecycle, OpsServer, createMetrics, openKeyRing, type Config, type Logger } from '@ampseal/runtime';
@@ -31,7 +31,11 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
   // Both exist only once their components have started; the handler reads them through closures.
   let encoder: AvroEncoder | undefined;
   let keyring: KeyRing | undefined;
-  const tokens = { tokens: (requests: Parameters<KeyRing['tokens']>[0]) => keyring!.tokens(requests) };
+  const tokens: TokenSource = {
+    tokens: (requests) => keyring!.tokens(requests),
+    links: (tenant) => keyring!.links(tenant),
+    learnPrivateSites: (tenant, values) => keyring!.learnPrivateSites(tenant, values),
+  };
   const transform = new Transform({
     catalog: CATALOG,
     policy,

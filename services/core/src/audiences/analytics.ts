@@ -1,10 +1,23 @@
-import type { AnalyticsEventType, CanonicalField, FieldRule } from '../catalog/types';
+import {
+  INT_FIELDS,
+  isLinkField,
+  LINK_FIELDS,
+  QUANTITY_FIELDS,
+  COORDINATE_FIELDS,
+  SITE_FIELDS,
+  TIME_FIELDS,
+  type AnalyticsEventType,
+  type CanonicalField,
+  type FieldRule,
+  type LinkField,
+} from '../catalog/types';
 import type { Envelope } from '../envelope';
 import { bucket, postalPrefix, snapToGrid, truncateTime } from '../generalize';
 import type { IdentifierKind } from '../identifiers';
 import { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from '../normalize';
 import type { CompiledPolicy, FieldAction } from '../policy';
-import type { TokenOutcome, TokenStatus } from '../tokens';
+import type { ReasonCode } from '../errors';
+import type { SiteLinks, TokenOutcome, TokenStatus } from '../tokens';
 import { isRecord, valueAt, walk, type CompiledMessage } from '../walker';
 
 /** The JS form of schemas/avro/charging-session-event.avsc (what avsc encodes). */
@@ -25,6 +38,7 @@ export type ChargingSessionEvent = {
   action: string;
   identifiers: PseudonymizedIdentifier[];
   droppedFields: number;
+  privateSite: boolean;
 } & Record<CanonicalField, string | number | null>;
 
 /** What one event contributes before tokens are known: pure, computed once per event. */
@@ -40,6 +54,15 @@ export interface AnalyticsExtraction {
   readonly droppedFields: number;
   /** Event time (epoch ms): the replay-safety clock of design §5. */
   readonly at: number;
+  /** The record is about a private site (home charger, private location): see `extractAnalytics`. */
+  readonly privateSite: boolean;
+  /** Site ids this record teaches to be private (a home-charging CDR's location and EVSE), not yet known. */
+  readonly learnedSites?: readonly string[];
+}
+
+/** Why an event cannot be represented faithfully: quarantined with the place and the rule, never the value. */
+export interface ExtractionFailure {
+  readonly failure: { readonly reason: ReasonCode; readonly pointer: string; readonly keyword: string };
 }
 
 const AVRO_SOURCE: Record<Envelope['source'], AvroSource> = {
@@ -48,16 +71,13 @@ const AVRO_SOURCE: Record<Envelope['source'], AvroSource> = {
   'ocpi2.2.1': 'OCPI_2_2_1',
 };
 
-const TIME_FIELDS = new Set<CanonicalField>(['eventTime', 'receivedAt', 'startTime', 'endTime']);
-const INT_FIELDS = new Set<CanonicalField>(['connectorId']);
-const NUMBER_FIELDS = new Set<CanonicalField>([
-  'meterWh',
-  'energyKwh',
-  'stateOfChargePercent',
-  'totalCost',
-  'latitude',
-  'longitude',
-]);
+/** A numeric field whose value must not be coerced: quarantined (reason, rule). */
+interface NumberProblem {
+  readonly reason: 'bad_number' | 'number_out_of_range';
+  readonly keyword: 'decimal' | 'range';
+}
+const NOT_DECIMAL: NumberProblem = { reason: 'bad_number', keyword: 'decimal' };
+const OUT_OF_RANGE: NumberProblem = { reason: 'number_out_of_range', keyword: 'range' };
 
 // OCPP 2.0.1 TransactionEventEnumType → analytics event type (the catalog gives TRANSACTION_UPDATED).
 const TRANSACTION_EVENT: Record<string, AnalyticsEventType> = {
@@ -66,9 +86,29 @@ const TRANSACTION_EVENT: Record<string, AnalyticsEventType> = {
   Ended: 'TRANSACTION_ENDED',
 };
 
-function toNumber(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : undefined;
+/**
+ * Numbers written as text (OCPP 1.6 SampledValue.value, OCPI coordinates) in plain decimal notation only. `Number()`
+ * also reads hex, binary, octal, exponents, `Infinity` and whitespace: a sampled value "0x04A2B3C4D5E6F7" became a
+ * card UID in decimal in the meter field.
+ */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * A finite number within ±2^53: beyond it JSON parsing has already rounded an integer (its digits are lost), and a
+ * double there cannot be passed on faithfully. Undefined for a value that is not a number or numeric text at all.
+ */
+function strictNumber(value: unknown): number | NumberProblem | undefined {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string') {
+    if (!DECIMAL.test(value)) return NOT_DECIMAL;
+    n = Number(value);
+  } else return undefined;
+  return Number.isFinite(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER ? n : OUT_OF_RANGE;
+}
+
+function isProblem(value: unknown): value is NumberProblem {
+  return value === NOT_DECIMAL || value === OUT_OF_RANGE;
 }
 
 /**
@@ -92,20 +132,22 @@ function parseUtc(text: string): number {
   return Date.parse(HAS_ZONE.test(text) ? text : `${text}Z`);
 }
 
-function coerce(field: CanonicalField, value: unknown, parent: Record<string, unknown>): string | number | undefined {
+function coerce(field: CanonicalField, value: unknown, parent: Record<string, unknown>): string | number | NumberProblem | undefined {
   if (TIME_FIELDS.has(field)) {
     const ms = typeof value === 'string' ? parseUtc(value) : NaN;
     return Number.isFinite(ms) ? ms : undefined;
   }
   if (INT_FIELDS.has(field)) {
-    const n = toNumber(value);
-    // connectorId is an Avro int: beyond 32 bits the encoder throws and the batch could never be written.
-    return n !== undefined && n === (n | 0) ? n : undefined;
+    const n = strictNumber(value);
+    if (n === undefined || isProblem(n)) return n;
+    // connectorId is an Avro int: beyond 32 bits the encoder would throw and the batch could never be written.
+    return n === (n | 0) ? n : OUT_OF_RANGE;
   }
-  if (NUMBER_FIELDS.has(field)) {
-    const n = toNumber(value);
-    if (n === undefined) return undefined;
-    return field === 'meterWh' ? toWh(n, parent) : n;
+  if (QUANTITY_FIELDS.has(field) || COORDINATE_FIELDS.has(field)) {
+    const n = strictNumber(value);
+    if (n === undefined || isProblem(n) || field !== 'meterWh') return n;
+    const wh = toWh(n, parent);
+    return Number.isFinite(wh) && Math.abs(wh) <= Number.MAX_SAFE_INTEGER ? wh : OUT_OF_RANGE;
   }
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -125,15 +167,54 @@ function payloadOf(envelope: Envelope): Record<string, unknown> {
   return envelope.source === 'ocpi2.2.1' ? envelope.object : (envelope.payload ?? {});
 }
 
+/** The text of an operational id as the stream carries it (OCPP 1.6 transaction ids are integers). */
+function linkText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.length > 0 ? value : undefined;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+/** The first concrete JSON pointer of a catalog path (`a[].b`) whose value is `target`: for quarantine records only. */
+export function pointerOf(root: Record<string, unknown>, path: string, target: unknown): string {
+  const segments = path.split('.');
+  const search = (at: unknown, i: number, pointer: string): string | undefined => {
+    if (i === segments.length) return at === target ? pointer : undefined;
+    if (!isRecord(at)) return undefined;
+    const segment = segments[i]!;
+    const isArray = segment.endsWith('[]');
+    const name = isArray ? segment.slice(0, -2) : segment;
+    const child = at[name];
+    const here = `${pointer}/${name}`;
+    if (!isArray) return search(child, i + 1, here);
+    if (!Array.isArray(child)) return undefined;
+    for (let k = 0; k < child.length; k++) {
+      const found = search(child[k], i + 1, `${here}/${k}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return search(root, 0, '') ?? `/${path.replace(/\[\]/g, '').replace(/\./g, '/')}`;
+}
+
 /**
- * Collects an event's analytic content in one catalog walk. Undefined when the message yields no
- * analytics event (boot, status, heartbeat, data transfer, tokens…).
+ * Collects an event's analytic content in one catalog walk. Undefined when the message yields no analytics
+ * event (boot, status, heartbeat, data transfer, tokens…); a failure when a numeric field cannot be read
+ * faithfully (the record is quarantined, never coerced).
+ *
+ * Operational ids (LINK_FIELDS) become link tokens here, and private sites are decided here: a record is about a
+ * private site when its station, location or EVSE id is on the tenant's policy list or was learned as private
+ * (`links.isPrivate`), or when it is a home-charging CDR (catalog `personalWhen` on the location rows). Such a
+ * record gets no location id, no EVSE uid, no city and no coordinates (the postal-code prefix and country stay,
+ * except for a home-charging CDR, whose address is the driver's own and is dropped whole by the catalog), and its
+ * link tokens come from the private domain, so they join neither public-station analytics nor the records of the
+ * same charge seen before the site was known to be private.
  */
 export function extractAnalytics(
   envelope: Envelope,
   message: CompiledMessage,
   policy: CompiledPolicy,
-): AnalyticsExtraction | undefined {
+  links: SiteLinks,
+): AnalyticsExtraction | ExtractionFailure | undefined {
   let eventType = message.entry.eventType;
   if (eventType === undefined) return undefined;
   const root = payloadOf(envelope);
@@ -141,12 +222,22 @@ export function extractAnalytics(
     eventType = TRANSACTION_EVENT[root.eventType as string] ?? eventType;
   }
   const values: Partial<Record<CanonicalField, string | number>> = {};
+  const linkValues: Partial<Record<LinkField, string>> = {};
   const identifiers: Array<{ field: string; kind: IdentifierKind; value: string }> = [];
   const tokenized = policy.analytics.identifiers;
+  let homeSites: string[] | undefined;
+  let problem: { rule: FieldRule; value: unknown; problem: NumberProblem } | undefined;
 
   const droppedFields = walk(message, root, {
     leaf(rule, value, parent) {
-      if (rule.personalWhen && valueAt(root, rule.personalWhen.path) === rule.personalWhen.equals) return;
+      if (rule.personalWhen && valueAt(root, rule.personalWhen.path) === rule.personalWhen.equals) {
+        // Dropped from the record; a site id here is a home (CDR home_charging_compensation) to learn.
+        if (rule.field === 'locationId' || rule.field === 'evseUid') {
+          const site = linkText(value);
+          if (site !== undefined) (homeSites ??= []).push(site);
+        }
+        return;
+      }
       if (rule.class === 'direct') {
         const id = identify(rule, value, parent);
         if (id !== undefined && tokenized.get(id.kind) === 'tokenize') identifiers.push({ field: rule.path, ...id });
@@ -154,10 +245,24 @@ export function extractAnalytics(
       }
       // Blobs and free text never feed the record, whatever a row says.
       if (rule.field === undefined || rule.class === 'embedded' || rule.class === 'freetext') return;
+      if (isLinkField(rule.field)) {
+        const text = linkText(value);
+        if (text !== undefined) linkValues[rule.field] = text;
+        return;
+      }
       const coerced = coerce(rule.field, value, parent);
-      if (coerced !== undefined) values[rule.field] = coerced;
+      if (coerced === undefined) return;
+      if (isProblem(coerced)) {
+        problem ??= { rule, value, problem: coerced };
+        return;
+      }
+      values[rule.field] = coerced;
     },
   });
+  if (problem !== undefined) {
+    const { rule, value, problem: p } = problem;
+    return { failure: { reason: p.reason, keyword: p.keyword, pointer: pointerOf(root, rule.path, value) } };
+  }
 
   if (envelope.fleet) {
     for (const [field, kind] of [
@@ -169,17 +274,51 @@ export function extractAnalytics(
       if (value !== undefined && tokenized.get(kind) === 'tokenize') identifiers.push({ field: `fleet.${field}`, kind, value });
     }
   }
-  if (envelope.source !== 'ocpi2.2.1') values.stationId = envelope.stationId;
+  if (envelope.source !== 'ocpi2.2.1') linkValues.stationId = envelope.stationId;
+
+  // Private site: the policy's list, ids learned from the stream, or a home-charging CDR (which teaches its ids).
+  const listed = policy.tenants.get(envelope.tenant)?.privateSites;
+  const isPrivate = (id: string | undefined): boolean => id !== undefined && (listed?.has(id) === true || links.isPrivate(id));
+  let learnedSites: string[] | undefined;
+  if (homeSites !== undefined) {
+    for (const site of homeSites) if (!isPrivate(site)) (learnedSites ??= []).push(site);
+  }
+  const privateSite =
+    homeSites !== undefined || isPrivate(linkValues.stationId) || isPrivate(linkValues.locationId) || isPrivate(linkValues.evseUid);
+  if (privateSite) {
+    for (const field of SITE_FIELDS) {
+      delete values[field];
+      if (isLinkField(field)) delete linkValues[field];
+    }
+  }
+  for (const field in linkValues) {
+    const link = field as LinkField;
+    if (policy.analytics.fields.get(link)?.action !== 'tokenize') continue;
+    values[link] = links.token(LINK_FIELDS[link], linkValues[link]!, privateSite);
+  }
+
   if (envelope.receivedAtMs !== undefined) values.receivedAt = envelope.receivedAtMs;
   if (values.eventTime === undefined && envelope.receivedAtMs !== undefined) values.eventTime = envelope.receivedAtMs;
   const at = typeof values.eventTime === 'number' ? values.eventTime : (envelope.receivedAtMs ?? 0);
   const action = envelope.source === 'ocpi2.2.1' ? envelope.module : envelope.action;
-  return { tenant: envelope.tenant, source: AVRO_SOURCE[envelope.source], action, eventType, values, identifiers, droppedFields, at };
+  const extraction: AnalyticsExtraction = {
+    tenant: envelope.tenant,
+    source: AVRO_SOURCE[envelope.source],
+    action,
+    eventType,
+    values,
+    identifiers,
+    droppedFields,
+    at,
+    privateSite,
+  };
+  return learnedSites === undefined ? extraction : { ...extraction, learnedSites };
 }
 
 function apply(field: CanonicalField, value: string | number | undefined, action: FieldAction | undefined): string | number | null {
   if (value === undefined || action === undefined || action.action === 'drop') return null;
-  if (action.action === 'keep') return value;
+  // A link field's value is already its token (extractAnalytics).
+  if (action.action === 'keep' || action.action === 'tokenize') return value;
   const g = action.generalizer;
   if ('time' in g) return typeof value === 'number' ? truncateTime(value, g.time) : null;
   if ('grid' in g) return typeof value === 'number' ? snapToGrid(value, g.grid) : null;
@@ -216,6 +355,7 @@ function planFor(policy: CompiledPolicy, fields: readonly CanonicalField[]): Rec
       ...fields.map((field) => [field, null] as const),
       ['identifiers', null],
       ['droppedFields', 0],
+      ['privateSite', false],
     ]);
     plan = { template, actions: fields.map((field) => policy.analytics.fields.get(field)) };
     byFields.set(fields, plan);
@@ -253,5 +393,6 @@ export function buildAnalytics(
     };
   });
   record.droppedFields = extraction.droppedFields;
+  record.privateSite = extraction.privateSite;
   return record;
 }

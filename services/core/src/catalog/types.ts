@@ -1,3 +1,4 @@
+import type { LinkScope } from '../tokens';
 import type { IdentifierKind } from '../identifiers';
 
 export type Source = 'ocpp1.6' | 'ocpp2.0.1' | 'ocpi2.2.1';
@@ -55,6 +56,36 @@ export const CANONICAL_FIELDS = [
   'longitude',
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
+
+/**
+ * Canonical fields whose values are free-form operational ids (station identity, transaction/session, reservation,
+ * location and EVSE ids). Deployments fill them with serials, card numbers, contract ids and owners' names, so
+ * analytics may only `tokenize` (a keyed link token, see tokens.ts) or `drop` them: `keep` is refused by the
+ * policy. The value is the scope of the link token.
+ */
+export const LINK_FIELDS = {
+  stationId: 'station',
+  transactionId: 'transaction',
+  reservationId: 'reservation',
+  locationId: 'location',
+  evseUid: 'evse',
+} as const satisfies Partial<Record<CanonicalField, LinkScope>>;
+
+export type LinkField = keyof typeof LINK_FIELDS;
+
+export function isLinkField(field: CanonicalField): field is LinkField {
+  return Object.hasOwn(LINK_FIELDS, field);
+}
+
+/** Value types of canonical fields, defined once for the policy's checks and the record's coercion. */
+export const TIME_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['eventTime', 'receivedAt', 'startTime', 'endTime']);
+export const INT_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['connectorId']);
+export const COORDINATE_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['latitude', 'longitude']);
+/** Measured quantities (the `step` generalizer applies to these). */
+export const QUANTITY_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['meterWh', 'energyKwh', 'stateOfChargePercent', 'totalCost']);
+
+/** Fields that name the place of a record: blanked for private sites (home chargers), see analytics.ts. */
+export const SITE_FIELDS = ['locationId', 'evseUid', 'city', 'latitude', 'longitude'] as const satisfies readonly CanonicalField[];
 
 /** Analytics event types; a message without one yields no analytics record (it is counted as skipped). */
 export const ANALYTICS_EVENT_TYPES = [

@@ -64,7 +64,11 @@ describe('pseudonymizer on Kafka (real broker, registry, Redis, KMS)', () => {
     for (const { wire } of events) expect(wire[0]).toBe(0);
     const byType = (t: string) => events.filter((e) => e.event.eventType === t).map((e) => e.event);
     const [start] = byType('TRANSACTION_STARTED');
-    expect(start).toMatchObject({ stationId: 'CP-1', meterWh: 1200, connectorId: 1, eventTime: Date.parse('2026-11-24T10:00:00Z') });
+    // The station id is a link token, and so is the record key: never the clear identity (issue 9).
+    expect(start).toMatchObject({ stationId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), meterWh: 1200, connectorId: 1, eventTime: Date.parse('2026-11-24T10:00:00Z') });
+    expect(byType('TRANSACTION_ENDED')[0].stationId).toBe(start.stationId);
+    for (const { key } of events) expect(key?.toString()).not.toMatch(/^CP-/);
+    expect(events.find((e) => e.event === start)!.key!.toString()).toBe(start.stationId);
     const cardToken = start.identifiers[0].token;
     expect(start.identifiers[0]).toMatchObject({ kind: 'uid', status: 'TOKENIZED' });
     expect(byType('TRANSACTION_ENDED')[0].identifiers[0].token).toBe(cardToken);

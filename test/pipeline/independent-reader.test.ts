@@ -37,7 +37,8 @@ describe('an independent consumer reads the analytics topic', () => {
       tenant: 'acme-cpo',
       source: 'OCPP_1_6',
       eventType: 'TRANSACTION_STARTED',
-      stationId: 'CP-7',
+      stationId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      privateSite: false,
       connectorId: 2,
       meterWh: 4321,
       identifiers: [{ field: 'idTag', kind: 'uid', status: 'TOKENIZED', token: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) }],
@@ -45,5 +46,6 @@ describe('an independent consumer reads the analytics topic', () => {
     // fastavro renders timestamp-millis as a datetime: the generalized minute comes back intact.
     expect(String(line.record.eventTime)).toContain('2026-11-24 10:00:00');
     expect(out).not.toContain(idTag);
+    expect(out).not.toContain('CP-7');
   }, 120_000);
 });

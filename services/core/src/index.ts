@@ -19,6 +19,8 @@ export { Transform, type Audience, type InputRecord, type RecordResult, type Ski
 export const DEFAULT_POLICY_FILE = path.join(__dirname, '..', 'policies', 'default.yaml');
 /** schemas/avro/charging-session-event.avsc: the analytics record. */
 export const ANALYTICS_SCHEMA_FILE = path.join(__dirname, '..', '..', '..', 'schemas', 'avro', 'charging-session-event.avsc');
+/** Earlier versions of the analytics schema, kept so tests prove each new one registers under BACKWARD. */
+export const ANALYTICS_SCHEMA_HISTORY = [path.join(__dirname, '..', '..', '..', 'schemas', 'avro', 'history', 'charging-session-event.v1.avsc')];
 export {
   buildSubjectRequest,
   parseIdentifier,

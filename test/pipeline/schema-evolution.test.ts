@@ -1,0 +1,47 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { AmpsealError, ANALYTICS_SCHEMA_FILE, ANALYTICS_SCHEMA_HISTORY } from '@ampseal/core';
+import { registerSchema } from '@ampseal/kafka';
+import { endpoints } from '../harness/endpoints';
+import { uniqueName } from '../harness/resources';
+
+// Registry calls only; a generous budget for a loaded machine, never a timing assertion.
+jest.setTimeout(60_000);
+
+describe('analytics schema evolution (real registry, BACKWARD)', () => {
+  it('registers every schema version in order on one subject, and a consumer on the newest reads older records', async () => {
+    const url = endpoints().schemaRegistryUrl;
+    const topic = uniqueName('charging.sessions.analytics');
+    const files = [...ANALYTICS_SCHEMA_HISTORY, ANALYTICS_SCHEMA_FILE];
+    const ids: number[] = [];
+    for (const file of files) ids.push((await registerSchema(url, topic, file)).id);
+    expect(new Set(ids).size).toBe(files.length);
+
+    // A v1 record (written by an older ampseal) decodes through the registry, and the newest reader resolves it
+    // with the new field's default.
+    const v1 = avro.Type.forSchema(JSON.parse(readFileSync(files[0]!, 'utf8')) as avro.Schema);
+    const latest = avro.Type.forSchema(JSON.parse(readFileSync(ANALYTICS_SCHEMA_FILE, 'utf8')) as avro.Schema);
+    const old = v1.random() as Record<string, unknown>;
+    const registry = new SchemaRegistry({ host: url });
+    const wire = await registry.encode(ids[0]!, old);
+    expect(await registry.decode(wire)).toEqual(v1.fromBuffer(v1.toBuffer(old)));
+    const resolved = latest.fromBuffer(v1.toBuffer(old), latest.createResolver(v1)) as Record<string, unknown>;
+    expect(resolved.privateSite).toBe(false);
+  });
+
+  it('refuses a schema that breaks BACKWARD compatibility with CONFIG_INVALID, naming the subject', async () => {
+    const url = endpoints().schemaRegistryUrl;
+    const topic = uniqueName('charging.sessions.analytics');
+    await registerSchema(url, topic, ANALYTICS_SCHEMA_FILE);
+    const broken = JSON.parse(readFileSync(ANALYTICS_SCHEMA_FILE, 'utf8')) as { fields: object[] };
+    broken.fields.push({ name: 'mandatoryWithoutDefault', type: 'string' });
+    const file = join(tmpdir(), `${uniqueName('broken')}.avsc`);
+    writeFileSync(file, JSON.stringify(broken));
+    const error = await registerSchema(url, topic, file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AmpsealError);
+    expect((error as AmpsealError).message).toContain(`${topic}-value is not BACKWARD compatible`);
+  });
+});

@@ -128,7 +128,8 @@ const VARIANTS = weighted<Variant>([
   [
     (ctx) => {
       const id = `LOC${ctx.stationId.slice(3)}`;
-      const module = ctx.rng.pick(['locations', 'tariffs', 'commands']);
+      // Not `locations`: ampseal reads OCPI Locations (to learn unpublished, private ones).
+      const module = ctx.rng.pick(['tariffs', 'commands', 'hubclientinfo']);
       const object = { country_code: ctx.population.cpo.countryCode, party_id: ctx.population.cpo.partyId, id, last_updated: isoSeconds(ctx.at) };
       const value = JSON.stringify({ tenant: ctx.tenant, source: 'ocpi2.2.1', module, receivedAt: isoMillis(ctx.at), object });
       return { reason: 'unknown_module', value, topic: OCPI_TOPIC, key: id };
@@ -136,6 +137,19 @@ const VARIANTS = weighted<Variant>([
     4,
   ],
   [(ctx) => ({ reason: 'schema_violation', ...schemaViolation(ctx) }), 30],
+  [
+    (ctx) => {
+      // A lone UTF-16 surrogate, as a JSON escape: JSON.stringify writes it as \udXXX. Normalizing it would give
+      // U+FFFD and merge it with every other broken spelling.
+      const record = authorize(ctx);
+      const frame = record.frame as [number, string, string, Record<string, unknown>];
+      const lone = String.fromCharCode(0xd800 + ctx.rng.int(0, 0x7ff));
+      const broken = `${ctx.idTag.slice(0, 12)}${lone}`;
+      frame[3] = ctx.source === 'ocpp1.6' ? { idTag: broken } : { idToken: { idToken: broken, type: 'ISO14443' } };
+      return { reason: 'bad_unicode', value: JSON.stringify(record) };
+    },
+    3,
+  ],
 ]);
 
 /** One schema rule broken in an otherwise well-formed envelope. */

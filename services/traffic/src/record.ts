@@ -49,6 +49,7 @@ export const MALFORMED_REASONS = [
   'unknown_action',
   'unknown_module',
   'schema_violation',
+  'bad_unicode',
 ] as const;
 export type MalformedReason = (typeof MALFORMED_REASONS)[number];
 

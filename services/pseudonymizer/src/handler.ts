@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import type { Audience, InputRecord, Transform } from '@ampseal/core';
+import { roamingTopic, type Audience, type InputRecord, type RecordResult, type ReasonCode, type Transform } from '@ampseal/core';
 import type { AvroEncoder, ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { Topics } from '@ampseal/runtime';
 
@@ -16,21 +16,53 @@ export interface PipelineEvent {
 
 const events = channel(PIPELINE_CHANNEL);
 
+/** The roaming topics that exist (TopicDirectory in production: creates them first when allowed). */
+export interface RoamingTopics {
+  existing(topics: Iterable<string>): Promise<ReadonlySet<string>>;
+}
+
 /**
  * Consumed records → the records of one transaction: analytics (Avro, Confluent wire format), roaming
- * (OCPI JSON keyed by the recipient party) and quarantine (the raw record, restricted topic, with its
- * reason and position in headers). Throws (retriable) when the key ring is down: nothing is produced then.
+ * (OCPI JSON on the recipient's own topic) and quarantine (the raw record, restricted topic, with its
+ * reason and position in headers). Throws (retriable) when the key ring or the broker is down: nothing is
+ * produced then.
  */
 export function createRecordHandler(deps: {
   readonly transform: Transform;
   /** Read per chunk: the encoder exists once the schema is registered at start. */
   readonly encoder: () => AvroEncoder | undefined;
   readonly topics: Topics;
+  readonly roamingTopics?: RoamingTopics;
+  /** When given, only these recipients (`NL-TNM`) get roaming output; others are quarantined. */
+  readonly roamingRecipients?: ReadonlySet<string>;
 }): StreamHandler {
   const { transform, encoder, topics } = deps;
+  const allowed = deps.roamingRecipients !== undefined && deps.roamingRecipients.size > 0 ? deps.roamingRecipients : undefined;
+  const directory: RoamingTopics = deps.roamingTopics ?? { existing: async (t) => new Set(t) };
+
+  /**
+   * Each recipient's topic is resolved before the chunk's records are returned to the transaction: a record
+   * whose recipient is not allowed, or whose topic is missing with creation off, is quarantined as a whole
+   * (`unknown_recipient`), so that it can be replayed once the partner is provisioned.
+   */
+  const route = async (results: RecordResult[]): Promise<void> => {
+    const wanted = new Set<string>();
+    for (const r of results) if (r.status === 'emitted' && r.roaming) wanted.add(r.roaming.recipient);
+    if (wanted.size === 0) return;
+    const existing = await directory.existing([...wanted].filter((r) => allowed?.has(r) ?? true).map((r) => roamingTopic(topics.roamingTemplate, r)));
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      if (r.status !== 'emitted' || !r.roaming) continue;
+      const recipient = r.roaming.recipient;
+      if ((allowed?.has(recipient) ?? true) && existing.has(roamingTopic(topics.roamingTemplate, recipient))) continue;
+      results[i] = { status: 'quarantined', reason: 'unknown_recipient' satisfies ReasonCode };
+    }
+  };
+
   return async (consumed: readonly ConsumedRecord[]): Promise<OutputRecord[]> => {
     const inputs: InputRecord[] = consumed.map((r) => ({ value: r.value, eventId: `${r.topic}:${r.partition}:${r.offset}` }));
     const results = await transform.run(inputs);
+    await route(results);
     const avro = encoder();
     const outputs: OutputRecord[] = [];
     const stats = { analytics: 0, roaming: 0 };
@@ -60,7 +92,11 @@ export function createRecordHandler(deps: {
         stats.analytics++;
       }
       if (result.roaming) {
-        outputs.push({ topic: topics.roaming, key: result.roaming.recipient, value: JSON.stringify(result.roaming) });
+        // Keyed by the OCPI object id when the policy kept it: a Session's updates stay in order on one
+        // partition while a large eMSP's traffic spreads over all of its topic's partitions.
+        const { recipient, object } = result.roaming;
+        const key = typeof object.id === 'string' ? object.id : recipient;
+        outputs.push({ topic: roamingTopic(topics.roamingTemplate, recipient), key, value: JSON.stringify(result.roaming) });
         stats.roaming++;
       }
     }

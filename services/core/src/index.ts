@@ -22,6 +22,7 @@ export const ANALYTICS_SCHEMA_FILE = path.join(__dirname, '..', '..', '..', 'sch
 export {
   buildSubjectRequest,
   parseIdentifier,
+  ROAMING_AFTER_SUBJECT_REQUEST,
   splitIdentifierArg,
   SUBJECT_ACTIONS,
   type SubjectAction,

@@ -8,7 +8,7 @@ import { loadConfig } from '@ampseal/runtime';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { endpoints } from '../harness/endpoints';
-import { consumeUntil, produce } from '../harness/kafka';
+import { consumeUntil, produce, waitForTopics } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
 
@@ -54,6 +54,7 @@ describe('pseudonymizer on Kafka (real broker, registry, Redis, KMS)', () => {
     const { analytics, quarantine } = config.topics;
     const [toDE, toNL] = ['DE-TNM', 'NL-EMS'].map((r) => roamingTopic(config.topics.roamingTemplate, r)) as [string, string];
     const roaming = (topic: string) => topic === toDE || topic === toNL;
+    await waitForTopics(kafka, [toDE, toNL]);
     const seen = await consumeUntil(
       kafka,
       [analytics, toDE, toNL, quarantine],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { roamingTopic } from '@ampseal/core';
+import { TopicDirectory } from '@ampseal/kafka';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
 import { loadConfig, type Config } from '@ampseal/runtime';
 import { captureLogger } from '../harness/capture-logger';
@@ -107,4 +108,27 @@ describe('roaming output isolates partners: one topic per token issuer (real bro
     const listed = await admin.listTopics().finally(() => admin.disconnect());
     expect(listed).not.toContain(roamingTopic(topics.roamingTemplate, 'NL-EMS'));
   }, 90_000);
+
+  it('lets two instances create one recipient topic at the same moment (already exists is success), and sees a topic provisioned later', async () => {
+    const kafka = kafkaClient('directory');
+    const topic = `t-${hex(6)}.ocpi.roaming.NL-TNM.v1`;
+    const [a, b] = [0, 1].map(() => resources.add('directory', new TopicDirectory({ kafka, create: true, partitions: 1 }), (d) => d.stop()));
+    const [seenByA, seenByB] = await Promise.all([a!.existing([topic]), b!.existing([topic])]);
+    expect([seenByA.has(topic), seenByB.has(topic)]).toEqual([true, true]);
+    resources.add('topics', [topic], async (names) => {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: names }).finally(() => admin.disconnect());
+    });
+
+    // Creation off: missing until provisioned, then found once the re-check interval has passed.
+    let now = 0;
+    const off = resources.add('directory', new TopicDirectory({ kafka, create: false, partitions: 1, missingTtlMs: 1_000, clock: () => now }), (d) => d.stop());
+    const later = `t-${hex(6)}.ocpi.roaming.DE-TNM.v1`;
+    expect((await off.existing([later])).has(later)).toBe(false);
+    await createTopics(kafka, resources, [{ topic: later }]);
+    expect((await off.existing([later])).has(later)).toBe(false); // within the interval: not asked again
+    now = 1_000;
+    expect((await off.existing([later])).has(later)).toBe(true);
+  }, 60_000);
 });

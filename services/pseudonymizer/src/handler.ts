@@ -41,28 +41,35 @@ export function createRecordHandler(deps: {
   const directory: RoamingTopics = deps.roamingTopics ?? { existing: async (t) => new Set(t) };
 
   /**
-   * Each recipient's topic is resolved before the chunk's records are returned to the transaction: a record
-   * whose recipient is not allowed, or whose topic is missing with creation off, is quarantined as a whole
-   * (`unknown_recipient`), so that it can be replayed once the partner is provisioned.
+   * Recipient → topic for the chunk's recipients that may receive and whose topic exists, resolved before the
+   * chunk's records are returned to the transaction (a produce to a missing topic would retry for ever). A
+   * record for any other recipient is quarantined as a whole (`unknown_recipient`): it can be fed again once the
+   * partner is provisioned.
    */
-  const route = async (results: RecordResult[]): Promise<void> => {
-    const wanted = new Set<string>();
-    for (const r of results) if (r.status === 'emitted' && r.roaming) wanted.add(r.roaming.recipient);
-    if (wanted.size === 0) return;
-    const existing = await directory.existing([...wanted].filter((r) => allowed?.has(r) ?? true).map((r) => roamingTopic(topics.roamingTemplate, r)));
+  const route = async (results: RecordResult[]): Promise<ReadonlyMap<string, string>> => {
+    const routes = new Map<string, string>();
+    for (const r of results) {
+      const recipient = r.status === 'emitted' ? r.roaming?.recipient : undefined;
+      if (recipient === undefined || routes.has(recipient) || !(allowed?.has(recipient) ?? true)) continue;
+      routes.set(recipient, roamingTopic(topics.roamingTemplate, recipient));
+    }
+    if (routes.size > 0) {
+      const existing = await directory.existing(routes.values());
+      for (const [recipient, topic] of routes) if (!existing.has(topic)) routes.delete(recipient);
+    }
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
-      if (r.status !== 'emitted' || !r.roaming) continue;
-      const recipient = r.roaming.recipient;
-      if ((allowed?.has(recipient) ?? true) && existing.has(roamingTopic(topics.roamingTemplate, recipient))) continue;
-      results[i] = { status: 'quarantined', reason: 'unknown_recipient' satisfies ReasonCode };
+      if (r.status === 'emitted' && r.roaming && !routes.has(r.roaming.recipient)) {
+        results[i] = { status: 'quarantined', reason: 'unknown_recipient' satisfies ReasonCode };
+      }
     }
+    return routes;
   };
 
   return async (consumed: readonly ConsumedRecord[]): Promise<OutputRecord[]> => {
     const inputs: InputRecord[] = consumed.map((r) => ({ value: r.value, eventId: `${r.topic}:${r.partition}:${r.offset}` }));
     const results = await transform.run(inputs);
-    await route(results);
+    const routes = await route(results);
     const avro = encoder();
     const outputs: OutputRecord[] = [];
     const stats = { analytics: 0, roaming: 0 };
@@ -96,7 +103,7 @@ export function createRecordHandler(deps: {
         // partition while a large eMSP's traffic spreads over all of its topic's partitions.
         const { recipient, object } = result.roaming;
         const key = typeof object.id === 'string' ? object.id : recipient;
-        outputs.push({ topic: roamingTopic(topics.roamingTemplate, recipient), key, value: JSON.stringify(result.roaming) });
+        outputs.push({ topic: routes.get(recipient)!, key, value: JSON.stringify(result.roaming) });
         stats.roaming++;
       }
     }

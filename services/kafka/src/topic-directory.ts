@@ -1,6 +1,8 @@
 import { AmpsealError } from '@ampseal/core';
 import type { Admin, Kafka } from 'kafkajs';
 
+const MAX_MISSING = 10_000;
+
 export interface TopicDirectoryOptions {
   readonly kafka: Kafka;
   /** Create a missing topic on first use; otherwise report it missing. */
@@ -71,6 +73,8 @@ export class TopicDirectory {
           this.known.add(t);
           this.missing.delete(t);
         } else {
+          // Names come from the data: bound the memory a stream of distinct unknown recipients can take.
+          if (this.missing.size >= MAX_MISSING) this.missing.clear();
           this.missing.set(t, now);
         }
       }

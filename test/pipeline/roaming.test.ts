@@ -79,11 +79,14 @@ describe('roaming output isolates partners: one topic per token issuer (real bro
     expect(topics.filter((t) => t.startsWith(prefix)).sort()).toEqual([toDE, toNL].sort());
   }, 90_000);
 
-  it('with topic creation off, quarantines a recipient without a topic as unknown_recipient and keeps the partition flowing', async () => {
-    const config = loadConfig(pipelineEnv({ AMPSEAL_CREATE_TOPICS: 'false', AMPSEAL_GROUP_ID: `roaming-off-${hex(4)}` }));
+  it('with topic creation off, quarantines as unknown_recipient a recipient without a topic or outside the allow-list, and keeps the partition flowing', async () => {
+    const config = loadConfig(
+      pipelineEnv({ AMPSEAL_CREATE_TOPICS: 'false', AMPSEAL_GROUP_ID: `roaming-off-${hex(4)}`, AMPSEAL_ROAMING_RECIPIENTS: 'de-tnm,BE-BEC' }),
+    );
     const kafka = kafkaClient('roaming-off');
-    const toDE = roamingTopic(config.topics.roamingTemplate, 'DE-TNM');
-    // What an operator provisions: the service's topics and one partner's topic, not NL-EMS's.
+    const [toDE, toNL, toBE] = ['DE-TNM', 'NL-EMS', 'BE-BEC'].map((r) => roamingTopic(config.topics.roamingTemplate, r)) as [string, string, string];
+    // What an operator provisions: the service's topics and two partners' topics. NL-EMS has a topic but is not
+    // on the allow-list; BE-BEC is allowed but has no topic yet.
     const { topics } = config;
     await createTopics(kafka, resources, [
       { topic: topics.ocppRaw },
@@ -92,21 +95,27 @@ describe('roaming output isolates partners: one topic per token issuer (real bro
       { topic: topics.quarantine },
       { topic: topics.erasureEvents },
       { topic: toDE },
+      { topic: toNL },
     ]);
     await start(config);
-    // One partition: the unknown recipient sits between two deliverable records.
-    const records = [cdrOf('DE', 'TNM'), cdrOf('NL', 'EMS'), cdrOf('DE', 'TNM')];
+    // One partition: the refused recipients sit between deliverable records.
+    const records = [cdrOf('DE', 'TNM'), cdrOf('NL', 'EMS'), cdrOf('BE', 'BEC'), cdrOf('DE', 'TNM')];
     await produce(kafka, topics.ocpiRaw, records.map((cdr) => ({ key: 'one-partition', value: envelope(cdr) })));
 
-    const seen = await consumeUntil(kafka, [toDE, topics.quarantine], (s) => s.filter((m) => m.topic === toDE).length >= 2 && s.some((m) => m.topic === topics.quarantine));
+    const seen = await consumeUntil(
+      kafka,
+      [toDE, toNL, topics.quarantine],
+      (s) => s.filter((m) => m.topic === toDE).length >= 2 && s.filter((m) => m.topic === topics.quarantine).length >= 2,
+    );
     expect(issuers(seen, toDE)).toEqual(['DE-TNM DE-TNM', 'DE-TNM DE-TNM']);
+    expect(seen.filter((m) => m.topic === toNL)).toEqual([]);
     const quarantined = seen.filter((m) => m.topic === topics.quarantine);
-    expect(quarantined.map((m) => m.headers['ampseal.reason'])).toEqual(['unknown_recipient']);
-    expect(JSON.parse(quarantined[0]!.value!.toString()).object.id).toBe(records[1]!.id);
+    expect(quarantined.map((m) => m.headers['ampseal.reason'])).toEqual(['unknown_recipient', 'unknown_recipient']);
+    expect(quarantined.map((m) => JSON.parse(m.value!.toString()).object.id)).toEqual([records[1]!.id, records[2]!.id]);
     const admin = kafka.admin();
     await admin.connect();
     const listed = await admin.listTopics().finally(() => admin.disconnect());
-    expect(listed).not.toContain(roamingTopic(topics.roamingTemplate, 'NL-EMS'));
+    expect(listed).not.toContain(toBE);
   }, 90_000);
 
   it('lets two instances create one recipient topic at the same moment (already exists is success), and sees a topic provisioned later', async () => {

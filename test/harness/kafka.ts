@@ -40,6 +40,27 @@ function headersOf(message: KafkaMessage): Record<string, string> {
 }
 
 /**
+ * Waits until every topic exists (the pseudonymizer creates a roaming recipient's topic on first use, and a
+ * consumer cannot subscribe to a topic before it exists). Polls the broker's topic list.
+ */
+export async function waitForTopics(kafka: Kafka, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const listed = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !listed.has(t));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`topics not created within ${timeoutMs} ms: ${missing.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
  * Reads `topics` with read_committed from the beginning until `done(seen)` holds or the timeout passes;
  * what a downstream consumer would see.
  */

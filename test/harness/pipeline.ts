@@ -14,7 +14,7 @@ export function pipelineEnv(overrides: Record<string, string> = {}): Record<stri
     AMPSEAL_TOPIC_OCPP_RAW: `${id}.ocpp.raw.v1`,
     AMPSEAL_TOPIC_OCPI_RAW: `${id}.ocpi.raw.v1`,
     AMPSEAL_TOPIC_ANALYTICS: `${id}.charging.sessions.analytics.v1`,
-    AMPSEAL_TOPIC_ROAMING: `${id}.ocpi.roaming.v1`,
+    AMPSEAL_TOPIC_ROAMING: `${id}.ocpi.roaming.{recipient}.v1`,
     AMPSEAL_TOPIC_QUARANTINE: `${id}.ampseal.quarantine.v1`,
     AMPSEAL_TOPIC_ERASURE_REQUESTS: `${id}.privacy.erasure.requests.v1`,
     AMPSEAL_TOPIC_ERASURE_EVENTS: `${id}.privacy.erasure.events.v1`,

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
+import { roamingTopic } from '@ampseal/core';
 import { loadConfig } from '@ampseal/runtime';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { endpoints } from '../harness/endpoints';
-import { consumeUntil, produce } from '../harness/kafka';
+import { consumeUntil, produce, waitForTopics } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
 
@@ -50,11 +51,14 @@ describe('pseudonymizer on Kafka (real broker, registry, Redis, KMS)', () => {
       { key: foreignCdr.id, value: JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'cdrs', object: foreignCdr }) },
     ]);
 
-    const { analytics, roaming, quarantine } = config.topics;
+    const { analytics, quarantine } = config.topics;
+    const [toDE, toNL] = ['DE-TNM', 'NL-EMS'].map((r) => roamingTopic(config.topics.roamingTemplate, r)) as [string, string];
+    const roaming = (topic: string) => topic === toDE || topic === toNL;
+    await waitForTopics(kafka, [toDE, toNL]);
     const seen = await consumeUntil(
       kafka,
-      [analytics, roaming, quarantine],
-      (s) => s.filter((m) => m.topic === analytics).length >= 5 && s.filter((m) => m.topic === roaming).length >= 2 && s.filter((m) => m.topic === quarantine).length >= 3,
+      [analytics, toDE, toNL, quarantine],
+      (s) => s.filter((m) => m.topic === analytics).length >= 5 && s.filter((m) => roaming(m.topic)).length >= 2 && s.filter((m) => m.topic === quarantine).length >= 3,
     );
 
     // Analytics: Confluent wire format, decodable through the registry.
@@ -80,10 +84,13 @@ describe('pseudonymizer on Kafka (real broker, registry, Redis, KMS)', () => {
     const analyticsBytes = Buffer.concat(seen.filter((m) => m.topic === analytics).map((m) => m.value!)).toString('latin1');
     for (const secret of [card, emaid, emaid.replace(/-/g, ''), cdr.cdr_token.contract_id]) expect(analyticsBytes.toUpperCase()).not.toContain(secret.toUpperCase());
 
-    // Roaming: each CDR only under its issuer's key, reduced to OCPI fields, identifiers clear.
-    const roamed = seen.filter((m) => m.topic === roaming).map((m) => ({ key: m.key, body: JSON.parse(m.value!.toString()) }));
-    expect(roamed.map((r) => r.key).sort()).toEqual(['DE-TNM', 'NL-EMS']);
-    const de = roamed.find((r) => r.key === 'DE-TNM')!.body;
+    // Roaming: each CDR only on its issuer's own topic, keyed by the CDR id, reduced to OCPI fields, identifiers clear.
+    const roamed = seen.filter((m) => roaming(m.topic)).map((m) => ({ topic: m.topic, key: m.key, body: JSON.parse(m.value!.toString()) }));
+    expect(roamed.map((r) => [r.topic, r.key, r.body.recipient]).sort()).toEqual([
+      [toDE, cdr.id, 'DE-TNM'],
+      [toNL, 'other', 'NL-EMS'],
+    ]);
+    const de = roamed.find((r) => r.topic === toDE)!.body;
     expect(de).toMatchObject({ recipient: 'DE-TNM', module: 'cdrs' });
     expect(de.object.cdr_token.uid).toBe(card.toLowerCase());
     expect(de.object).not.toHaveProperty('remark');

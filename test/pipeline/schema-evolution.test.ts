@@ -24,7 +24,7 @@ describe('analytics schema evolution (real registry, BACKWARD)', () => {
     // with the new field's default.
     const v1 = avro.Type.forSchema(JSON.parse(readFileSync(files[0]!, 'utf8')) as avro.Schema);
     const latest = avro.Type.forSchema(JSON.parse(readFileSync(ANALYTICS_SCHEMA_FILE, 'utf8')) as avro.Schema);
-    const old = v1.random() as Record<string, unknown>;
+    const old = v1.random() as unknown as Record<string, unknown>;
     const registry = new SchemaRegistry({ host: url });
     const wire = await registry.encode(ids[0]!, old);
     expect(await registry.decode(wire)).toEqual(v1.fromBuffer(v1.toBuffer(old)));

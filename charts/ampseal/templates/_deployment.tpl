@@ -75,6 +75,10 @@ spec:
               value: {{ join "," $v.audiences | quote }}
             - name: AMPSEAL_MAX_RECORDS_PER_TRANSACTION
               value: {{ int64 $v.maxRecordsPerTransaction | toString | quote }}
+            {{- with $v.roamingRecipients }}
+            - name: AMPSEAL_ROAMING_RECIPIENTS
+              value: {{ join "," . | quote }}
+            {{- end }}
             {{- if $usePolicy }}
             - name: AMPSEAL_POLICY_FILE
               value: {{ printf "%s/%s" (trimSuffix "/" $root.Values.policy.mountPath) $root.Values.policy.key | quote }}

@@ -53,6 +53,8 @@ export interface Dataset {
   /** Records per [topic][partition]. */
   readonly perPartition: readonly (readonly number[])[];
   readonly counts: { readonly analytics: number; readonly roaming: number; readonly quarantined: number; readonly malformed: number };
+  /** The roaming recipients (`NL-TNM`) the oracle saw: one roaming topic each. */
+  readonly recipients: ReadonlySet<string>;
   /** Distinct subjects (tenant, kind, normalized value) the key ring minted a key for. */
   readonly distinctSubjects: number;
   /** One token request per distinct subject, at its latest event time (pre-creates the Redis keys). */
@@ -141,6 +143,7 @@ export async function buildDataset(options: DatasetOptions): Promise<Dataset> {
   const perPartition = [new Array<number>(P).fill(0), new Array<number>(P).fill(0)];
   let analytics = 0;
   let roaming = 0;
+  const recipients = new Set<string>();
   let quarantined = 0;
   let bytes = 0;
   let n = 0;
@@ -192,6 +195,7 @@ export async function buildDataset(options: DatasetOptions): Promise<Dataset> {
         if (r.roaming) {
           bits |= ROAMING;
           roaming++;
+          recipients.add(r.roaming.recipient);
         }
       }
       outcome[n + j] = bits;
@@ -217,6 +221,7 @@ export async function buildDataset(options: DatasetOptions): Promise<Dataset> {
     expectedReason,
     perPartition,
     counts: { analytics, roaming, quarantined, malformed: expectedReason.size },
+    recipients,
     distinctSubjects: keyring.stats().keysCreated,
     subjects: subjectList,
     bytes,

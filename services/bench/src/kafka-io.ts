@@ -19,6 +19,18 @@ export async function createTopics(kafka: Kafka, topics: readonly string[], part
   await ensureTopics(kafka, topics.map((topic) => ({ topic, partitions })));
 }
 
+/** The subset of `topics` the broker has: a roaming topic exists only once the pipeline had a record for it. */
+export async function existingTopics(kafka: Kafka, topics: readonly string[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    return topics.filter((t) => existing.has(t));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
   if (topics.length === 0) return;
   const admin = kafka.admin();

@@ -37,7 +37,9 @@ function describeReceipt(r: SubjectReceipt): string {
     r.action === 'erase'
       ? `erased ${r.erased ?? 0}, already erased ${r.alreadyErased ?? 0}, tokens retired ${(r.retiredTokens ?? []).length}, erasedAt ${r.erasedAt}`
       : `flag changed on ${r.changed ?? 0} of ${r.subjects}`;
-  return `${r.requestId}: ${r.action} done at ${r.completedAt} (${counts})\n`;
+  // Roaming CDRs of the subject keep going to the token issuer (its billing data): tell the operator to notify it.
+  const roaming = r.roaming ? '; roaming CDRs still go to the token issuer only: notify the issuer (GDPR Art. 19)' : '';
+  return `${r.requestId}: ${r.action} done at ${r.completedAt} (${counts})${roaming}\n`;
 }
 
 /** `ampseal erase|restrict|unrestrict --tenant T --id KIND:VALUE … --reason TEXT [--request-id ID] [--wait]` */

@@ -41,7 +41,16 @@ export interface SubjectReceipt {
   readonly retiredTokens?: readonly string[];
   /** Current tokens of restricted/unrestricted subjects: pseudonymizers evict them so the flag applies at once. */
   readonly affectedTokens?: readonly string[];
+  /**
+   * Erase and restrict: what happens to the subject's OCPI Sessions and CDRs (audiences/roaming.ts). They still
+   * go to the eMSP that issued the token, and only to it: its own customer's billing data, kept for legal claims
+   * and obligations (GDPR Art. 17(3)(b)/(e), Art. 18(2)). The operator notifies that issuer (Art. 19).
+   */
+  readonly roaming?: typeof ROAMING_AFTER_SUBJECT_REQUEST;
 }
+
+/** The receipt's `roaming` note on erase and restrict: delivery continues to the token issuer only. */
+export const ROAMING_AFTER_SUBJECT_REQUEST = 'issuer_only_notify_issuer' as const;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -12,7 +12,7 @@ export { DEFAULT_SCHEMA_DIR } from './validation/schema-dir';
 export { compilePolicy, parsePolicy, type CompiledPolicy, type FieldAction } from './policy';
 export type { Generalizer } from './generalize';
 export type { ChargingSessionEvent, PseudonymizedIdentifier } from './audiences/analytics';
-export type { RoamingRecord } from './audiences/roaming';
+export { issuerOf, parseRecipient, roamingTopic, RECIPIENT_PLACEHOLDER, type IssuerResult, type RoamingRecord } from './audiences/roaming';
 export { Transform, type Audience, type InputRecord, type RecordResult, type SkipReason, type TransformOptions } from './transform';
 
 /** The policy shipped with ampseal (services/core/policies/default.yaml): the default for every audience. */
@@ -24,6 +24,7 @@ export const ANALYTICS_SCHEMA_HISTORY = [path.join(__dirname, '..', '..', '..', 
 export {
   buildSubjectRequest,
   parseIdentifier,
+  ROAMING_AFTER_SUBJECT_REQUEST,
   splitIdentifierArg,
   SUBJECT_ACTIONS,
   type SubjectAction,

@@ -123,7 +123,16 @@ function transformWith(yamlTenants: Record<string, unknown> | undefined, tokens 
   return new Transform({ catalog: CATALOG, policy: compiled, tokens, parse: parser.parse, audiences: ['analytics'] });
 }
 
-const payloads = fc.tuple(...ANALYTIC.map((entry) => schemaArbitrary(schemaOf(entry), realistic(entry)).map((payload) => ({ entry, payload }))));
+/** A token issuer of the OCPI form: anything else is quarantined as bad_issuer (audiences/roaming.test.ts). */
+function withIssuer(entry: MessageCatalog, payload: Record<string, unknown>): Record<string, unknown> {
+  const token = payload.cdr_token;
+  if (entry.source !== 'ocpi2.2.1' || token === null || typeof token !== 'object') return payload;
+  return { ...payload, cdr_token: { ...token, country_code: 'NL', party_id: 'EMS' } };
+}
+
+const payloads = fc.tuple(
+  ...ANALYTIC.map((entry) => schemaArbitrary(schemaOf(entry), realistic(entry)).map((payload) => ({ entry, payload: withIssuer(entry, payload) }))),
+);
 
 describe('link fields: operational ids reach analytics only as link tokens', () => {
   it('every analytic message with a string link field is exercised', () => {

@@ -236,6 +236,25 @@ describe('Transform: roaming audience', () => {
     expect(record.object.total_energy).toBe(15.342);
   });
 
+  it('quarantines a CDR with a malformed issuer as bad_issuer with pointer and rule, whatever the audience', async () => {
+    const cdr = ocpiExample('cdr_example.json');
+    const bad = { ...cdr, cdr_token: { ...(cdr.cdr_token as object), party_id: 'TN ' } };
+    for (const audiences of [['roaming'], ['analytics']] as Audience[][]) {
+      const { run, tokens } = setup(audiences);
+      const [result] = await run(ocpi('cdrs', bad));
+      expect(result).toEqual({ status: 'quarantined', reason: 'bad_issuer', pointer: '/cdr_token/party_id', keyword: 'pattern' });
+      expect(tokens.calls).toBe(0);
+    }
+  });
+
+  it('sends lower- and upper-case issuer codes to one recipient', async () => {
+    const { run } = setup(['roaming']);
+    const cdr = ocpiExample('cdr_example.json');
+    const lower = { ...cdr, cdr_token: { ...(cdr.cdr_token as object), country_code: 'de', party_id: 'tnm' } };
+    const results = await run(ocpi('cdrs', cdr), ocpi('cdrs', lower));
+    expect(results.map((r) => emitted(r).roaming!.recipient)).toEqual(['DE-TNM', 'DE-TNM']);
+  });
+
   it('emits nothing for OCPP frames and OCPI tokens', async () => {
     const { run } = setup(['roaming']);
     const results = await run(START, ocpi('tokens', ocpiExample('token_example_2_full_rfid.json')));

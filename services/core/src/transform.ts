@@ -1,5 +1,5 @@
 import { buildAnalytics, extractAnalytics, type AnalyticsExtraction, type ChargingSessionEvent } from './audiences/analytics';
-import { buildRoaming, roamingDecisions, type RoamingRecord } from './audiences/roaming';
+import { buildRoaming, issuerError, roamingDecisions, type RoamingRecord } from './audiences/roaming';
 import { CANONICAL_FIELDS, catalogKey, type FieldRule, type MessageCatalog } from './catalog/types';
 import type { Envelope } from './envelope';
 import type { ReasonCode } from './errors';
@@ -123,6 +123,12 @@ export class Transform {
       if (message === undefined) {
         // Valid, but the catalog does not describe it: nothing of it may reach an audience.
         results[i] = { status: 'skipped', why: 'not_catalogued', droppedFields: 0 };
+        continue;
+      }
+      // A Session/CDR whose token issuer (its roaming routing key) is malformed: quarantined for every audience.
+      const badIssuer = issuerError(envelope);
+      if (badIssuer !== undefined) {
+        results[i] = { status: 'quarantined', reason: badIssuer.reason, pointer: badIssuer.pointer, keyword: badIssuer.keyword };
         continue;
       }
       if (this.analytics && message.entry.eventType !== undefined) tenants.add(envelope.tenant);

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import avro from 'avsc';
-import { ANALYTICS_SCHEMA_FILE } from '@ampseal/core';
+import { ANALYTICS_SCHEMA_FILE, roamingTopic } from '@ampseal/core';
 import { createKafka, decodeWire, ensureTopics } from '@ampseal/kafka';
 import { createLogger, loadConfig } from '@ampseal/runtime';
 import { createTraffic, type TrafficRecord } from '@ampseal/traffic';
@@ -47,8 +47,16 @@ async function main(): Promise<number> {
   const logger = createLogger({ level: 'warn', name: 'demo' });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-demo', logger });
   const topics = config.topics;
+  const traffic = createTraffic({ seed: Number(values.seed), stations: 400, cards: 20_000, malformedRate: 0.01 });
+  // One roaming topic per eMSP whose cards roam here, made now so that the view subscribes to each from the start.
+  const roaming = new Map(
+    traffic.population.parties.map((p) => {
+      const recipient = `${p.countryCode}-${p.partyId}`;
+      return [roamingTopic(topics.roamingTemplate, recipient), recipient] as const;
+    }),
+  );
   await ensureTopics(kafka, [
-    ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics, topics.roaming].map((topic) => ({ topic, partitions: config.topicPartitions })),
+    ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics, ...roaming.keys()].map((topic) => ({ topic, partitions: config.topicPartitions })),
     { topic: topics.quarantine, partitions: 1 },
     { topic: topics.erasureEvents, partitions: 1 },
   ]);
@@ -77,7 +85,7 @@ async function main(): Promise<number> {
   const pairs: Pair[] = [];
   const consumer = kafka.consumer({ groupId: `ampseal-demo-view-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
   await consumer.connect();
-  for (const topic of [topics.analytics, topics.roaming, topics.quarantine]) await consumer.subscribe({ topic, fromBeginning: false });
+  for (const topic of [topics.analytics, ...roaming.keys(), topics.quarantine]) await consumer.subscribe({ topic, fromBeginning: false });
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
@@ -88,9 +96,9 @@ async function main(): Promise<number> {
         counters.out.quarantine++;
         const reason = message.headers?.['ampseal.reason']?.toString() ?? 'unknown';
         counters.byReason[reason] = (counters.byReason[reason] ?? 0) + 1;
-      } else if (topic === topics.roaming) {
+      } else if (roaming.has(topic)) {
         counters.out.roaming++;
-        const recipient = message.key?.toString() ?? '?';
+        const recipient = roaming.get(topic)!;
         counters.recipients[recipient] = (counters.recipients[recipient] ?? 0) + 1;
       } else {
         counters.out.analytics++;
@@ -106,7 +114,6 @@ async function main(): Promise<number> {
   });
   while (!joined) await sleep(50);
 
-  const traffic = createTraffic({ seed: Number(values.seed), stations: 400, cards: 20_000, malformedRate: 0.01 });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const started = Date.now();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
 import { createMemoryKeyRing } from '@ampseal/keyring';
@@ -46,6 +47,47 @@ describe('record handler', () => {
   it('emits nothing when the message makes no session event', async () => {
     const heartbeat = JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp1.6', stationId: 'CP-1', receivedAt: '2026-11-24T10:00:03Z', action: 'Heartbeat', frame: [2, '1', 'Heartbeat', {}] });
     expect(await handler([record(10, heartbeat)])).toEqual([]);
+  });
+});
+
+/** The OCPI 2.2.1 CDR example, from ../shared/reference beside the repository (as services/core's fixtures). */
+const CDR_EXAMPLE = join(__dirname, '..', '..', '..', '..', 'shared', 'reference', 'ocpi221', 'examples', 'cdr_example.json');
+
+describe('roaming routing', () => {
+  const cdr = JSON.parse(readFileSync(CDR_EXAMPLE, 'utf8')) as { id: string; cdr_token: Record<string, unknown> };
+  const ocpiRecord = (offset: number, issuer: [string, string]) =>
+    ({ ...record(offset, JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'cdrs', object: { ...cdr, cdr_token: { ...cdr.cdr_token, country_code: issuer[0], party_id: issuer[1] } } })), topic: topics.ocpiRaw });
+  const existing = (names: string[]) => ({ asked: [] as string[][], async existing(t: Iterable<string>) { this.asked.push([...t]); return new Set(names); } });
+
+  it("puts each CDR on its issuer's own topic, keyed by the CDR id, asking for the chunk's topics once", async () => {
+    const directory = existing(['ocpi.roaming.DE-TNM.v1', 'ocpi.roaming.NL-EMS.v1']);
+    const routed = createRecordHandler({ transform, encoder: () => encoder, topics, roamingTopics: directory });
+    const outputs = await routed([ocpiRecord(1, ['DE', 'TNM']), ocpiRecord(2, ['nl', 'ems']), ocpiRecord(3, ['de', 'tnm'])]);
+    const roaming = outputs.filter((o) => o.topic.startsWith('ocpi.roaming.'));
+    expect(roaming.map((o) => [o.topic, o.key])).toEqual([
+      ['ocpi.roaming.DE-TNM.v1', cdr.id],
+      ['ocpi.roaming.NL-EMS.v1', cdr.id],
+      ['ocpi.roaming.DE-TNM.v1', cdr.id],
+    ]);
+    expect(directory.asked).toEqual([['ocpi.roaming.DE-TNM.v1', 'ocpi.roaming.NL-EMS.v1']]);
+  });
+
+  it('quarantines the whole record as unknown_recipient when its topic is missing or the issuer is not allowed', async () => {
+    const routed = createRecordHandler({ transform, encoder: () => encoder, topics, roamingTopics: existing(['ocpi.roaming.DE-TNM.v1', 'ocpi.roaming.NL-EMS.v1']), roamingRecipients: new Set(['DE-TNM', 'BE-BEC']) });
+    const outputs = await routed([ocpiRecord(1, ['NL', 'EMS']), ocpiRecord(2, ['BE', 'BEC']), ocpiRecord(3, ['DE', 'TNM'])]);
+    expect(outputs.filter((o) => o.topic === topics.quarantine).map((o) => o.headers)).toEqual([
+      { 'ampseal.reason': 'unknown_recipient', 'ampseal.source': `${topics.ocpiRaw}:3:1` },
+      { 'ampseal.reason': 'unknown_recipient', 'ampseal.source': `${topics.ocpiRaw}:3:2` },
+    ]);
+    // Nothing else of a quarantined record is emitted: no analytics, no roaming.
+    expect(outputs.filter((o) => o.topic !== topics.quarantine).map((o) => o.topic)).toEqual([topics.analytics, 'ocpi.roaming.DE-TNM.v1']);
+  });
+
+  it('quarantines a malformed issuer as bad_issuer with its pointer and rule', async () => {
+    const outputs = await handler([ocpiRecord(4, ['N-', 'L'])]);
+    expect(outputs.map((o) => [o.topic, o.headers])).toEqual([
+      [topics.quarantine, { 'ampseal.reason': 'bad_issuer', 'ampseal.source': `${topics.ocpiRaw}:3:4`, 'ampseal.pointer': '/cdr_token/country_code', 'ampseal.keyword': 'pattern' }],
+    ]);
   });
 });
 

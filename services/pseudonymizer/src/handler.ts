@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import type { Audience, InputRecord, Transform } from '@ampseal/core';
+import { roamingTopic, type Audience, type InputRecord, type RecordResult, type ReasonCode, type Transform } from '@ampseal/core';
 import type { AvroEncoder, ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { Topics } from '@ampseal/runtime';
 
@@ -16,21 +16,60 @@ export interface PipelineEvent {
 
 const events = channel(PIPELINE_CHANNEL);
 
+/** The roaming topics that exist (TopicDirectory in production: creates them first when allowed). */
+export interface RoamingTopics {
+  existing(topics: Iterable<string>): Promise<ReadonlySet<string>>;
+}
+
 /**
  * Consumed records → the records of one transaction: analytics (Avro, Confluent wire format), roaming
- * (OCPI JSON keyed by the recipient party) and quarantine (the raw record, restricted topic, with its
- * reason and position in headers). Throws (retriable) when the key ring is down: nothing is produced then.
+ * (OCPI JSON on the recipient's own topic) and quarantine (the raw record, restricted topic, with its
+ * reason and position in headers). Throws (retriable) when the key ring or the broker is down: nothing is
+ * produced then.
  */
 export function createRecordHandler(deps: {
   readonly transform: Transform;
   /** Read per chunk: the encoder exists once the schema is registered at start. */
   readonly encoder: () => AvroEncoder | undefined;
   readonly topics: Topics;
+  readonly roamingTopics?: RoamingTopics;
+  /** When given, only these recipients (`NL-TNM`) get roaming output; others are quarantined. */
+  readonly roamingRecipients?: ReadonlySet<string>;
 }): StreamHandler {
   const { transform, encoder, topics } = deps;
+  const allowed = deps.roamingRecipients !== undefined && deps.roamingRecipients.size > 0 ? deps.roamingRecipients : undefined;
+  const directory: RoamingTopics = deps.roamingTopics ?? { existing: async (t) => new Set(t) };
+
+  /**
+   * Recipient → topic for the chunk's recipients that may receive and whose topic exists, resolved before the
+   * chunk's records are returned to the transaction (a produce to a missing topic would retry for ever). A
+   * record for any other recipient is quarantined as a whole (`unknown_recipient`): it can be fed again once the
+   * partner is provisioned.
+   */
+  const route = async (results: RecordResult[]): Promise<ReadonlyMap<string, string>> => {
+    const routes = new Map<string, string>();
+    for (const r of results) {
+      const recipient = r.status === 'emitted' ? r.roaming?.recipient : undefined;
+      if (recipient === undefined || routes.has(recipient) || !(allowed?.has(recipient) ?? true)) continue;
+      routes.set(recipient, roamingTopic(topics.roamingTemplate, recipient));
+    }
+    if (routes.size > 0) {
+      const existing = await directory.existing(routes.values());
+      for (const [recipient, topic] of routes) if (!existing.has(topic)) routes.delete(recipient);
+    }
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      if (r.status === 'emitted' && r.roaming && !routes.has(r.roaming.recipient)) {
+        results[i] = { status: 'quarantined', reason: 'unknown_recipient' satisfies ReasonCode };
+      }
+    }
+    return routes;
+  };
+
   return async (consumed: readonly ConsumedRecord[]): Promise<OutputRecord[]> => {
     const inputs: InputRecord[] = consumed.map((r) => ({ value: r.value, eventId: `${r.topic}:${r.partition}:${r.offset}` }));
     const results = await transform.run(inputs);
+    const routes = await route(results);
     const avro = encoder();
     const outputs: OutputRecord[] = [];
     const stats = { analytics: 0, roaming: 0 };
@@ -60,7 +99,11 @@ export function createRecordHandler(deps: {
         stats.analytics++;
       }
       if (result.roaming) {
-        outputs.push({ topic: topics.roaming, key: result.roaming.recipient, value: JSON.stringify(result.roaming) });
+        // Keyed by the OCPI object id when the policy kept it: a Session's updates stay in order on one
+        // partition while a large eMSP's traffic spreads over all of its topic's partitions.
+        const { recipient, object } = result.roaming;
+        const key = typeof object.id === 'string' ? object.id : recipient;
+        outputs.push({ topic: routes.get(recipient)!, key, value: JSON.stringify(result.roaming) });
         stats.roaming++;
       }
     }

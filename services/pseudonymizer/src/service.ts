@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ANALYTICS_SCHEMA_FILE, CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy, type TokenSource } from '@ampseal/core';
-import { RecordConsumer, TransactionalStream, createAvroEncoder, createKafka, ensureTopics, type AvroEncoder, type Kafka } from '@ampseal/kafka';
+import { RecordConsumer, TopicDirectory, TransactionalStream, createAvroEncoder, createKafka, ensureTopics, type AvroEncoder, type Kafka } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import { Lifecycle, OpsServer, createMetrics, openKeyRing, type Config, type Logger } from '@ampseal/runtime';
 import { evictOnReceipt } from './evictions';
@@ -44,7 +44,15 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
     audiences: config.audiences,
     ...(config.tenants.length > 0 ? { tenants: new Set(config.tenants) } : {}),
   });
-  const handler = createRecordHandler({ transform, encoder: () => encoder, topics });
+  // One roaming topic per recipient, created on first use when topic creation is on (README "Roaming partners").
+  const roamingTopics = new TopicDirectory({ kafka, create: config.createTopics, partitions: config.topicPartitions });
+  const handler = createRecordHandler({
+    transform,
+    encoder: () => encoder,
+    topics,
+    roamingTopics,
+    roamingRecipients: new Set(config.roamingRecipients),
+  });
 
   const stream = new TransactionalStream({
     kafka,
@@ -104,7 +112,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
       start: async () => {
         if (config.createTopics) {
           const created = await ensureTopics(kafka, [
-            ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics, topics.roaming].map((topic) => ({ topic, partitions: config.topicPartitions })),
+            ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics].map((topic) => ({ topic, partitions: config.topicPartitions })),
             { topic: topics.quarantine, partitions: 1 },
             { topic: topics.erasureEvents, partitions: 1 },
           ]);
@@ -118,6 +126,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
       stop: async () => undefined,
     })
     .add(receipts)
+    .add(roamingTopics)
     .add(stream);
   return { lifecycle, ops, stream, keyring: () => keyring };
 }

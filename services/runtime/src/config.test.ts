@@ -9,6 +9,14 @@ describe('configuration is read once and validated', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('sends roaming to one topic per recipient and reads the allow-list by the core issuer rule', () => {
+    expect(loadConfig({}).topics.roamingTemplate).toBe('ocpi.roaming.{recipient}.v1');
+    expect(loadConfig({}).roamingRecipients).toEqual([]);
+    const config = loadConfig({ AMPSEAL_TOPIC_ROAMING: 'emsp.{recipient}.cdrs.v2', AMPSEAL_ROAMING_RECIPIENTS: 'nl-tnm, DE-8AA,NL-TNM' });
+    expect(config.topics.roamingTemplate).toBe('emsp.{recipient}.cdrs.v2');
+    expect(config.roamingRecipients).toEqual(['NL-TNM', 'DE-8AA']);
+  });
+
   it.each([
     ['AMPSEAL_KAFKA_BROKERS', 'kafka', /AMPSEAL_KAFKA_BROKERS must be a comma-separated list of host:port/],
     ['AMPSEAL_REDIS_URL', 'http://x', /AMPSEAL_REDIS_URL must be a URL with scheme redis or rediss/],
@@ -16,6 +24,12 @@ describe('configuration is read once and validated', () => {
     ['AMPSEAL_LOG_LEVEL', 'loud', /AMPSEAL_LOG_LEVEL must be one of/],
     ['AMPSEAL_KMS_REGION', 'europe', /AMPSEAL_KMS_REGION must be an AWS region/],
     ['AMPSEAL_KMS_ENDPOINT', 'not a url', /AMPSEAL_KMS_ENDPOINT must be a URL/],
+    ['AMPSEAL_TOPIC_ROAMING', 'ocpi.roaming.v1', /AMPSEAL_TOPIC_ROAMING must be a Kafka topic name holding \{recipient\} once/],
+    ['AMPSEAL_TOPIC_ROAMING', 'ocpi.{recipient}.{recipient}.v1', /AMPSEAL_TOPIC_ROAMING must be/],
+    ['AMPSEAL_TOPIC_ROAMING', 'ocpi roaming.{recipient}', /AMPSEAL_TOPIC_ROAMING must be/],
+    ['AMPSEAL_TOPIC_ROAMING', `${'x'.repeat(243)}.{recipient}`, /AMPSEAL_TOPIC_ROAMING must be/],
+    ['AMPSEAL_ROAMING_RECIPIENTS', 'NL-TNM,N--L', /AMPSEAL_ROAMING_RECIPIENTS must be a comma-separated list of OCPI parties/],
+    ['AMPSEAL_ROAMING_RECIPIENTS', 'NL-TN', /AMPSEAL_ROAMING_RECIPIENTS must be/],
   ])('stops on a bad %s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
     expect(() => loadConfig({ [name]: value })).toThrow(expect.objectContaining({ code: 'AMPSEAL_ERR_CONFIG_INVALID' }));

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { AmpsealError } from '@ampseal/core';
+import { AmpsealError, RECIPIENT_PLACEHOLDER, parseRecipient, roamingTopic } from '@ampseal/core';
 
 /**
  * All configuration, read from AMPSEAL_* variables once at start and frozen. Nothing else reads
@@ -26,6 +26,8 @@ export interface Config {
   readonly stopDeadlineMs: number;
   readonly maxRecordsPerTransaction: number;
   readonly audiences: readonly ('analytics' | 'roaming')[];
+  /** Token issuers (`NL-TNM`, upper case) allowed to receive roaming output; empty: any well-formed issuer. */
+  readonly roamingRecipients: readonly string[];
   /** Tenants whose key sets are unwrapped at start (others on first sight). */
   readonly tenants: readonly string[];
   /** Create missing topics at start (local stack, demo); production provisions topics itself. */
@@ -42,7 +44,11 @@ export interface Topics {
   readonly ocppRaw: string;
   readonly ocpiRaw: string;
   readonly analytics: string;
-  readonly roaming: string;
+  /**
+   * Roaming output: one topic per recipient (`ocpi.roaming.{recipient}.v1`), because Kafka ACLs restrict
+   * reads per topic, not per key. Resolve with `roamingTopic(template, recipient)`.
+   */
+  readonly roamingTemplate: string;
   readonly quarantine: string;
   readonly erasureRequests: string;
   readonly erasureEvents: string;
@@ -107,7 +113,7 @@ export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel']; 
       ocppRaw: topic(env, 'AMPSEAL_TOPIC_OCPP_RAW', 'ocpp.raw.v1'),
       ocpiRaw: topic(env, 'AMPSEAL_TOPIC_OCPI_RAW', 'ocpi.raw.v1'),
       analytics: topic(env, 'AMPSEAL_TOPIC_ANALYTICS', 'charging.sessions.analytics.v1'),
-      roaming: topic(env, 'AMPSEAL_TOPIC_ROAMING', 'ocpi.roaming.v1'),
+      roamingTemplate: topicTemplate(env, 'AMPSEAL_TOPIC_ROAMING', `ocpi.roaming.${RECIPIENT_PLACEHOLDER}.v1`),
       quarantine: topic(env, 'AMPSEAL_TOPIC_QUARANTINE', 'ampseal.quarantine.v1'),
       erasureRequests: topic(env, 'AMPSEAL_TOPIC_ERASURE_REQUESTS', 'privacy.erasure.requests.v1'),
       erasureEvents: topic(env, 'AMPSEAL_TOPIC_ERASURE_EVENTS', 'privacy.erasure.events.v1'),
@@ -120,6 +126,7 @@ export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel']; 
     stopDeadlineMs: integer(env, 'AMPSEAL_STOP_DEADLINE_MS', 20_000, 1_000, 600_000),
     maxRecordsPerTransaction: integer(env, 'AMPSEAL_MAX_RECORDS_PER_TRANSACTION', 2_000, 1, 100_000),
     audiences: audiences(env),
+    roamingRecipients: recipients(env),
     createTopics: flag(env, 'AMPSEAL_CREATE_TOPICS', false),
     topicPartitions: integer(env, 'AMPSEAL_TOPIC_PARTITIONS', 3, 1, 1_000),
     sessionTimeoutMs: integer(env, 'AMPSEAL_KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
@@ -149,6 +156,25 @@ function topic(env: Env, variable: string, fallback: string): string {
   const value = env[variable]?.trim() || fallback;
   if (!TOPIC.test(value)) invalid(variable, 'a Kafka topic name (letters, digits, . _ -)');
   return value;
+}
+
+/** A topic name with `{recipient}` exactly once; a legal topic name for any recipient (`CC-PID`, 6 characters). */
+function topicTemplate(env: Env, variable: string, fallback: string): string {
+  const value = env[variable]?.trim() || fallback;
+  if (value.split(RECIPIENT_PLACEHOLDER).length !== 2 || !TOPIC.test(roamingTopic(value, 'NL-TNM'))) {
+    invalid(variable, `a Kafka topic name holding ${RECIPIENT_PLACEHOLDER} once, such as ocpi.roaming.${RECIPIENT_PLACEHOLDER}.v1`);
+  }
+  return value;
+}
+
+/** The allow-list, by the core's issuer rule: the same form the transform routes by. */
+function recipients(env: Env): readonly string[] {
+  const list = (env.AMPSEAL_ROAMING_RECIPIENTS?.trim() || '').split(',').map((r) => r.trim()).filter(Boolean);
+  const parsed = list.map(parseRecipient);
+  if (parsed.some((r) => r === undefined)) {
+    invalid('AMPSEAL_ROAMING_RECIPIENTS', 'a comma-separated list of OCPI parties CC-PID (2 letters, 3 letters or digits), such as NL-TNM,DE-ABC');
+  }
+  return Object.freeze([...new Set(parsed as string[])]);
 }
 
 function name(env: Env, variable: string, fallback: string): string {

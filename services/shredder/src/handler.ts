@@ -1,4 +1,4 @@
-import { buildSubjectRequest, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
+import { buildSubjectRequest, ROAMING_AFTER_SUBJECT_REQUEST, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
 import type { ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import type { Logger, Topics } from '@ampseal/runtime';
@@ -31,6 +31,8 @@ export function createRequestHandler(deps: {
       requestedAt: request.requestedAt,
       subjects: request.identifiers.length,
     };
+    // Unrestrict lifts a flag; erase and restrict say that roaming delivery to the token issuer continues.
+    const roaming = request.action === 'unrestrict' ? {} : { roaming: ROAMING_AFTER_SUBJECT_REQUEST };
     if (request.action === 'erase') {
       const result = await keyring.erase(request.tenant, request.identifiers, { requestId: request.requestId, erasedAt: now });
       const tombstones = result.tombstones ?? [];
@@ -45,6 +47,7 @@ export function createRequestHandler(deps: {
       return {
         receipt: {
           ...common,
+          ...roaming,
           completedAt: new Date(now).toISOString(),
           erasedAt: new Date(erasedAt).toISOString(),
           erased: result.erased,
@@ -59,6 +62,7 @@ export function createRequestHandler(deps: {
     return {
       receipt: {
         ...common,
+        ...roaming,
         completedAt: new Date(now).toISOString(),
         changed,
         affectedTokens: states.flatMap((s) => (s.token ? [s.token] : [])),

@@ -225,7 +225,7 @@ export function statusInfoType(prefix: string): FieldRule[] {
 
 /** OCPI 2.2.1 mod_cdrs CdrToken: `country_code`/`party_id` name the issuing eMSP (a routing key), not the driver. */
 export function cdrToken(prefix: string): FieldRule[] {
-  const emsp = 'pii-catalog §5: issuing eMSP, routing key for ocpi.roaming.v1';
+  const emsp = 'pii-catalog §5: issuing eMSP, routing key for its own ocpi.roaming.{recipient}.v1 topic';
   return [
     { path: `${prefix}.country_code`, class: 'operational', note: emsp },
     { path: `${prefix}.party_id`, class: 'operational', note: emsp },

@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createTraffic } from '@ampseal/traffic';
-import { AMPSEAL_BIN } from '../harness/processes';
+import { runAmpseal } from '../harness/processes';
+import { useResources } from '../harness/resources';
 
-const run = promisify(execFile);
+useResources();
 
 describe('ampseal pseudonymize (file mode, design §9)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ampseal-cli-'));
@@ -18,7 +17,7 @@ describe('ampseal pseudonymize (file mode, design §9)', () => {
   it('writes one analytics record per session event, quarantines bad lines by reason and line number, and exits 0', async () => {
     const out = join(dir, 'analytics.ndjson');
     const quarantine = join(dir, 'quarantine.ndjson');
-    const { stdout, stderr } = await run(process.execPath, [AMPSEAL_BIN, 'pseudonymize', '--audience', 'analytics', '--in', input, '--out', out, '--quarantine', quarantine]);
+    const { stdout, stderr } = await runAmpseal(['pseudonymize', '--audience', 'analytics', '--in', input, '--out', out, '--quarantine', quarantine]);
     expect(stdout).toBe('');
     const lines = readFileSync(quarantine, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const malformed = records.map((r, i) => ({ r, line: i + 1 })).filter(({ r }) => r.kind === 'malformed');
@@ -32,9 +31,7 @@ describe('ampseal pseudonymize (file mode, design §9)', () => {
   });
 
   it('reads stdin and writes stdout by default; the roaming audience gets OCPI records keyed by recipient', async () => {
-    const child = run(process.execPath, [AMPSEAL_BIN, 'pseudonymize', '--audience', 'roaming'], { maxBuffer: 64 * 1024 * 1024 });
-    child.child.stdin!.end(readFileSync(input));
-    const { stdout } = await child;
+    const { stdout } = await runAmpseal(['pseudonymize', '--audience', 'roaming'], { input: readFileSync(input), maxBuffer: 64 * 1024 * 1024 });
     const roamed = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(roamed.length).toBeGreaterThan(0);
     for (const r of roamed) {
@@ -44,6 +41,6 @@ describe('ampseal pseudonymize (file mode, design §9)', () => {
   });
 
   it('refuses a bad audience with a usage error (exit 2)', async () => {
-    await expect(run(process.execPath, [AMPSEAL_BIN, 'pseudonymize', '--audience', 'marketing'])).rejects.toMatchObject({ code: 2 });
+    await expect(runAmpseal(['pseudonymize', '--audience', 'marketing'])).rejects.toMatchObject({ code: 2 });
   });
 });

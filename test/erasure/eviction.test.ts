@@ -11,7 +11,7 @@ import { consumeUntil } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
 
-const resources = useResources();
+const resources = useResources({ budgetMs: 150_000 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 

@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { loadConfig, openKeyRing } from '@ampseal/runtime';
 import { captureLogger } from '../harness/capture-logger';
 import { pipelineEnv } from '../harness/pipeline';
-import { AMPSEAL_BIN } from '../harness/processes';
+import { runAmpseal } from '../harness/processes';
 import { useResources } from '../harness/resources';
 
-const run = promisify(execFile);
 const resources = useResources();
 
 describe('file mode with the real key ring', () => {
@@ -24,7 +21,7 @@ describe('file mode with the real key ring', () => {
     const input = join(dir, 'in.ndjson');
     writeFileSync(input, `${line('2026-01-01T00:00:00Z')}\n`);
     const pseudonymize = async () => {
-      const { stdout } = await run(process.execPath, [AMPSEAL_BIN, 'pseudonymize', '--audience', 'analytics', '--keyring', 'redis', '--in', input], { env: { ...process.env, ...env } });
+      const { stdout } = await runAmpseal(['pseudonymize', '--audience', 'analytics', '--keyring', 'redis', '--in', input], { env });
       return JSON.parse(stdout.trim()).identifiers[0];
     };
     const before = await pseudonymize();

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { loadConfig, openKeyRing } from '@ampseal/runtime';
 import { createShredder } from '@ampseal/shredder';
@@ -8,11 +6,10 @@ import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
-import { AMPSEAL_BIN } from '../harness/processes';
+import { runAmpseal } from '../harness/processes';
 import { PrivateRedis } from '../harness/redis-server';
 import { useResources } from '../harness/resources';
 
-const run = promisify(execFile);
 const resources = useResources();
 
 describe('restoring an older Redis backup (services/keyring/BACKUP.md)', () => {
@@ -55,7 +52,7 @@ describe('restoring an older Redis backup (services/keyring/BACKUP.md)', () => {
     };
     expect(await fresh()).toEqual(first);
 
-    const { stdout } = await run(process.execPath, [AMPSEAL_BIN, 'keyring', 'reapply-tombstones'], { env: { ...process.env, ...env } });
+    const { stdout } = await runAmpseal(['keyring', 'reapply-tombstones'], { env });
     expect(stdout).toMatch(/tombstones read [1-9]\d*, applied 1, stale keys deleted 1/);
     expect(await fresh()).toEqual({ status: 'ERASED' });
   }, 90_000);

@@ -1,17 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { loadConfig, openKeyRing } from '@ampseal/runtime';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { consumeUntil } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
-import { AMPSEAL_BIN } from '../harness/processes';
+import { runAmpseal } from '../harness/processes';
 import { useResources } from '../harness/resources';
 import { authorizeEnvelope, transformWith } from '../harness/transform';
 
-const run = promisify(execFile);
 const resources = useResources();
 
 describe('restriction of processing (Art. 18/21)', () => {
@@ -35,7 +32,7 @@ describe('restriction of processing (Art. 18/21)', () => {
     // What a pseudonymizer does on a receipt: evict the tokens it names.
     const act = async (action: 'restrict' | 'unrestrict') => {
       const requestId = `${action}-${randomBytes(4).toString('hex')}`;
-      const { stdout } = await run(process.execPath, [AMPSEAL_BIN, action, '--tenant', 'acme-cpo', '--id', `uid:${idTag}`, '--reason', 'Art. 18 objection', '--request-id', requestId, '--wait'], { env: { ...process.env, ...env } });
+      const { stdout } = await runAmpseal([action, '--tenant', 'acme-cpo', '--id', `uid:${idTag}`, '--reason', 'Art. 18 objection', '--request-id', requestId, '--wait'], { env });
       expect(stdout).toContain(`${requestId}: ${action} done`);
       const receipt = (await consumeUntil(kafkaClient(action), [config.topics.erasureEvents], (s) => s.some((m) => m.key === requestId))).find((m) => m.key === requestId)!;
       const { affectedTokens } = JSON.parse(receipt.value!.toString()) as { affectedTokens: string[] };

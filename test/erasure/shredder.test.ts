@@ -1,27 +1,24 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { loadConfig, openKeyRing } from '@ampseal/runtime';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { consumeUntil } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
-import { AMPSEAL_BIN } from '../harness/processes';
+import { CommandError, runAmpseal } from '../harness/processes';
 import { useResources } from '../harness/resources';
 import { authorizeEnvelope, transformWith } from '../harness/transform';
 
-const run = promisify(execFile);
-const resources = useResources();
+const resources = useResources({ budgetMs: 180_000 });
 const ADMIN_TOKEN = randomBytes(24).toString('base64url');
 
 async function cli(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [AMPSEAL_BIN, ...args], { env: { ...process.env, ...env }, timeout: 90_000 });
+    const { stdout, stderr } = await runAmpseal(args, { env, timeoutMs: 90_000 });
     return { stdout, stderr, code: 0 };
   } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+    if (!(err instanceof CommandError)) throw err;
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code ?? -1 };
   }
 }
 

@@ -1,15 +1,35 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type AdminConfig, type Admin, type Consumer, type ConsumerConfig, type Producer, type ProducerConfig } from 'kafkajs';
 import { endpoints } from './endpoints';
-import type { Resources } from './resources';
+import { fileResources, type Resources } from './resources';
 
-/** Raw clients for the smoke tests, each registered with the file's resources. */
-export function kafkaClient(clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: endpoints().kafkaBrokers, logLevel: logLevel.NOTHING });
+/**
+ * A Kafka whose every admin, producer and consumer is registered with the file's resources as it is
+ * created, so clean-up disconnects it even when the test (or a helper) failed before its own disconnect.
+ * Disconnecting twice is harmless, so a test may still register one itself.
+ */
+class RegisteredKafka extends Kafka {
+  override admin(config?: AdminConfig): Admin {
+    return fileResources().add('kafka admin', super.admin(config), (a) => a.disconnect());
+  }
+
+  override producer(config?: ProducerConfig): Producer {
+    return fileResources().add('kafka producer', super.producer(config), (p) => p.disconnect());
+  }
+
+  override consumer(config: ConsumerConfig): Consumer {
+    return fileResources().add('kafka consumer', super.consumer(config), (c) => c.disconnect());
+  }
 }
 
+/** Raw clients for the tests, each registered with the file's resources. */
+export function kafkaClient(clientId: string): Kafka {
+  return new RegisteredKafka({ clientId, brokers: endpoints().kafkaBrokers, logLevel: logLevel.NOTHING });
+}
+
+/** The registry client speaks plain HTTP request by request: nothing stays open to close. */
 export function registryClient(): SchemaRegistry {
   return new SchemaRegistry({ host: endpoints().schemaRegistryUrl });
 }

@@ -21,7 +21,7 @@ export async function dockerAnswers(): Promise<boolean> {
  */
 export async function startContainers(): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
   const v = stackVersions();
-  const seed = execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'kms-seed'], { encoding: 'utf8' }).trim();
+  const seed = execFileSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'kms-seed'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' }).trim();
   const started: StartedTestContainer[] = [];
   const start = async (c: GenericContainer) => {
     const s = await c.start();

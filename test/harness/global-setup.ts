@@ -30,8 +30,11 @@ export default async function globalSetup(): Promise<void> {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
+    // First start downloads and starts Kafka, the registry, Redis and local-kms; never wait for ever.
+    timeout: 15 * 60_000,
+    killSignal: 'SIGKILL',
   });
-  if (run.status !== 0) throw new Error(`infra/stack.sh up failed with exit code ${run.status}`);
+  if (run.status !== 0) throw new Error(`infra/stack.sh up failed with exit code ${run.status}${run.signal ? ` (${run.signal}: over 15 min)` : ''}`);
   for (const line of run.stdout.split('\n')) {
     const m = /^(AMPSEAL_[A-Z_]+)=(.*)$/.exec(line.trim());
     if (m) process.env[m[1]!] = m[2]!;

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { uniqueName } from './resources';
 import type { Resources } from './resources';
 
@@ -75,9 +75,9 @@ export async function consumeUntil(
   const seen: Seen[] = [];
   try {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, timeoutMs);
-      void consumer.run({
+      consumer.run({
         eachMessage: async ({ topic, partition, message }) => {
           seen.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: headersOf(message), timestamp: Number(message.timestamp) });
           if (done(seen)) {
@@ -85,6 +85,9 @@ export async function consumeUntil(
             resolve();
           }
         },
+      }).catch((err: unknown) => {
+        clearTimeout(timer);
+        reject(err as Error);
       });
       if (done(seen)) {
         clearTimeout(timer);
@@ -95,4 +98,40 @@ export async function consumeUntil(
     await consumer.disconnect();
   }
   return seen;
+}
+
+/**
+ * How far a consumer group has got on one topic, read the way an operator would: the group's committed
+ * offsets (what its transactions committed), against the topic's end offsets.
+ */
+export class GroupProgress {
+  private readonly admin: Admin;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly groupId: string,
+    private readonly topic: string,
+  ) {
+    // kafkaClient() registers the admin for clean-up as it creates it.
+    this.admin = kafka.admin();
+  }
+
+  private connect(): Promise<void> {
+    return (this.connected ??= this.admin.connect());
+  }
+
+  /** Input records committed by the group: the sum of its committed offsets (a raw topic has no gaps). */
+  async committed(): Promise<number> {
+    await this.connect();
+    const [t] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
+    return (t?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  }
+
+  /** The topic's end offset per partition. */
+  async ends(): Promise<Map<number, number>> {
+    await this.connect();
+    const offsets = await this.admin.fetchTopicOffsets(this.topic);
+    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  }
 }

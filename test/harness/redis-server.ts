@@ -1,14 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exitOf, freePort } from './processes';
+import { watchPort } from './leaks';
+import { freePort, spawnProcess, stopProcess } from './processes';
 
 const ROOT = join(__dirname, '..', '..');
 
 /** The server binary the launcher installs (Debian's redis-tools), asked of the launcher itself. */
 function redisBinary(): string {
-  const found = spawnSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'redis-bin'], { encoding: 'utf8' });
+  const found = spawnSync('bash', [join(ROOT, 'infra', 'stack.sh'), 'redis-bin'], { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
   const binary = found.stdout.trim().split('\n').pop() ?? '';
   if (found.status !== 0 || !existsSync(binary)) throw new Error('no redis-server binary (infra/stack.sh redis-bin failed)');
   return binary;
@@ -16,7 +17,8 @@ function redisBinary(): string {
 
 /**
  * A Redis of the test's own (real server, AOF on, own port and data directory) that the test may stop and
- * restart without disturbing the shared stack.
+ * restart without disturbing the shared stack. The server process is registered with the file's resources
+ * at spawn, and connections to its port count as leaks when the file ends.
  */
 export class PrivateRedis {
   readonly port = freePort();
@@ -28,21 +30,21 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn(redisBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    watchPort(this.port);
+    this.child = spawnProcess('private redis', redisBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
-    while (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG') {
+    while (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8', timeout: 2_000, killSignal: 'SIGKILL' }).stdout?.trim() !== 'PONG') {
       if (Date.now() > deadline) throw new Error('private redis did not start');
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
-  /** A clean shutdown (SIGTERM: Redis flushes its AOF), as when ops stop the server. */
+  /** A clean shutdown (SIGTERM: Redis flushes its AOF), as when ops stop the server; SIGKILL if it hangs. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (!child) return;
-    child.kill('SIGTERM');
-    await exitOf(child);
+    await stopProcess(child, 'SIGTERM', 10_000);
   }
 
   async destroy(): Promise<void> {

@@ -9,7 +9,8 @@ import { pipelineEnv } from '../harness/pipeline';
 import { pythonReader } from '../harness/python-reader';
 import { useResources } from '../harness/resources';
 
-const resources = useResources();
+// The first run installs the Python reader (pip) before the test proper.
+const resources = useResources({ budgetMs: 240_000 });
 
 describe('an independent consumer reads the analytics topic', () => {
   it("decodes our records unchanged with Confluent's Python client and the registry", async () => {

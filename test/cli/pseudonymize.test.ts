@@ -21,7 +21,11 @@ describe('ampseal pseudonymize (file mode, design §9)', () => {
     expect(stdout).toBe('');
     const lines = readFileSync(quarantine, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const malformed = records.map((r, i) => ({ r, line: i + 1 })).filter(({ r }) => r.kind === 'malformed');
-    expect(lines).toEqual(malformed.map(({ r, line }) => ({ reason: r.expectedReason, offset: line })));
+    expect(lines.map(({ reason, offset }) => ({ reason, offset }))).toEqual(malformed.map(({ r, line }) => ({ reason: r.expectedReason, offset: line })));
+    // Where it failed, never what: schema violations carry the JSON pointer and the rule.
+    for (const l of lines.filter((q) => q.reason === 'schema_violation')) {
+      expect(l).toEqual({ reason: 'schema_violation', offset: expect.any(Number), pointer: expect.stringMatching(/^\//), keyword: expect.any(String) });
+    }
     const analytics = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(analytics.length).toBeGreaterThan(1_000);
     expect(stderr).toMatch(new RegExp(`read 3000, written ${analytics.length}, skipped \\d+, quarantined ${malformed.length} \\(`));

@@ -31,6 +31,13 @@ function reasonOf(value: unknown): string {
   return result instanceof AmpsealError ? result.reason : 'ok';
 }
 
+/** Reason, pointer and rule of an error, as the quarantine record carries them. */
+function failureOf(value: unknown): { reason: string; pointer?: string; keyword?: string } {
+  const result = parseEnvelope(value);
+  if (!(result instanceof AmpsealError)) return { reason: 'ok' };
+  return { reason: result.reason, pointer: result.pointer, keyword: result.keyword };
+}
+
 describe('OCPP envelope', () => {
   test('the design example is a CALL with direction req and its payload', () => {
     expect(ok(ocpp())).toEqual({
@@ -89,54 +96,63 @@ describe('OCPP envelope', () => {
   });
 
   test.each([
-    ['not an array', { frame: 'x' }],
-    ['missing', { frame: undefined }],
-    ['empty', { frame: [] }],
-    ['unknown message type 5', { frame: [5, 'm', 'Heartbeat', {}] }],
-    ['message type as a string', { frame: ['2', 'm', 'Heartbeat', {}] }],
-    ['numeric message id', { frame: [2, 19223201, 'StartTransaction', PAYLOAD] }],
-    ['empty message id', { frame: [2, '', 'StartTransaction', PAYLOAD] }],
-    ['message id over 36 characters', { frame: [2, 'm'.repeat(37), 'StartTransaction', PAYLOAD] }],
-    ['CALL without payload', { frame: [2, 'm', 'StartTransaction'] }],
-    ['CALL with an array payload', { frame: [2, 'm', 'StartTransaction', []] }],
-    ['CALL with a null payload', { frame: [2, 'm', 'StartTransaction', null] }],
-    ['CALL with an extra element', { frame: [2, 'm', 'StartTransaction', PAYLOAD, {}] }],
-    ['CALL with a numeric action', { frame: [2, 'm', 7, PAYLOAD] }],
-    ['CALLRESULT with an extra element', { frame: [3, 'm', {}, {}] }],
-    ['CALLRESULT with a string payload', { frame: [3, 'm', 'ok'] }],
-    ['CALLERROR without details', { frame: [4, 'm', 'InternalError', 'oops'] }],
-    ['CALLERROR with a numeric code', { frame: [4, 'm', 500, 'oops', {}] }],
-    ['CALLERROR with null details', { frame: [4, 'm', 'InternalError', 'oops', null] }],
-  ])('a frame that is %s is bad_frame', (_name, overrides) => {
-    expect(reasonOf(ocpp(overrides))).toBe('bad_frame');
+    ['not an array', { frame: 'x' }, '/frame', 'type'],
+    ['missing', { frame: undefined }, '/frame', 'required'],
+    ['empty', { frame: [] }, '/frame/1', 'required'],
+    ['unknown message type 5', { frame: [5, 'm', 'Heartbeat', {}] }, '/frame/0', 'enum'],
+    ['message type as a string', { frame: ['2', 'm', 'Heartbeat', {}] }, '/frame/0', 'enum'],
+    ['numeric message id', { frame: [2, 19223201, 'StartTransaction', PAYLOAD] }, '/frame/1', 'type'],
+    ['empty message id', { frame: [2, '', 'StartTransaction', PAYLOAD] }, '/frame/1', 'minLength'],
+    ['message id over 36 characters', { frame: [2, 'm'.repeat(37), 'StartTransaction', PAYLOAD] }, '/frame/1', 'maxLength'],
+    ['CALL without payload', { frame: [2, 'm', 'StartTransaction'] }, '/frame', 'items'],
+    ['CALL with an array payload', { frame: [2, 'm', 'StartTransaction', []] }, '/frame/3', 'type'],
+    ['CALL with a null payload', { frame: [2, 'm', 'StartTransaction', null] }, '/frame/3', 'type'],
+    ['CALL with an extra element', { frame: [2, 'm', 'StartTransaction', PAYLOAD, {}] }, '/frame', 'items'],
+    ['CALL with a numeric action', { frame: [2, 'm', 7, PAYLOAD] }, '/frame/2', 'type'],
+    ['CALLRESULT with an extra element', { frame: [3, 'm', {}, {}] }, '/frame', 'items'],
+    ['CALLRESULT with a string payload', { frame: [3, 'm', 'ok'] }, '/frame/2', 'type'],
+    ['CALLERROR without details', { frame: [4, 'm', 'InternalError', 'oops'] }, '/frame', 'items'],
+    ['CALLERROR with a numeric code', { frame: [4, 'm', 500, 'oops', {}] }, '/frame/2', 'type'],
+    ['CALLERROR with null details', { frame: [4, 'm', 'InternalError', 'oops', null] }, '/frame/4', 'type'],
+  ])('a frame that is %s is bad_frame at %s (%s)', (_name, overrides, pointer, keyword) => {
+    expect(failureOf(ocpp(overrides))).toEqual({ reason: 'bad_frame', pointer, keyword });
   });
 
   test.each([
-    ['no tenant', { tenant: undefined }],
-    ['an upper-case tenant', { tenant: 'Acme' }],
-    ['a tenant with a slash', { tenant: 'acme/cpo' }],
-    ['a tenant starting with a hyphen', { tenant: '-acme' }],
-    ['a 64-character tenant', { tenant: 'a'.repeat(64) }],
-    ['a numeric source', { source: 16 }],
-    ['no stationId', { stationId: undefined }],
-    ['an empty stationId', { stationId: '' }],
-    ['a 49-character stationId', { stationId: 'S'.repeat(49) }],
-    ['no receivedAt', { receivedAt: undefined }],
-    ['a receivedAt without offset', { receivedAt: '2026-11-24T10:00:03' }],
-    ['a receivedAt of February 30', { receivedAt: '2026-02-30T10:00:03Z' }],
-    ['a receivedAt at 24:00', { receivedAt: '2026-11-24T24:00:00Z' }],
-    ['a receivedAt in epoch ms', { receivedAt: 1795514403120 }],
-    ['a numeric action', { action: 7 }],
-    ['a fleet that is a string', { fleet: 'F-1' }],
-    ['a fleet that is null', { fleet: null }],
-    ['a numeric fleet.vehicleId', { fleet: { vehicleId: 42 } }],
-    ['an empty fleet.driverId', { fleet: { driverId: '' } }],
-  ])('an envelope with %s is bad_envelope', (_name, overrides) => {
-    expect(reasonOf(ocpp(overrides))).toBe('bad_envelope');
+    ['no tenant', { tenant: undefined }, '/tenant', 'required'],
+    ['an upper-case tenant', { tenant: 'Acme' }, '/tenant', 'pattern'],
+    ['a tenant with a slash', { tenant: 'acme/cpo' }, '/tenant', 'pattern'],
+    ['a tenant starting with a hyphen', { tenant: '-acme' }, '/tenant', 'pattern'],
+    ['a 64-character tenant', { tenant: 'a'.repeat(64) }, '/tenant', 'pattern'],
+    ['a numeric source', { source: 16 }, '/source', 'type'],
+    ['no stationId', { stationId: undefined }, '/stationId', 'required'],
+    ['an empty stationId', { stationId: '' }, '/stationId', 'minLength'],
+    ['a 49-character stationId', { stationId: 'S'.repeat(49) }, '/stationId', 'maxLength'],
+    ['no receivedAt', { receivedAt: undefined }, '/receivedAt', 'required'],
+    ['a receivedAt without offset', { receivedAt: '2026-11-24T10:00:03' }, '/receivedAt', 'format'],
+    ['a receivedAt of February 30', { receivedAt: '2026-02-30T10:00:03Z' }, '/receivedAt', 'format'],
+    ['a receivedAt at 24:00', { receivedAt: '2026-11-24T24:00:00Z' }, '/receivedAt', 'format'],
+    ['a receivedAt in epoch ms', { receivedAt: 1795514403120 }, '/receivedAt', 'type'],
+    ['a numeric action', { action: 7 }, '/action', 'type'],
+    ['a fleet that is a string', { fleet: 'F-1' }, '/fleet', 'type'],
+    ['a fleet that is null', { fleet: null }, '/fleet', 'type'],
+    ['a numeric fleet.vehicleId', { fleet: { vehicleId: 42 } }, '/fleet/vehicleId', 'type'],
+    ['an empty fleet.driverId', { fleet: { driverId: '' } }, '/fleet/driverId', 'minLength'],
+  ])('an envelope with %s is bad_envelope at %s (%s)', (_name, overrides, pointer, keyword) => {
+    expect(failureOf(ocpp(overrides))).toEqual({ reason: 'bad_envelope', pointer, keyword });
   });
 
-  test.each([null, [], 'text', 42, true])('a JSON value that is not an object (%p) is bad_envelope', (value) => {
-    expect(reasonOf(value)).toBe('bad_envelope');
+  test.each([null, [], 'text', 42, true])('a JSON value that is not an object (%p) is bad_envelope at the root', (value) => {
+    expect(failureOf(value)).toEqual({ reason: 'bad_envelope', pointer: '', keyword: 'type' });
+  });
+
+  test('action_mismatch and missing_action point at the envelope action', () => {
+    expect(failureOf(ocpp({ action: 'StopTransaction' }))).toEqual({ reason: 'action_mismatch', pointer: '/action', keyword: 'const' });
+    expect(failureOf(ocpp({ action: undefined, frame: [3, 'm-1', {}] }))).toEqual({
+      reason: 'missing_action',
+      pointer: '/action',
+      keyword: 'required',
+    });
   });
 
   test('limits are inclusive: a 63-character tenant, a 48-character stationId and a 36-character message id pass', () => {
@@ -151,7 +167,7 @@ describe('OCPP envelope', () => {
   });
 
   test('an unknown source is unknown_source', () => {
-    expect(reasonOf(ocpp({ source: 'ocpp2.1' }))).toBe('unknown_source');
+    expect(failureOf(ocpp({ source: 'ocpp2.1' }))).toEqual({ reason: 'unknown_source', pointer: '/source', keyword: 'enum' });
     expect(reasonOf(ocpp({ source: '' }))).toBe('unknown_source');
   });
 
@@ -170,6 +186,7 @@ describe('OCPI envelope', () => {
       source: 'ocpi2.2.1',
       module: 'cdrs',
       object: { id: 'CDR-1' },
+      patch: false,
     } satisfies OcpiEnvelope);
     expect(ok(ocpi({ receivedAt: '2026-11-24T10:00:03+01:00', fleet: { driverId: 'D-1' } }))).toMatchObject({
       receivedAt: '2026-11-24T10:00:03+01:00',
@@ -178,16 +195,39 @@ describe('OCPI envelope', () => {
     });
   });
 
-  test.each([['locations'], ['Sessions'], [undefined], [3]])('module %p is unknown_module', (module) => {
-    expect(reasonOf(ocpi({ module }))).toBe('unknown_module');
+  test.each([
+    ['locations', 'enum'],
+    ['Sessions', 'enum'],
+    [undefined, 'required'],
+    [3, 'enum'],
+  ])('module %p is unknown_module (%s)', (module, keyword) => {
+    expect(failureOf(ocpi({ module }))).toEqual({ reason: 'unknown_module', pointer: '/module', keyword });
   });
 
   test.each([
-    ['no object', { object: undefined }],
-    ['an array object', { object: [] }],
-    ['a bad receivedAt', { receivedAt: 'today' }],
-  ])('an OCPI envelope with %s is bad_envelope', (_name, overrides) => {
-    expect(reasonOf(ocpi(overrides))).toBe('bad_envelope');
+    ['no object', { object: undefined }, '/object', 'required'],
+    ['an array object', { object: [] }, '/object', 'type'],
+    ['a bad receivedAt', { receivedAt: 'today' }, '/receivedAt', 'format'],
+    ['method DELETE', { module: 'sessions', method: 'DELETE' }, '/method', 'enum'],
+    ['method "patch" in lower case', { module: 'sessions', method: 'patch' }, '/method', 'enum'],
+    ['a numeric method', { module: 'tokens', method: 1 }, '/method', 'type'],
+    ['a CDR PATCH (mod_cdrs: CDRs are never updated)', { module: 'cdrs', method: 'PATCH' }, '/method', 'enum'],
+  ])('an OCPI envelope with %s is bad_envelope at %s (%s)', (_name, overrides, pointer, keyword) => {
+    expect(failureOf(ocpi(overrides))).toEqual({ reason: 'bad_envelope', pointer, keyword });
+  });
+});
+
+describe('OCPI envelope method: full object or PATCH', () => {
+  test('without method, or with PUT or POST, the object is a full object', () => {
+    expect(ok(ocpi({ module: 'sessions' }))).toMatchObject({ module: 'sessions', patch: false });
+    expect(ok(ocpi({ module: 'sessions', method: 'PUT' }))).toMatchObject({ patch: false });
+    expect(ok(ocpi({ module: 'cdrs', method: 'POST' }))).toMatchObject({ patch: false });
+    expect(ok(ocpi({ module: 'tokens', method: 'PUT' }))).toMatchObject({ patch: false });
+  });
+
+  test('method PATCH marks a Session or Token object as a patch', () => {
+    expect(ok(ocpi({ module: 'sessions', method: 'PATCH' }))).toMatchObject({ module: 'sessions', patch: true });
+    expect(ok(ocpi({ module: 'tokens', method: 'PATCH' }))).toMatchObject({ module: 'tokens', patch: true });
   });
 });
 

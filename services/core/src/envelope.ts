@@ -1,9 +1,12 @@
-import { AmpsealError } from './errors';
+import { AmpsealError, type ErrorName } from './errors';
 import type { Direction, OcpiModule } from './catalog/types';
 
 /**
  * The input envelope (design §2, a contract): one JSON object per Kafka record / NDJSON line. This module checks
  * its shape and the OCPP-J frame; the payload/object schemas are checked by validation/ (see input.ts).
+ * Every error names the JSON pointer of the failing value in the record and the rule that failed (JSON Schema
+ * keywords where one fits: `required`, `type`, `pattern`, `enum`, `minLength`, `maxLength`, `format`), never the
+ * value itself.
  */
 
 /** Attached by fleet platforms. Both ids are direct identifiers (kinds `vehicle` and `driver`). */
@@ -40,11 +43,24 @@ export interface OcppEnvelope {
   fleet?: Fleet;
 }
 
+/**
+ * Envelope field `method` (optional, extends design §2 compatibly): how the CPO delivered `object`.
+ * `PUT` (the default) and `POST` carry a complete object (OCPI 2.2.1 pushes Sessions and Tokens with PUT, CDRs with
+ * POST); `PATCH` carries the changed fields of a Session or a Token only (mod_sessions / mod_tokens receiver
+ * interface PATCH; CDRs are never patched, mod_cdrs). A PATCH body must still hold `last_updated`.
+ */
+export type OcpiMethod = 'PUT' | 'POST' | 'PATCH';
+
 export interface OcpiEnvelope {
   tenant: string;
   source: 'ocpi2.2.1';
   module: OcpiModule;
   object: Record<string, unknown>;
+  /**
+   * True when `object` is a PATCH body (envelope `method: "PATCH"`): a partial Session or Token, validated as
+   * such; absent fields are unknown, not removed. Always false for CDRs.
+   */
+  patch: boolean;
   receivedAt?: string;
   receivedAtMs?: number;
   fleet?: Fleet;
@@ -82,22 +98,24 @@ const FRAME_CALLERROR = 4;
  * The payload/object is the parsed value itself (no copy); `fleet` is rebuilt with its two known fields only.
  */
 export function parseEnvelope(value: unknown): Envelope | AmpsealError {
-  if (!isRecord(value)) return new AmpsealError('BAD_ENVELOPE', 'not an object');
+  if (!isRecord(value)) return failure('BAD_ENVELOPE', 'not an object', '', 'type');
   const tenant = value.tenant;
-  if (typeof tenant !== 'string' || !TENANT.test(tenant)) return new AmpsealError('BAD_ENVELOPE', 'tenant');
+  if (typeof tenant !== 'string' || !TENANT.test(tenant)) {
+    return failure('BAD_ENVELOPE', 'tenant', '/tenant', stringRule(tenant, 'pattern'));
+  }
   const source = value.source;
-  if (typeof source !== 'string') return new AmpsealError('BAD_ENVELOPE', 'source');
+  if (typeof source !== 'string') return failure('BAD_ENVELOPE', 'source', '/source', stringRule(source));
 
   let fleet: Fleet | undefined;
   if (value.fleet !== undefined) {
     const parsed = parseFleet(value.fleet);
-    if (parsed === undefined) return new AmpsealError('BAD_ENVELOPE', 'fleet');
+    if (parsed instanceof AmpsealError) return parsed;
     fleet = parsed;
   }
 
   if (source === 'ocpp1.6' || source === 'ocpp2.0.1') return parseOcpp(value, tenant, source, fleet);
   if (source === 'ocpi2.2.1') return parseOcpi(value, tenant, fleet);
-  return new AmpsealError('UNKNOWN_SOURCE');
+  return failure('UNKNOWN_SOURCE', undefined, '/source', 'enum');
 }
 
 function parseOcpp(
@@ -108,21 +126,21 @@ function parseOcpp(
 ): OcppEnvelope | AmpsealError {
   const stationId = value.stationId;
   if (typeof stationId !== 'string' || stationId.length === 0 || stationId.length > STATION_ID_MAX) {
-    return new AmpsealError('BAD_ENVELOPE', 'stationId');
+    return failure('BAD_ENVELOPE', 'stationId', '/stationId', lengthRule(stationId, STATION_ID_MAX));
   }
   const receivedAt = value.receivedAt;
   const receivedAtMs = typeof receivedAt === 'string' ? parseDateTime(receivedAt) : undefined;
-  if (receivedAtMs === undefined) return new AmpsealError('BAD_ENVELOPE', 'receivedAt');
+  if (receivedAtMs === undefined) return failure('BAD_ENVELOPE', 'receivedAt', '/receivedAt', stringRule(receivedAt, 'format'));
   const envelopeAction = value.action;
   if (envelopeAction !== undefined && typeof envelopeAction !== 'string') {
-    return new AmpsealError('BAD_ENVELOPE', 'action');
+    return failure('BAD_ENVELOPE', 'action', '/action', 'type');
   }
 
   const frame = value.frame;
-  if (!Array.isArray(frame)) return new AmpsealError('BAD_FRAME', 'not an array');
+  if (!Array.isArray(frame)) return failure('BAD_FRAME', 'not an array', '/frame', frame === undefined ? 'required' : 'type');
   const messageId = frame[1];
   if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > MESSAGE_ID_MAX) {
-    return new AmpsealError('BAD_FRAME', 'message id');
+    return failure('BAD_FRAME', 'message id', '/frame/1', lengthRule(messageId, MESSAGE_ID_MAX));
   }
 
   const envelope: OcppEnvelope = {
@@ -141,10 +159,14 @@ function parseOcpp(
       // [2, messageId, action, payload]
       const action = frame[2];
       const payload = frame[3];
-      if (frame.length !== 4 || typeof action !== 'string' || action.length === 0 || !isRecord(payload)) {
-        return new AmpsealError('BAD_FRAME', 'CALL');
+      if (frame.length !== 4) return failure('BAD_FRAME', 'CALL', '/frame', 'items');
+      if (typeof action !== 'string' || action.length === 0) {
+        return failure('BAD_FRAME', 'CALL', '/frame/2', lengthRule(action, Infinity));
       }
-      if (envelopeAction !== undefined && envelopeAction !== action) return new AmpsealError('ACTION_MISMATCH');
+      if (!isRecord(payload)) return failure('BAD_FRAME', 'CALL', '/frame/3', 'type');
+      if (envelopeAction !== undefined && envelopeAction !== action) {
+        return failure('ACTION_MISMATCH', undefined, '/action', 'const');
+      }
       envelope.action = action;
       envelope.direction = 'req';
       envelope.payload = payload;
@@ -153,8 +175,11 @@ function parseOcpp(
     case FRAME_CALLRESULT: {
       // [3, messageId, payload]: the frame does not name the action, so the envelope must.
       const payload = frame[2];
-      if (frame.length !== 3 || !isRecord(payload)) return new AmpsealError('BAD_FRAME', 'CALLRESULT');
-      if (envelopeAction === undefined || envelopeAction.length === 0) return new AmpsealError('MISSING_ACTION');
+      if (frame.length !== 3) return failure('BAD_FRAME', 'CALLRESULT', '/frame', 'items');
+      if (!isRecord(payload)) return failure('BAD_FRAME', 'CALLRESULT', '/frame/2', 'type');
+      if (envelopeAction === undefined || envelopeAction.length === 0) {
+        return failure('MISSING_ACTION', undefined, '/action', envelopeAction === undefined ? 'required' : 'minLength');
+      }
       envelope.action = envelopeAction;
       envelope.messageType = 'CALLRESULT';
       envelope.direction = 'conf';
@@ -164,23 +189,19 @@ function parseOcpp(
     case FRAME_CALLERROR: {
       // [4, messageId, errorCode, errorDescription, errorDetails]
       const errorCode = frame[2];
-      if (
-        frame.length !== 5 ||
-        typeof errorCode !== 'string' ||
-        errorCode.length === 0 ||
-        errorCode.length > ERROR_CODE_MAX ||
-        typeof frame[3] !== 'string' ||
-        !isRecord(frame[4])
-      ) {
-        return new AmpsealError('BAD_FRAME', 'CALLERROR');
+      if (frame.length !== 5) return failure('BAD_FRAME', 'CALLERROR', '/frame', 'items');
+      if (typeof errorCode !== 'string' || errorCode.length === 0 || errorCode.length > ERROR_CODE_MAX) {
+        return failure('BAD_FRAME', 'CALLERROR', '/frame/2', lengthRule(errorCode, ERROR_CODE_MAX));
       }
+      if (typeof frame[3] !== 'string') return failure('BAD_FRAME', 'CALLERROR', '/frame/3', 'type');
+      if (!isRecord(frame[4])) return failure('BAD_FRAME', 'CALLERROR', '/frame/4', 'type');
       envelope.action = envelopeAction ?? '';
       envelope.messageType = 'CALLERROR';
       envelope.errorCode = errorCode;
       break;
     }
     default:
-      return new AmpsealError('BAD_FRAME', 'message type');
+      return failure('BAD_FRAME', 'message type', '/frame/0', 'enum');
   }
   if (fleet !== undefined) envelope.fleet = fleet;
   return envelope;
@@ -188,14 +209,25 @@ function parseOcpp(
 
 function parseOcpi(value: Record<string, unknown>, tenant: string, fleet: Fleet | undefined): OcpiEnvelope | AmpsealError {
   const module = value.module;
-  if (module !== 'sessions' && module !== 'cdrs' && module !== 'tokens') return new AmpsealError('UNKNOWN_MODULE');
+  if (module !== 'sessions' && module !== 'cdrs' && module !== 'tokens') {
+    return failure('UNKNOWN_MODULE', undefined, '/module', module === undefined ? 'required' : 'enum');
+  }
   const object = value.object;
-  if (!isRecord(object)) return new AmpsealError('BAD_ENVELOPE', 'object');
-  const envelope: OcpiEnvelope = { tenant, source: 'ocpi2.2.1', module, object };
+  if (!isRecord(object)) return failure('BAD_ENVELOPE', 'object', '/object', object === undefined ? 'required' : 'type');
+  const method = value.method;
+  let patch = false;
+  if (method === 'PATCH') {
+    // mod_cdrs: a CDR is never updated, so no PATCH body can be checked against anything but a complete CDR.
+    if (module === 'cdrs') return failure('BAD_ENVELOPE', 'method', '/method', 'enum');
+    patch = true;
+  } else if (method !== undefined && method !== 'PUT' && method !== 'POST') {
+    return failure('BAD_ENVELOPE', 'method', '/method', typeof method === 'string' ? 'enum' : 'type');
+  }
+  const envelope: OcpiEnvelope = { tenant, source: 'ocpi2.2.1', module, object, patch };
   const receivedAt = value.receivedAt;
   if (receivedAt !== undefined) {
     const receivedAtMs = typeof receivedAt === 'string' ? parseDateTime(receivedAt) : undefined;
-    if (receivedAtMs === undefined) return new AmpsealError('BAD_ENVELOPE', 'receivedAt');
+    if (receivedAtMs === undefined) return failure('BAD_ENVELOPE', 'receivedAt', '/receivedAt', stringRule(receivedAt, 'format'));
     envelope.receivedAt = receivedAt as string;
     envelope.receivedAtMs = receivedAtMs;
   }
@@ -204,19 +236,40 @@ function parseOcpi(value: Record<string, unknown>, tenant: string, fleet: Fleet 
 }
 
 /** Optional string ids; an empty one is refused, since it would become a subject of its own. */
-function parseFleet(value: unknown): Fleet | undefined {
-  if (!isRecord(value)) return undefined;
+function parseFleet(value: unknown): Fleet | AmpsealError {
+  if (!isRecord(value)) return failure('BAD_ENVELOPE', 'fleet', '/fleet', 'type');
   const { vehicleId, driverId } = value;
   const fleet: Fleet = {};
   if (vehicleId !== undefined) {
-    if (typeof vehicleId !== 'string' || vehicleId.length === 0) return undefined;
+    if (typeof vehicleId !== 'string' || vehicleId.length === 0) {
+      return failure('BAD_ENVELOPE', 'fleet', '/fleet/vehicleId', lengthRule(vehicleId, Infinity));
+    }
     fleet.vehicleId = vehicleId;
   }
   if (driverId !== undefined) {
-    if (typeof driverId !== 'string' || driverId.length === 0) return undefined;
+    if (typeof driverId !== 'string' || driverId.length === 0) {
+      return failure('BAD_ENVELOPE', 'fleet', '/fleet/driverId', lengthRule(driverId, Infinity));
+    }
     fleet.driverId = driverId;
   }
   return fleet;
+}
+
+/** An envelope error with the pointer of the failing value in the record and the rule, never the value. */
+function failure(name: ErrorName, detail: string | undefined, pointer: string, keyword: string): AmpsealError {
+  return new AmpsealError(name, detail, { pointer, keyword });
+}
+
+/** Which rule a value that had to be a string broke: absent, not a string, or `otherwise`. */
+function stringRule(value: unknown, otherwise = 'type'): string {
+  if (value === undefined) return 'required';
+  return typeof value === 'string' ? otherwise : 'type';
+}
+
+/** Which rule a value that had to be a string of 1 to `max` characters broke. */
+function lengthRule(value: unknown, max: number): string {
+  if (typeof value !== 'string') return stringRule(value);
+  return value.length === 0 ? 'minLength' : value.length > max ? 'maxLength' : 'type';
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

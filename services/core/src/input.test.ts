@@ -164,15 +164,46 @@ describe('input errors', () => {
       'a StartTransaction with a 21-character idTag',
       record({ source: 'ocpp1.6', frame: [2, 'm', 'StartTransaction', { connectorId: 1, idTag: `${ID_TAG}XXXXXXX`, meterStart: 0, timestamp: '2026-11-24T10:00:03Z' }] }),
     ],
+    ['bad_unicode', 'an idTag with a lone surrogate escape', record({ source: 'ocpp1.6', frame: [2, 'm', 'Authorize', { idTag: '04A2\ud800' }] })],
   ];
 
   test.each(CASES)('%s: %s', (reason, _name, raw) => {
     expect(reasonOf(parser.parse(raw))).toBe(reason);
   });
 
+  // Raised where numeric fields are read (not by the parser); listed so a new parser reason cannot go untested.
+  const RAISED_AFTER_PARSING = ['bad_number', 'number_out_of_range'];
+
   test('every input reason code of the error table is reachable', () => {
     const reached = new Set(CASES.map(([reason]) => reason));
-    expect([...INPUT_REASONS].sort()).toEqual([...reached].sort());
+    expect([...INPUT_REASONS].filter((r) => !RAISED_AFTER_PARSING.includes(r)).sort()).toEqual([...reached].sort());
+  });
+
+  test.each(CASES)('%s: %s names a pointer into the record and the rule', (_reason, _name, raw) => {
+    const result = parser.parse(raw);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(typeof result.error.pointer).toBe('string');
+    expect(result.error.pointer).toMatch(/^(?:\/[A-Za-z0-9_]+)*$/);
+    expect(result.error.keyword).toMatch(/^[A-Za-z]+$/);
+  });
+
+  test.each([
+    ['a CALL payload', record({ source: 'ocpp1.6', frame: [2, 'm', 'Authorize', { idTag: 'X'.repeat(21) }] }), '/frame/3/idTag', 'maxLength'],
+    ['a CALL payload root', record({ source: 'ocpp1.6', frame: [2, 'm', 'Authorize', {}] }), '/frame/3', 'required'],
+    ['a CALLRESULT payload', record({ source: 'ocpp1.6', action: 'Authorize', frame: [3, 'm', { idTagInfo: { status: 'Maybe' } }] }), '/frame/2/idTagInfo/status', 'enum'],
+    ['an OCPI object', JSON.stringify({ tenant: 't', source: 'ocpi2.2.1', module: 'cdrs', object: { ...CDR, cdr_token: { ...CDR.cdr_token, type: 'CARD' } } }), '/object/cdr_token/type', 'enum'],
+  ])('a schema violation in %s points into the record: %s (%s)', (_name, raw, pointer, keyword) => {
+    const result = parser.parse(raw);
+    expect(result.ok ? undefined : result.error).toMatchObject({ reason: 'schema_violation', pointer, keyword });
+    expect(result.ok ? '' : result.error.message).toBe(`payload does not match the official schema: ${pointer} ${keyword}`);
+  });
+
+  test('unknown_action points at the action the record names', () => {
+    const call = parser.parse(record({ source: 'ocpp1.6', frame: [2, 'm', 'TransactionEvent', {}] }));
+    expect(call.ok ? undefined : call.error).toMatchObject({ reason: 'unknown_action', pointer: '/frame/2', keyword: 'enum' });
+    const result = parser.parse(record({ source: 'ocpp2.0.1', action: 'Teleport', frame: [3, 'm', {}] }));
+    expect(result.ok ? undefined : result.error).toMatchObject({ reason: 'unknown_action', pointer: '/action', keyword: 'enum' });
   });
 
   test('the size limit counts UTF-8 bytes, not characters', () => {
@@ -195,6 +226,149 @@ describe('input errors', () => {
       expect(result.error).toMatchObject({ code: 'AMPSEAL_ERR_BAD_JSON', reason: 'bad_json', retriable: false });
       expect(result.error.cause).toBeUndefined();
     }
+  });
+});
+
+describe('lone surrogates are quarantined as bad_unicode, never normalized into one subject', () => {
+  const authorize = (idTag: string) => record({ source: 'ocpp1.6', frame: [2, 'm', 'Authorize', { idTag }] });
+  const failure = (raw: string | Buffer) => {
+    const result = parser.parse(raw);
+    return result.ok ? { reason: 'ok' } : { reason: result.error.reason, pointer: result.error.pointer, keyword: result.error.keyword };
+  };
+  const BAD_IDTAG = { reason: 'bad_unicode', pointer: '/frame/3/idTag', keyword: 'wellFormed' };
+
+  test('two idTags that differ only in a lone surrogate are both refused, so they cannot merge into one U+FFFD value', () => {
+    // JSON.stringify writes a lone surrogate as the escape \udXXX (ES2019 well-formed JSON.stringify).
+    expect(authorize('04A2B3\ud800')).toContain('"04A2B3\\ud800"');
+    expect(failure(authorize('04A2B3\ud800'))).toEqual(BAD_IDTAG);
+    expect(failure(authorize('04A2B3\udbff'))).toEqual(BAD_IDTAG);
+  });
+
+  test.each([
+    ['a high surrogate, upper case', '"04A2\\uD83D"'],
+    ['a low surrogate alone', '"04A2\\udc00"'],
+    ['a low surrogate before a high one', '"\\ude00\\ud83d"'],
+    ['a high surrogate at the end after a pair', '"\\ud83d\\ude00\\ud83d"'],
+  ])('%s is refused, as a string and as bytes', (_name, escaped) => {
+    const raw = authorize('PLACEHOLDER').replace('"PLACEHOLDER"', escaped);
+    expect(failure(raw)).toEqual(BAD_IDTAG);
+    expect(failure(Buffer.from(raw))).toEqual(BAD_IDTAG);
+  });
+
+  test.each([
+    ['a surrogate pair (an emoji) as escapes', '"CARD\\ud83d\\ude00"'],
+    ['an emoji in UTF-8', '"CARD\u{1F600}"'],
+    ['an escaped backslash followed by the letters ud800', '"CARD\\\\ud800"'],
+    ['a BMP escape that is no surrogate', '"CARD\\u00e9"'],
+  ])('%s is well-formed and parses', (_name, escaped) => {
+    const raw = authorize('PLACEHOLDER').replace('"PLACEHOLDER"', escaped);
+    expect(failure(raw)).toEqual({ reason: 'ok' });
+    expect(failure(Buffer.from(raw))).toEqual({ reason: 'ok' });
+  });
+
+  test('a raw lone surrogate in string input (no escape in the text) is refused too', () => {
+    const raw = `{"tenant":"acme-cpo","source":"ocpp1.6","stationId":"CP-1","receivedAt":"2026-11-24T10:00:03Z","frame":[2,"m","Authorize",{"idTag":"04A2\ud800"}]}`;
+    expect(raw).not.toContain('\\u');
+    expect(failure(raw)).toEqual(BAD_IDTAG);
+  });
+
+  test.each([
+    ['the station id', record({ source: 'ocpp1.6', stationId: 'CP-\udc01', frame: [2, 'm', 'Heartbeat', {}] }), '/stationId'],
+    ['a fleet driver id', record({ source: 'ocpp1.6', fleet: { driverId: 'D\ud800' }, frame: [2, 'm', 'Heartbeat', {}] }), '/fleet/driverId'],
+    [
+      'a 2.0.1 idToken in an array',
+      record({ source: 'ocpp2.0.1', frame: [2, 'm', 'Authorize', { idToken: { idToken: 'A', type: 'Central', additionalInfo: [{ additionalIdToken: 'X\ud800', type: 'T' }] } }] }),
+      '/frame/3/idToken/additionalInfo/0/additionalIdToken',
+    ],
+    ['a CALLRESULT payload', record({ source: 'ocpp1.6', action: 'Authorize', frame: [3, 'm', { idTagInfo: { status: 'Accepted', parentIdTag: 'P\ud800' } }] }), '/frame/2/idTagInfo/parentIdTag'],
+    ['a CALLERROR description', record({ source: 'ocpp1.6', frame: [4, 'm', 'InternalError', 'card \ud800', {}] }), '/frame/3'],
+    [
+      'an OCPI cdr_token.uid',
+      JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'cdrs', object: { ...CDR, cdr_token: { ...CDR.cdr_token, uid: 'U\ud800' } } }),
+      '/object/cdr_token/uid',
+    ],
+  ])('in %s, the pointer names the string', (_name, raw, pointer) => {
+    expect(failure(raw)).toEqual({ reason: 'bad_unicode', pointer, keyword: 'wellFormed' });
+  });
+
+  test('under a property the schema does not declare, the pointer stops at the declared ancestor (the name could be an identifier)', () => {
+    const customData = { vendorId: 'com.example', [ID_TAG]: { note: 'x\ud800' } };
+    const raw = record({ source: 'ocpp2.0.1', frame: [2, 'm', 'Authorize', { idToken: { idToken: 'A', type: 'Central' }, customData }] });
+    expect(failure(raw)).toEqual({ reason: 'bad_unicode', pointer: '/frame/3/customData', keyword: 'wellFormed' });
+    const extension = { ...CDR, [`x_${ID_TAG}`]: ['ok', 'y\udfff'] };
+    expect(failure(JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'cdrs', object: extension }))).toEqual({
+      reason: 'bad_unicode',
+      pointer: '/object',
+      keyword: 'wellFormed',
+    });
+  });
+
+  test('a property name with a lone surrogate is reported as its object, without the name', () => {
+    const raw = record({ source: 'ocpp2.0.1', frame: [2, 'm', 'Authorize', { idToken: { idToken: 'A', type: 'Central' }, customData: { vendorId: 'v', 'k\ud800': 1 } }] });
+    expect(failure(raw)).toEqual({ reason: 'bad_unicode', pointer: '/frame/3/customData', keyword: 'wellFormed' });
+  });
+
+  test('the message names the pointer and never the value', () => {
+    const result = parser.parse(authorize(`${ID_TAG}\ud800`));
+    expect(result.ok ? '' : result.error.message).toBe('a string holds a lone surrogate: /frame/3/idTag');
+  });
+});
+
+describe('OCPI PATCH bodies (envelope method "PATCH") are validated as partial objects', () => {
+  const ocpiRecord = (module: string, object: unknown, method?: string) =>
+    JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module, object, ...(method === undefined ? {} : { method }) });
+  const SESSION_PATCH = { kwh: 15.5, status: 'COMPLETED', end_date_time: '2026-11-24T11:00:00Z', last_updated: '2026-11-24T11:00:01Z' };
+
+  test('a Session PATCH with a few fields and last_updated parses, marked as a patch', () => {
+    const result = parser.parse(ocpiRecord('sessions', SESSION_PATCH, 'PATCH'));
+    expect(result.ok && result.envelope).toMatchObject({ source: 'ocpi2.2.1', module: 'sessions', patch: true, object: SESSION_PATCH });
+  });
+
+  test('a Token PATCH (mod_tokens: e.g. only valid and last_updated) parses', () => {
+    const result = parser.parse(ocpiRecord('tokens', { valid: false, last_updated: '2026-11-24T11:00:00Z' }, 'PATCH'));
+    expect(result.ok && result.envelope).toMatchObject({ module: 'tokens', patch: true });
+  });
+
+  test('the same partial object sent as a full object (no method, or PUT) is a schema violation', () => {
+    for (const method of [undefined, 'PUT']) {
+      const result = parser.parse(ocpiRecord('sessions', SESSION_PATCH, method));
+      expect(result.ok ? undefined : result.error).toMatchObject({ reason: 'schema_violation', pointer: '/object', keyword: 'required' });
+    }
+  });
+
+  test('a PATCH without last_updated is a schema violation (OCPI: the PATCH SHALL contain last_updated)', () => {
+    const { last_updated: _dropped, ...withoutLastUpdated } = SESSION_PATCH;
+    const result = parser.parse(ocpiRecord('sessions', withoutLastUpdated, 'PATCH'));
+    expect(result.ok ? undefined : result.error).toMatchObject({ reason: 'schema_violation', pointer: '/object', keyword: 'required' });
+  });
+
+  test('a field present in a PATCH is validated whole: a cdr_token without uid fails at its pointer', () => {
+    const patch = { cdr_token: { country_code: 'DE', party_id: 'TNM', type: 'RFID', contract_id: 'DE8ACC12E46L89' }, last_updated: '2026-11-24T11:00:00Z' };
+    const result = parser.parse(ocpiRecord('sessions', patch, 'PATCH'));
+    expect(result.ok ? undefined : result.error).toMatchObject({ reason: 'schema_violation', pointer: '/object/cdr_token', keyword: 'required' });
+  });
+
+  test('a CDR cannot be patched (mod_cdrs): bad_envelope at /method', () => {
+    const result = parser.parse(ocpiRecord('cdrs', CDR, 'PATCH'));
+    expect(result.ok ? undefined : result.error).toMatchObject({ reason: 'bad_envelope', pointer: '/method', keyword: 'enum' });
+    expect(reasonOf(parser.parse(ocpiRecord('cdrs', CDR, 'POST')))).toBe('ok');
+  });
+});
+
+describe('OCPP 2.0.1 Get15118EVCertificate with a real-sized EXI stream', () => {
+  const conf = (length: number) =>
+    record({ source: 'ocpp2.0.1', action: 'Get15118EVCertificate', frame: [3, 'm', { status: 'Accepted', exiResponse: 'A'.repeat(length) }] });
+
+  test('a 17000-character exiResponse parses; one more is a schema violation at its pointer', () => {
+    expect(reasonOf(parser.parse(conf(17000)))).toBe('ok');
+    const result = parser.parse(conf(17001));
+    expect(result.ok ? undefined : result.error).toMatchObject({ reason: 'schema_violation', pointer: '/frame/2/exiResponse', keyword: 'maxLength' });
+  });
+
+  test('the record-size limit still bounds the whole record', () => {
+    const small = createInputParser({ maxBytes: 16 * 1024 });
+    const result = small.parse(conf(17000));
+    expect(result.ok ? undefined : result.error).toMatchObject({ reason: 'too_large', pointer: '', keyword: 'maxBytes' });
   });
 });
 

@@ -177,6 +177,7 @@ function buildCases(payloads: ReadonlyArray<{ entry: MessageCatalog; payload: Re
 function normalizedAs(injection: Injection): NormalizedIdentifier | undefined {
   switch (injection.via) {
     case 'idTag':
+    case 'uid':
       return normalizeIdTag(injection.spelled);
     case 'idToken.type':
       return normalizeIdToken(injection.spelled, injection.idTokenType);
@@ -311,6 +312,7 @@ describe('privacy properties of the analytics audience (default policy)', () => 
       expect([...covered].some((c) => c.endsWith(` idToken.idToken ${type}`))).toBe(true);
     }
     expect([...covered].some((c) => c.startsWith('ocpp1.6:') && c.endsWith(' idTag vehicle'))).toBe(true);
+    expect([...covered].some((c) => c.startsWith('ocpi2.2.1:') && c.endsWith('uid vehicle'))).toBe(true);
     expect([...covered].some((c) => c.includes(' fleet.vehicleId ') || c.includes(' fleet.driverId '))).toBe(true);
   });
 
@@ -350,7 +352,11 @@ describe('privacy properties of the analytics audience (default policy)', () => 
   describe('(b) one subject, two spellings, two messages, OCPP and OCPI alike', () => {
     /** A place a subject of `kind` can be written: a direct catalog path, or the envelope's fleet ids. */
     type Slot = { readonly label: string; readonly entry: MessageCatalog; readonly path: string; readonly kind: IdentifierKind };
-    const KINDS_OF: Record<string, IdentifierKind[]> = { idTag: ['uid', 'vehicle'], 'idToken.type': ['uid', 'emaid', 'vehicle'] };
+    const KINDS_OF: Record<string, IdentifierKind[]> = {
+      idTag: ['uid', 'vehicle'],
+      uid: ['uid', 'vehicle'],
+      'idToken.type': ['uid', 'emaid', 'vehicle'],
+    };
     const slots: Slot[] = [];
     for (const entry of ANALYTIC) {
       for (const rule of directRules(entry)) {
@@ -368,12 +374,13 @@ describe('privacy properties of the analytics audience (default policy)', () => 
       for (const kind of kinds) {
         expect(new Set(slots.filter((s) => s.kind === kind).map((s) => s.entry.key)).size).toBeGreaterThan(1);
       }
-      // Cross-protocol joins of design §3: uid and emaid over OCPP and OCPI; vehicle over 1.6 VID: and 2.0.1 MacAddress.
+      // Cross-protocol joins of design §3: uid and emaid over OCPP and OCPI; vehicle over VID: (1.6 idTag, OCPI uid)
+      // and 2.0.1 MacAddress.
       const sources = (kind: IdentifierKind) =>
         new Set(slots.filter((s) => s.kind === kind && !s.path.startsWith('fleet.')).map((s) => s.entry.source));
       expect([...sources('uid')].sort()).toEqual(['ocpi2.2.1', 'ocpp1.6', 'ocpp2.0.1']);
       expect([...sources('emaid')].sort()).toEqual(['ocpi2.2.1', 'ocpp2.0.1']);
-      expect([...sources('vehicle')].sort()).toEqual(['ocpp1.6', 'ocpp2.0.1']);
+      expect([...sources('vehicle')].sort()).toEqual(['ocpi2.2.1', 'ocpp1.6', 'ocpp2.0.1']);
     });
 
     const slotPair = fc.constantFrom(...kinds).chain((kind) => {

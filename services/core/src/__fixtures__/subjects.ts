@@ -117,20 +117,23 @@ export type Form = 'uid' | 'emaid' | 'mac' | 'vid' | 'vin' | 'certserial' | 'def
 function decorate(rng: Rng, value: string, form: Form, ascii: boolean): string {
   switch (form) {
     case 'uid': {
-      // RFID readers print UIDs with a separator between every byte (normalize.ts SEPARATED_HEX), or none.
+      // RFID readers print UIDs of 4 to 10 bytes with one separator between every byte, or none (normalize.ts
+      // rule 3: mixed separators and other lengths keep their characters).
       const body =
-        /^(?:[0-9A-F]{2}){2,}$/.test(value) && rng.chance(0.6)
-          ? bytes(value).reduce((acc, b) => `${acc}${rng.pick([' ', ':', '-', '.'])}${b}`)
+        /^(?:[0-9A-F]{2}){4,10}$/.test(value) && rng.chance(0.6)
+          ? bytes(value).join(rng.pick([' ', ':', '-', '.']))
           : value;
       const [l, r] = padding(rng);
       return `${l}${randomCase(rng, body)}${r}`;
     }
     case 'emaid': {
-      // ISO 15118-2 Annex H: printed with and without hyphens; whitespace inside is dropped too.
+      // ISO 15118-2 Annex H: printed with or without a hyphen after the country code, after the provider id and
+      // before the check character (normalize.ts rule 3); a value of another form is written as it is.
       let body = randomCase(rng, value);
-      for (let k = rng.int(4); k > 0; k--) {
-        const at = rng.int(body.length + 1);
-        body = `${body.slice(0, at)}${rng.chance(0.8) ? '-' : ' '}${body.slice(at)}`;
+      if (/^[A-Z]{2}[0-9A-Z]{12,13}$/.test(value)) {
+        const hyphen = (): string => (rng.chance(0.6) ? '-' : '');
+        const check = body.length === 15 ? `${hyphen()}${body.slice(14)}` : '';
+        body = `${body.slice(0, 2)}${hyphen()}${body.slice(2, 5)}${hyphen()}${body.slice(5, 14)}${check}`;
       }
       const [l, r] = padding(rng);
       return `${l}${body}${r}`;
@@ -341,7 +344,8 @@ export function injectIdentifiers(
     positions(payload, rule.path).forEach(({ parent, key }, index) => {
       const subjectHere = index === 0 ? forced : undefined;
       const kind = rule.kind!;
-      if (kind === 'idTag') {
+      // OCPP 1.6 idTag and OCPI cdr_token.uid / Token.uid: a card uid, or the Autocharge `VID:<MAC>` of a vehicle.
+      if (kind === 'idTag' || kind === 'uid') {
         const subject = subjectHere ?? pool.take(rng.chance(0.3) ? 'vehicle' : 'uid');
         const spelled = spell(rng, subject.value, subject.kind === 'vehicle' ? 'vid' : 'uid', maxLength, ascii);
         parent[key] = spelled;

@@ -157,7 +157,9 @@ function coerce(field: CanonicalField, value: unknown, parent: Record<string, un
 function identify(rule: FieldRule, value: unknown, parent: Record<string, unknown>): NormalizedIdentifier | undefined {
   const raw = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
   if (raw === undefined || rule.kind === undefined) return undefined;
-  if (rule.kind === 'idTag') return normalizeIdTag(raw);
+  // OCPP 1.6 idTag and OCPI cdr_token.uid / Token.uid (catalog kind `uid`): an Autocharge `VID:<MAC>` is the
+  // vehicle, so one car gets one token over 1.6, 2.0.1 (MacAddress) and OCPI (normalize.ts rule 5).
+  if (rule.kind === 'idTag' || rule.kind === 'uid') return normalizeIdTag(raw);
   if (rule.kind === 'idToken.type') return normalizeIdToken(raw, parent.type);
   const normalized = normalize(rule.kind, raw);
   return normalized === undefined ? undefined : { kind: rule.kind, value: normalized };

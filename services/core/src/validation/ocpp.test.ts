@@ -2,7 +2,14 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AmpsealError } from '../errors';
-import { acceptBothCelsiusSpellings, createOcppValidators, type OcppValidators } from './ocpp';
+import {
+  acceptBothCelsiusSpellings,
+  acceptErrataUnits,
+  createOcppValidators,
+  EXI_MAX_LENGTH,
+  type OcppValidators,
+  raiseExiLengths,
+} from './ocpp';
 import { DEFAULT_SCHEMA_DIR } from './schema-dir';
 
 let validators: OcppValidators;
@@ -114,6 +121,7 @@ describe('OCPP 1.6', () => {
     const schema = JSON.parse(file) as unknown;
     expect(acceptBothCelsiusSpellings(schema)).toBe(1);
     expect(JSON.stringify(schema)).toContain('"Celcius","Fahrenheit","Percent","Celsius"]');
+    acceptErrataUnits(schema);
     expect(JSON.stringify(validators.schema('ocpp1.6', 'StopTransaction', 'req'))).toBe(JSON.stringify(schema));
     // MeterValues.json already lists both spellings: nothing to widen.
     const meterValues = JSON.parse(
@@ -134,6 +142,42 @@ describe('OCPP 1.6', () => {
     const error = validators.validate('ocpp1.6', 'MeterValues', 'req', bad);
     expect(error?.reason).toBe('schema_violation');
     expect(error?.message).toMatch(/: \/meterValue\/0 required$/);
+  });
+
+  test('MeterValues.req and StopTransaction.req accept the unit "Hertz" of errata sheet v4.0 §3.84 for Frequency', () => {
+    const frequency = (unit: string) => ({ value: '50.01', measurand: 'Frequency', unit });
+    const meterValues = (unit: string) => ({
+      connectorId: 1,
+      meterValue: [{ timestamp: '2026-11-24T10:30:00Z', sampledValue: [frequency(unit)] }],
+    });
+    const stop = (unit: string) => ({
+      idTag: '04A2B3C4D5E6F7',
+      meterStop: 15342,
+      timestamp: '2026-11-24T11:00:00Z',
+      transactionId: 42,
+      transactionData: [{ timestamp: '2026-11-24T11:00:00Z', sampledValue: [frequency(unit)] }],
+    });
+    expect(reasonOf(validators.validate('ocpp1.6', 'MeterValues', 'req', meterValues('Hertz')))).toBe('valid');
+    expect(reasonOf(validators.validate('ocpp1.6', 'StopTransaction', 'req', stop('Hertz')))).toBe('valid');
+    // "Hz" is in no OCA document: still refused, with the pointer of the unit and the rule.
+    const error = validators.validate('ocpp1.6', 'MeterValues', 'req', meterValues('Hz'));
+    expect(error).toMatchObject({ reason: 'schema_violation', pointer: '/meterValue/0/sampledValue/0/unit', keyword: 'enum' });
+    expect(reasonOf(validators.validate('ocpp1.6', 'StopTransaction', 'req', stop('Hz')))).toBe('schema_violation');
+  });
+
+  test('the errata units are added in memory to every UnitOfMeasure enum, once; the vendored files lack them', () => {
+    for (const name of ['MeterValues.json', 'StopTransaction.json']) {
+      const file = readFileSync(path.join(DEFAULT_SCHEMA_DIR, 'vendor/ocpp16/schemas', name), 'utf8');
+      expect(file).not.toContain('Hertz');
+      const schema = JSON.parse(file) as unknown;
+      expect(acceptErrataUnits(schema)).toBe(1);
+      expect(acceptErrataUnits(schema)).toBe(0);
+      expect(JSON.stringify(schema)).toContain('"Percent","Hertz"]');
+    }
+    // Other enums (Measurand, ReadingContext…) are left alone.
+    const schema = validators.schema('ocpp1.6', 'MeterValues', 'req') as { properties: Record<string, unknown> };
+    const sampled = JSON.stringify(schema.properties.meterValue);
+    expect(sampled.match(/Hertz/g)).toHaveLength(1);
   });
 
   test('a security-extension message (draft-06) validates alongside the draft-04 core', () => {
@@ -197,6 +241,43 @@ describe('OCPP 2.0.1', () => {
       'schema_violation',
     );
     expect(reasonOf(validators.validate('ocpp2.0.1', 'MeterValues', 'req', { ...ok, evseId: 'one' }))).toBe('schema_violation');
+  });
+});
+
+describe('OCPP 2.0.1 Get15118EVCertificate: EXI lengths of OCPP 2.1 (the 5600 of the 2.0.1 schemas is too small)', () => {
+  const base64 = (length: number) => 'A'.repeat(length);
+  const request = (exiRequest: string) => ({ iso15118SchemaVersion: 'urn:iso:15118:2:2013:MsgDef', action: 'Install', exiRequest });
+  const response = (exiResponse: string) => ({ status: 'Accepted', exiResponse });
+
+  test('a 7500-character CertificateInstallationRes (the size seen in the field) is valid', () => {
+    expect(reasonOf(validators.validate('ocpp2.0.1', 'Get15118EVCertificate', 'conf', response(base64(7500))))).toBe('valid');
+    expect(reasonOf(validators.validate('ocpp2.0.1', 'Get15118EVCertificate', 'req', request(base64(7500))))).toBe('valid');
+  });
+
+  test('exiResponse is valid up to 17000 characters and exiRequest up to 11000, one more is a schema violation', () => {
+    expect(EXI_MAX_LENGTH).toEqual({ exiRequest: 11000, exiResponse: 17000 });
+    expect(reasonOf(validators.validate('ocpp2.0.1', 'Get15118EVCertificate', 'conf', response(base64(17000))))).toBe('valid');
+    expect(validators.validate('ocpp2.0.1', 'Get15118EVCertificate', 'conf', response(base64(17001)))).toMatchObject({
+      reason: 'schema_violation',
+      pointer: '/exiResponse',
+      keyword: 'maxLength',
+    });
+    expect(reasonOf(validators.validate('ocpp2.0.1', 'Get15118EVCertificate', 'req', request(base64(11000))))).toBe('valid');
+    expect(validators.validate('ocpp2.0.1', 'Get15118EVCertificate', 'req', request(base64(11001)))).toMatchObject({
+      reason: 'schema_violation',
+      pointer: '/exiRequest',
+      keyword: 'maxLength',
+    });
+  });
+
+  test('the lengths are raised in memory: the vendored files still say 5600', () => {
+    for (const name of ['Get15118EVCertificateRequest.json', 'Get15118EVCertificateResponse.json']) {
+      const file = readFileSync(path.join(DEFAULT_SCHEMA_DIR, 'vendor/ocpp201/schemas', name), 'utf8');
+      expect(file).toContain('"maxLength": 5600');
+      const schema = JSON.parse(file) as unknown;
+      expect(raiseExiLengths(schema)).toBe(1);
+      expect(raiseExiLengths(schema)).toBe(0);
+    }
   });
 });
 

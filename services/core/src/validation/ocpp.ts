@@ -29,8 +29,8 @@ export interface OcppValidators {
   /** Actions of a version, sorted. */
   actions(source: OcppSource): readonly string[];
   /**
-   * The schema as validated: the vendored file after the in-code quirk fixes (Celsius). Parsed on first use;
-   * treat it as read-only. `undefined` for an unknown action.
+   * The schema as validated: the vendored file after the in-code quirk fixes (Celsius, errata units, EXI lengths).
+   * Parsed on first use; treat it as read-only. `undefined` for an unknown action.
    */
   schema(source: OcppSource, action: string, direction: Direction): AnySchemaObject | undefined;
   /** Compiles every schema now (warm-up before traffic, and the test that all of them compile); returns the count. */
@@ -104,7 +104,12 @@ export function createOcppValidators(options: { schemaDir?: string } = {}): Ocpp
   const load = (entry: SchemaEntry): AnySchemaObject => {
     if (entry.schema === undefined) {
       const schema = JSON.parse(readFileSync(entry.file, 'utf8')) as AnySchemaObject;
-      if (entry.source === 'ocpp1.6') acceptBothCelsiusSpellings(schema);
+      if (entry.source === 'ocpp1.6') {
+        acceptBothCelsiusSpellings(schema);
+        acceptErrataUnits(schema);
+      } else {
+        raiseExiLengths(schema);
+      }
       entry.schema = schema;
     }
     return entry.schema;
@@ -206,4 +211,73 @@ export function acceptBothCelsiusSpellings(schema: unknown): number {
   };
   walk(schema);
   return widened;
+}
+
+/**
+ * OCPP 1.6 errata sheet v4.0 (OCA, 2019-10-23), §3.84 "Page 106, section 7.45: No UnitOfMeasure for Measurand
+ * Frequency": the unit of a SampledValue with measurand Frequency is "Hertz". The 2019-12 JSON schemas were not
+ * updated (MeterValues.json and StopTransaction.json list no such unit), so chargers that follow the errata
+ * send a unit the schema refuses (mobilityhouse/ocpp#70: a charger on Evnex firmware; #207: StopTransaction).
+ * It is the only UnitOfMeasure or Measurand addition we found in the errata sheet (its other enum fix, the
+ * "Celsius" spelling, is OCPP-J 1.6 errata v1.0 §2.1, handled above); the vendored Measurand enum already holds
+ * Frequency and RPM. "Hz", which some chargers send, is in no OCA document and stays a schema violation.
+ * Widened in memory like the Celsius spelling: every UnitOfMeasure enum (the enums that list "Wh") gets the
+ * errata's units it lacks.
+ */
+const ERRATA_UNITS: readonly string[] = ['Hertz'];
+
+export function acceptErrataUnits(schema: unknown): number {
+  let widened = 0;
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    const values = record.enum;
+    if (Array.isArray(values) && values.includes('Wh')) {
+      for (const unit of ERRATA_UNITS) {
+        if (!values.includes(unit)) {
+          values.push(unit);
+          widened++;
+        }
+      }
+    }
+    for (const key of Object.keys(record)) {
+      if (key !== 'enum') walk(record[key]);
+    }
+  };
+  walk(schema);
+  return widened;
+}
+
+/**
+ * OCPP 2.0.1 Get15118EVCertificate carries the ISO 15118 CertificateInstallationReq/Res as base64 EXI, capped at
+ * 5600 characters by the 2.0.1 schemas, which real responses exceed. An ISO 15118-2 CertificateInstallationRes
+ * holds the SA provisioning chain and the contract chain (a leaf and up to two sub-CA certificates each, 500 to
+ * 900 bytes of DER apiece), the encrypted contract private key, the DH public key, the eMAID and an XML signature:
+ * about 4 to 6 KB of EXI, 5.5 to 8 KB once base64-encoded. Switch reported ~5800 in the field, and the OCA
+ * technology working group provisionally raised the limit to 7500 (mobilityhouse/ocpp#364); ISO 15118-20 allows
+ * more and bigger certificates. OCPP 2.1 (Part 2, Get15118EVCertificate) settles it: the minimum supported length
+ * is 11000 for exiRequest and 17000 for exiResponse, and 2.0.1 stations that tunnel -20 already use them
+ * (EVerest libocpp sets 17000 for 2.0.1 too). We accept those: enough for every real exchange, and still far
+ * below the record-size limit (AMPSEAL_MAX_RECORD_BYTES, 256 KiB), which bounds the whole record anyway. The
+ * vendored files stay verbatim; the limits are raised in memory, like the 1.6 quirks above.
+ */
+export const EXI_MAX_LENGTH: Readonly<Record<string, number>> = Object.freeze({ exiRequest: 11_000, exiResponse: 17_000 });
+
+export function raiseExiLengths(schema: unknown): number {
+  if (schema === null || typeof schema !== 'object') return 0;
+  const properties = (schema as { properties?: Record<string, { maxLength?: unknown }> }).properties;
+  if (properties === undefined) return 0;
+  let raised = 0;
+  for (const [name, maxLength] of Object.entries(EXI_MAX_LENGTH)) {
+    const property = properties[name];
+    if (property !== undefined && typeof property.maxLength === 'number' && property.maxLength < maxLength) {
+      property.maxLength = maxLength;
+      raised++;
+    }
+  }
+  return raised;
 }

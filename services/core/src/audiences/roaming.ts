@@ -9,6 +9,8 @@ export interface RoamingRecord {
   readonly recipient: string;
   readonly module: Extract<OcpiModule, 'sessions' | 'cdrs'>;
   readonly object: Record<string, unknown>;
+  /** Present on an OCPI PATCH: `object` holds only the fields the update names. */
+  readonly patch?: true;
 }
 
 /**
@@ -93,6 +95,8 @@ export function issuerOf(object: Record<string, unknown>): IssuerResult {
 /** The issuer error of an OCPI Session or CDR, if any; other envelopes have no issuer to route by. */
 export function issuerError(envelope: Envelope): AmpsealError | undefined {
   if (envelope.source !== 'ocpi2.2.1' || (envelope.module !== 'sessions' && envelope.module !== 'cdrs')) return undefined;
+  // A PATCH that does not touch cdr_token carries no routing key: it is not routed (buildRoaming), not malformed.
+  if (envelope.patch && envelope.object.cdr_token === undefined) return undefined;
   const issuer = issuerOf(envelope.object);
   return issuer.ok ? undefined : issuer.error;
 }
@@ -121,5 +125,9 @@ export function buildRoaming(
   const issuer = issuerOf(envelope.object);
   if (!issuer.ok) return { droppedFields: 0 };
   const { object, dropped } = project(message, envelope.object, keep);
-  return { record: { recipient: issuer.recipient, module: envelope.module, object }, droppedFields: dropped };
+  // A patch stays a patch for the eMSP: it updates the fields it names and nothing else (OCPI PATCH semantics).
+  const record = envelope.patch
+    ? { recipient: issuer.recipient, module: envelope.module, object, patch: true as const }
+    : { recipient: issuer.recipient, module: envelope.module, object };
+  return { record, droppedFields: dropped };
 }

@@ -13,7 +13,8 @@ import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
 
 const resources = useResources();
-const REFERENCE = join(__dirname, '..', '..', '..', 'shared', 'reference', 'ocpi221', 'examples');
+/** The official OCPI examples vendored in core's fixtures (services/core/src/__fixtures__/reference/README.md). */
+const REFERENCE = join(__dirname, '..', '..', 'services', 'core', 'src', '__fixtures__', 'reference', 'ocpi221', 'examples');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
 
 function ocpp(source: string, stationId: string, action: string, payload: object, receivedAt = '2026-11-24T10:00:03.120Z') {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** ../shared/reference beside the repository (the CI layout). */
-export const REFERENCE = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'reference');
+/** Verbatim OCPI 2.2.1 examples and spec text, vendored with their attribution (reference/README.md). */
+export const REFERENCE = join(__dirname, 'reference');
 
 export function ocpiExample(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(REFERENCE, 'ocpi221', 'examples', name), 'utf8'));

@@ -1,9 +1,10 @@
 /**
  * Personal-data catalog, OCPI 2.2.1: one entry per module object (Session, CDR, Token), one row per leaf property
- * of the object as the normative tables define it (shared/reference/ocpi221/spec/: mod_sessions, mod_cdrs,
- * mod_tokens, mod_locations GeoLocation/EnergyMix, types; CDR `tariffs[]` from mod_tariffs of the same release).
+ * of the object as the normative tables define it (services/core/src/__fixtures__/reference/ocpi221/spec/:
+ * mod_sessions, mod_cdrs, mod_tokens, mod_locations GeoLocation/EnergyMix, types; CDR `tariffs[]` from mod_tariffs
+ * of the same release).
  * OCPI has no official JSON Schema; catalog.test.ts checks these paths both ways against ampseal's derived schemas
- * in schemas/ocpi/2.2.1/ when they are present. Classes and kinds follow shared/reference/pii-catalog.md §5; a
+ * in schemas/ocpi/2.2.1/ when they are present. Classes and kinds follow docs/pii-catalog.md §5; a
  * property the catalog does not list is `operational` and says so in its note. Rows for one path are ordered: the
  * first whose `when` holds applies (see FieldRule.when). Tariffs are the CPO's price list, not the person's spend:
  * every `tariffs[]` row is operational.

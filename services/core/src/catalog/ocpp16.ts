@@ -2,7 +2,7 @@
  * Personal-data catalog, OCPP 1.6J: one entry per message, one row per leaf property of the message's
  * official schema, `customData` aside: schemas/vendor/ocpp16/schemas/ and
  * security-extension-schemas/ (`Foo.json` = req, `FooResponse.json` = conf). Classes and kinds follow
- * shared/reference/pii-catalog.md §3; a property the catalog does not list is `operational` and says so in
+ * docs/pii-catalog.md §3; a property the catalog does not list is `operational` and says so in
  * its note. Rows for one path are ordered: the first whose `when` holds applies (see FieldRule.when).
  *
  * catalog.test.ts proves that every path exists in the schema and every schema leaf has a row. To add a message,

@@ -2,7 +2,7 @@
  * Personal-data catalog, OCPP 2.0.1: one entry per message, one row per leaf property of the message's
  * official schema, `customData` aside: schemas/vendor/ocpp201/schemas/
  * (`FooRequest.json` = req, `FooResponse.json` = conf; `$ref`s into `definitions` resolved). Classes and kinds follow
- * shared/reference/pii-catalog.md §4; a property the catalog does not list is `operational` and says so in
+ * docs/pii-catalog.md §4; a property the catalog does not list is `operational` and says so in
  * its note. Rows for one path are ordered: the first whose `when` holds applies (see FieldRule.when).
  *
  * catalog.test.ts proves that every path exists in the schema and every schema leaf has a row. To add a message,

@@ -9,7 +9,7 @@ export type Direction = 'req' | 'conf';
 export type OcpiModule = 'sessions' | 'cdrs' | 'tokens';
 
 /**
- * The personal-data classes of shared/reference/pii-catalog.md §0:
+ * The personal-data classes of docs/pii-catalog.md §0:
  * direct (DI), embedded (DI-E), quasi (QI), link (LNK), freetext (FT), operational (OP).
  */
 export type FieldClass = 'direct' | 'embedded' | 'quasi' | 'link' | 'freetext' | 'operational';

@@ -1,17 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { REFERENCE } from '../__fixtures__/envelopes';
 import type { OcpiModule } from '../catalog/types';
 import type { AmpsealError } from '../errors';
 import { createOcpiValidators, ocpiSpecShape, type OcpiValidators, type SpecShape } from './ocpi';
 import { DEFAULT_SCHEMA_DIR } from './schema-dir';
 
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
-const EXAMPLES = path.resolve(REPO_ROOT, '../shared/reference/ocpi221/examples');
-const haveExamples = existsSync(EXAMPLES);
-const describeExamples = haveExamples ? describe : describe.skip;
-if (!haveExamples) {
-  console.warn(`skipping the OCPI example tests: ${EXAMPLES} is absent (../shared/reference beside the repo)`);
-}
+const EXAMPLES = path.join(REFERENCE, 'ocpi221', 'examples');
 
 function example(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(EXAMPLES, name), 'utf8')) as Record<string, unknown>;
@@ -26,7 +21,7 @@ beforeAll(() => {
   validators = createOcpiValidators();
 });
 
-describeExamples(`OCPI 2.2.1 examples (${haveExamples ? 'shared/reference' : 'skipped: ../shared/reference is absent'})`, () => {
+describe('OCPI 2.2.1 examples (the official ones, vendored)', () => {
   test.each([
     ['sessions', 'session_example_1_simple_start.json'],
     ['sessions', 'session_example_2_short_finished.json'],
@@ -138,8 +133,7 @@ describe('OCPI schema files', () => {
  * property, Card. 1/+ rows (and only those) are required, CiString(n)/string(n) give maxLength n, and enum
  * tables give the enum values.
  */
-const SPEC = path.resolve(REPO_ROOT, '../shared/reference/ocpi221/spec');
-const describeSpec = existsSync(SPEC) ? describe : describe.skip;
+const SPEC = path.join(REFERENCE, 'ocpi221', 'spec');
 
 function specTable(doc: string, heading: string): string[][] {
   const lines = readFileSync(path.join(SPEC, doc), 'utf8').split(/\r?\n/);
@@ -155,7 +149,7 @@ function specTable(doc: string, heading: string): string[][] {
 
 type Node = { $ref?: string; properties?: Record<string, Node>; required?: string[]; items?: Node; maxLength?: number; enum?: string[]; type?: string };
 
-describeSpec(`OCPI schemas against the spec tables (${existsSync(SPEC) ? 'shared/reference' : 'skipped: ../shared/reference is absent'})`, () => {
+describe('OCPI schemas against the spec tables (the official AsciiDoc, vendored)', () => {
   const CLASSES: readonly [module: OcpiModule, definition: string | null, doc: string, heading: string][] = [
     ['sessions', null, 'mod_sessions.asciidoc', '==== _Session_ Object'],
     ['cdrs', null, 'mod_cdrs.asciidoc', '==== _CDR_ Object'],

@@ -82,7 +82,7 @@ export function createOcppValidators(options: { schemaDir?: string } = {}): Ocpp
 
   // One Ajv per JSON Schema draft, created on first need: the 1.6 core schemas are draft-04 (`id`), the 1.6
   // security extension and 2.0.1 are draft-06 (`$id`). No two vendored files share an id, so one instance per
-  // draft holds them all. Quirks (shared/reference/README.md "Loading with Ajv v8"): strict mode rejects the
+  // draft holds them all. Quirks (schemas/vendor/README.md "Loading with Ajv v8"): strict mode rejects the
   // non-standard `comment`/`javaType` keywords and 2.0.1's `additionalItems` beside a single-schema `items`,
   // hence strict:false; date-time needs ajv-formats. messages:false: we never use Ajv's texts (they would not
   // carry values anyway, since verbose is off).
@@ -182,7 +182,7 @@ export function schemaViolation(errors: readonly ErrorObject[] | null | undefine
 }
 
 /**
- * OCPP 1.6 quirk (shared/reference/README.md "Known quirks"): StopTransaction.json's SampledValue.unit enum
+ * OCPP 1.6 quirk (schemas/vendor/README.md "Known quirks"): StopTransaction.json's SampledValue.unit enum
  * lists only the misspelt "Celcius", while MeterValues.json lists both spellings, and real chargers send
  * "Celsius" (codelabsab/rust-ocpp#168). Widen, in memory only, every enum that has one spelling to both;
  * the vendored files stay verbatim (CC BY-ND 4.0).

@@ -18,7 +18,8 @@ import { useResources } from '../harness/resources';
 
 const run = promisify(execFile);
 const resources = useResources();
-const REFERENCE = join(__dirname, '..', '..', '..', 'shared', 'reference', 'ocpi221', 'examples');
+/** The official OCPI examples vendored in core's fixtures (services/core/src/__fixtures__/reference/README.md). */
+const REFERENCE = join(__dirname, '..', '..', 'services', 'core', 'src', '__fixtures__', 'reference', 'ocpi221', 'examples');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
 
 /*

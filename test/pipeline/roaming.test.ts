@@ -12,7 +12,8 @@ import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
 
 const resources = useResources();
-const REFERENCE = join(__dirname, '..', '..', '..', 'shared', 'reference', 'ocpi221', 'examples');
+/** The official OCPI examples vendored in core's fixtures (services/core/src/__fixtures__/reference/README.md). */
+const REFERENCE = join(__dirname, '..', '..', 'services', 'core', 'src', '__fixtures__', 'reference', 'ocpi221', 'examples');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
 
 /** The OCPI 2.2.1 example CDR with its own id and the token of the given issuer. */

@@ -50,8 +50,8 @@ describe('record handler', () => {
   });
 });
 
-/** The OCPI 2.2.1 CDR example, from ../shared/reference beside the repository (as services/core's fixtures). */
-const CDR_EXAMPLE = join(__dirname, '..', '..', '..', '..', 'shared', 'reference', 'ocpi221', 'examples', 'cdr_example.json');
+/** The official OCPI 2.2.1 CDR example, vendored in core's fixtures (services/core/src/__fixtures__/reference). */
+const CDR_EXAMPLE = join(__dirname, '..', '..', 'core', 'src', '__fixtures__', 'reference', 'ocpi221', 'examples', 'cdr_example.json');
 
 describe('roaming routing', () => {
   const cdr = JSON.parse(readFileSync(CDR_EXAMPLE, 'utf8')) as { id: string; cdr_token: Record<string, unknown> };

@@ -104,8 +104,7 @@ export function ocppCall(
   subjects: readonly TrafficSubject[],
   fleet = '',
 ): TrafficRecord {
-  const value = `{"tenant":"${tenant}","source":"${station.protocol}","stationId":"${station.id}","receivedAt":"${isoMillis(at)}","action":"${action}","frame":[2,"${messageId}","${action}",${payload}]${fleet}}`;
-  return { topic: OCPP_TOPIC, key: station.id, value, kind: 'valid', message: `${station.protocol}:${action}:req`, subjects };
+  return ocppRecord(tenant, station, at, action, `[2,"${messageId}","${action}",${payload}]`, 'req', subjects, fleet);
 }
 
 /** An OCPP-J CALLRESULT `[3, id, payload]`; the envelope names the action (design §2: required). */
@@ -119,8 +118,21 @@ export function ocppResult(
   subjects: readonly TrafficSubject[],
   fleet = '',
 ): TrafficRecord {
-  const value = `{"tenant":"${tenant}","source":"${station.protocol}","stationId":"${station.id}","receivedAt":"${isoMillis(at)}","action":"${action}","frame":[3,"${messageId}",${payload}]${fleet}}`;
-  return { topic: OCPP_TOPIC, key: station.id, value, kind: 'valid', message: `${station.protocol}:${action}:conf`, subjects };
+  return ocppRecord(tenant, station, at, action, `[3,"${messageId}",${payload}]`, 'conf', subjects, fleet);
+}
+
+function ocppRecord(
+  tenant: string,
+  station: Station,
+  at: number,
+  action: string,
+  frame: string,
+  direction: 'req' | 'conf',
+  subjects: readonly TrafficSubject[],
+  fleet: string,
+): TrafficRecord {
+  const value = `{"tenant":"${tenant}","source":"${station.protocol}","stationId":"${station.id}","receivedAt":"${isoMillis(at)}","action":"${action}","frame":${frame}${fleet}}`;
+  return { topic: OCPP_TOPIC, key: station.id, value, kind: 'valid', message: `${station.protocol}:${action}:${direction}`, subjects };
 }
 
 export type OcpiModule = 'sessions' | 'cdrs' | 'tokens';

@@ -1,9 +1,9 @@
 import { type Card, type Station, vendorNamespace } from './population';
 import type { Random } from './random';
-import { NO_SUBJECTS, ocppCall, ocppResult, type TrafficRecord, type TrafficSubject } from './record';
+import { CALL, CALLRESULT, NO_SUBJECTS, ocppRecord, type TrafficRecord, type TrafficSubject } from './record';
 import type { Scheduled } from './schedule';
-import { statusNotification as statusNotification16 } from './sessions/ocpp16';
-import { statusNotification as statusNotification201 } from './sessions/ocpp201';
+import { statusNotification16 } from './sessions/ocpp16';
+import { statusNotification201 } from './sessions/ocpp201';
 import { isoMillis, SECOND, stationTimestamp } from './time';
 
 /**
@@ -69,7 +69,7 @@ export class StationChatter implements Scheduled {
   private call(action: string, payload: Record<string, unknown> | string, subjects: readonly TrafficSubject[] = NO_SUBJECTS): TrafficRecord {
     this.pendingId = this.host.messageId(this.station);
     const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    return ocppCall(this.host.tenant, this.station, this.at, this.pendingId, action, json, subjects);
+    return ocppRecord(CALL, this.host.tenant, this.station, this.at, this.pendingId, action, json, subjects);
   }
 
   private heartbeat(): TrafficRecord {
@@ -78,7 +78,7 @@ export class StationChatter implements Scheduled {
   }
 
   private heartbeatConf(): TrafficRecord {
-    return ocppResult(this.host.tenant, this.station, this.at, this.pendingId, 'Heartbeat', `{"currentTime":"${isoMillis(this.at)}"}`, NO_SUBJECTS);
+    return ocppRecord(CALLRESULT, this.host.tenant, this.station, this.at, this.pendingId, 'Heartbeat', `{"currentTime":"${isoMillis(this.at)}"}`, NO_SUBJECTS);
   }
 
   /** A re-sent status of a free connector (after a TriggerMessage or a reconnect); undefined if all are busy. */
@@ -125,7 +125,7 @@ export class StationChatter implements Scheduled {
 
   private dataTransferConf(): TrafficRecord {
     const status = this.host.rng.chance(0.9) ? 'Accepted' : 'UnknownMessageId';
-    return ocppResult(this.host.tenant, this.station, this.at, this.pendingId, 'DataTransfer', `{"status":"${status}"}`, NO_SUBJECTS);
+    return ocppRecord(CALLRESULT, this.host.tenant, this.station, this.at, this.pendingId, 'DataTransfer', `{"status":"${status}"}`, NO_SUBJECTS);
   }
 
   private bootNotification(): TrafficRecord {

@@ -91,10 +91,16 @@ export function fleetJson(fleet: Fleet | undefined): string {
   return fleet === undefined ? '' : `,"fleet":${JSON.stringify({ vehicleId: fleet.vehicleId, driverId: fleet.driverId })}`;
 }
 
+/** OCPP-J MessageTypeId of a CALL `[2, id, action, payload]` and a CALLRESULT `[3, id, payload]`. */
+export const CALL = 2;
+export const CALLRESULT = 3;
+
 /**
- * An OCPP-J CALL `[2, id, action, payload]` as received from (or sent to) `station`. `payload` is JSON text.
+ * An OCPP-J CALL or CALLRESULT as received from (or sent to) `station`. `payload` is JSON text. The envelope
+ * names the action of a CALLRESULT too (design §2: required), though its frame does not.
  */
-export function ocppCall(
+export function ocppRecord(
+  messageType: typeof CALL | typeof CALLRESULT,
   tenant: string,
   station: Station,
   at: number,
@@ -104,35 +110,10 @@ export function ocppCall(
   subjects: readonly TrafficSubject[],
   fleet = '',
 ): TrafficRecord {
-  return ocppRecord(tenant, station, at, action, `[2,"${messageId}","${action}",${payload}]`, 'req', subjects, fleet);
-}
-
-/** An OCPP-J CALLRESULT `[3, id, payload]`; the envelope names the action (design §2: required). */
-export function ocppResult(
-  tenant: string,
-  station: Station,
-  at: number,
-  messageId: string,
-  action: string,
-  payload: string,
-  subjects: readonly TrafficSubject[],
-  fleet = '',
-): TrafficRecord {
-  return ocppRecord(tenant, station, at, action, `[3,"${messageId}",${payload}]`, 'conf', subjects, fleet);
-}
-
-function ocppRecord(
-  tenant: string,
-  station: Station,
-  at: number,
-  action: string,
-  frame: string,
-  direction: 'req' | 'conf',
-  subjects: readonly TrafficSubject[],
-  fleet: string,
-): TrafficRecord {
+  const frame = messageType === CALL ? `[2,"${messageId}","${action}",${payload}]` : `[3,"${messageId}",${payload}]`;
   const value = `{"tenant":"${tenant}","source":"${station.protocol}","stationId":"${station.id}","receivedAt":"${isoMillis(at)}","action":"${action}","frame":${frame}${fleet}}`;
-  return { topic: OCPP_TOPIC, key: station.id, value, kind: 'valid', message: `${station.protocol}:${action}:${direction}`, subjects };
+  const message = `${station.protocol}:${action}:${messageType === CALL ? 'req' : 'conf'}`;
+  return { topic: OCPP_TOPIC, key: station.id, value, kind: 'valid', message, subjects };
 }
 
 export type OcpiModule = 'sessions' | 'cdrs' | 'tokens';

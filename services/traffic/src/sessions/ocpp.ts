@@ -1,7 +1,8 @@
 import type { Card, Connector, Station } from '../population';
-import { ocppCall, ocppResult, type TrafficRecord, type TrafficSubject } from '../record';
+import { CALL, CALLRESULT, NO_SUBJECTS, ocppRecord, type TrafficRecord, type TrafficSubject } from '../record';
 import { stationTimestamp } from '../time';
 import type { Session, SessionHost } from './session';
+import type { StepKind } from './steps';
 
 /**
  * The station's side of one session over OCPP-J, whichever version: message ids, CALLRESULTs paired with their
@@ -47,7 +48,7 @@ export abstract class OcppSession {
   }
 
   /** The record of an OCPP step that is due (see steps.ts); undefined for a step this version never plans. */
-  abstract frame(kind: number, at: number): TrafficRecord | undefined;
+  abstract frame(kind: StepKind, at: number): TrafficRecord | undefined;
 
   /** The station's clock: the frame was sent one network hop (20–600 ms) before the platform received it. */
   protected stationTime(at: number): string {
@@ -66,7 +67,7 @@ export abstract class OcppSession {
     const messageId = this.host.messageId(this.station);
     if (exchange >= 0) this.exchangeIds[exchange] = messageId;
     const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    return ocppCall(this.host.tenant, this.station, at, messageId, action, json, subjects, withFleet ? this.session.fleet : '');
+    return ocppRecord(CALL, this.host.tenant, this.station, at, messageId, action, json, subjects, withFleet ? this.session.fleet : '');
   }
 
   protected result(
@@ -77,7 +78,16 @@ export abstract class OcppSession {
     subjects: readonly TrafficSubject[],
   ): TrafficRecord {
     const messageId = this.exchangeIds[exchange]!;
-    return ocppResult(this.host.tenant, this.station, at, messageId, action, JSON.stringify(payload), subjects, this.session.fleet);
+    return ocppRecord(CALLRESULT, this.host.tenant, this.station, at, messageId, action, JSON.stringify(payload), subjects, this.session.fleet);
+  }
+
+  /** This version's StatusNotification payload. */
+  protected abstract readonly statusNotification: (connectorId: number, status: string, timestamp: string) => Record<string, unknown>;
+
+  protected status(at: number, status: string, subjects: readonly TrafficSubject[]): TrafficRecord {
+    // Before authorization nobody knows whose car it is: no fleet ids on the first status.
+    const withFleet = subjects !== NO_SUBJECTS;
+    return this.call(at, 'StatusNotification', this.statusNotification(this.connector.id, status, this.stationTime(at)), subjects, withFleet);
   }
 
   /** Who the Authorize response names: the group too when the card was accepted. */

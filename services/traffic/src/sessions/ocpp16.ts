@@ -4,22 +4,7 @@ import { isoSeconds } from '../time';
 import { ocmf } from './ocmf';
 import { EXCHANGE_AUTHORIZE, EXCHANGE_START, EXCHANGE_STOP, OcppSession, stationSpelling } from './ocpp';
 import type { Session } from './session';
-import {
-  AUTHORIZE,
-  AUTHORIZE_CONF,
-  CHARGING,
-  FINISHING,
-  METER,
-  PLUG,
-  REMOTE,
-  START,
-  START_CONF,
-  STOP,
-  STOP_CONF,
-  type StopMode,
-  SUSPENDED,
-  UNPLUG,
-} from './steps';
+import { Step, type StepKind, type StopMode } from './steps';
 
 /** The OCPP 1.6J frames of one session: idTag, integer transactionId, connector statuses, MeterValues. */
 
@@ -30,6 +15,7 @@ export class Ocpp16Session extends OcppSession {
   static readonly REJECTIONS = ['Invalid', 'Blocked', 'Expired'] as const;
   readonly startsOnPlugIn = false;
   readonly sendsChargingStatuses = true;
+  protected readonly statusNotification = statusNotification16;
 
   private readonly idTag: string;
   private readonly tokenSubjects: readonly TrafficSubject[];
@@ -48,20 +34,20 @@ export class Ocpp16Session extends OcppSession {
     this.transactionId = session.rejected === undefined ? this.host.nextTransactionId() : 0;
   }
 
-  frame(kind: number, at: number): TrafficRecord | undefined {
+  frame(kind: StepKind, at: number): TrafficRecord | undefined {
     const session = this.session;
     switch (kind) {
-      case PLUG:
+      case Step.PLUG:
         return this.status(at, 'Preparing', NO_SUBJECTS);
-      case REMOTE:
+      case Step.REMOTE:
         return this.call(at, 'RemoteStartTransaction', { connectorId: this.connector.id, idTag: this.idTag }, this.tokenSubjects);
-      case AUTHORIZE:
+      case Step.AUTHORIZE:
         return this.call(at, 'Authorize', { idTag: this.idTag }, this.tokenSubjects, true, EXCHANGE_AUTHORIZE);
-      case AUTHORIZE_CONF:
+      case Step.AUTHORIZE_CONF:
         return this.result(at, EXCHANGE_AUTHORIZE, 'Authorize', { idTagInfo: this.idTagInfo(session.rejected) }, this.authorizeSubjects());
-      case START:
+      case Step.START:
         return this.startTransaction(at);
-      case START_CONF:
+      case Step.START_CONF:
         return this.result(
           at,
           EXCHANGE_START,
@@ -69,29 +55,23 @@ export class Ocpp16Session extends OcppSession {
           { idTagInfo: this.idTagInfo(), transactionId: this.transactionId },
           session.groupSubjects,
         );
-      case CHARGING:
+      case Step.CHARGING:
         return this.status(at, 'Charging', session.plainSubjects);
-      case METER:
+      case Step.METER:
         return this.meterValues(at);
-      case SUSPENDED:
+      case Step.SUSPENDED:
         return this.status(at, 'SuspendedEV', session.plainSubjects);
-      case STOP:
+      case Step.STOP:
         return this.stopTransaction(at);
-      case STOP_CONF:
+      case Step.STOP_CONF:
         return this.stopTransactionConf(at);
-      case FINISHING:
+      case Step.FINISHING:
         return this.status(at, 'Finishing', session.plainSubjects);
-      case UNPLUG:
+      case Step.UNPLUG:
         return this.status(at, 'Available', NO_SUBJECTS);
       default:
         return undefined;
     }
-  }
-
-  private status(at: number, status: string, subjects: readonly TrafficSubject[]): TrafficRecord {
-    // Before authorization nobody knows whose car it is: no fleet ids on the first status.
-    const withFleet = subjects !== NO_SUBJECTS;
-    return this.call(at, 'StatusNotification', statusNotification(this.connector.id, status, this.stationTime(at)), subjects, withFleet);
   }
 
   /** IdTagInfo; parentIdTag and expiryDate only for accepted cards that have them. */
@@ -184,7 +164,7 @@ export class Ocpp16Session extends OcppSession {
 }
 
 /** StatusNotification.req of a connector (0: the charge point as a whole, OCPP 1.6 §4.9). */
-export function statusNotification(connectorId: number, status: string, timestamp: string): Record<string, unknown> {
+export function statusNotification16(connectorId: number, status: string, timestamp: string): Record<string, unknown> {
   return { connectorId, errorCode: 'NoError', status, timestamp };
 }
 

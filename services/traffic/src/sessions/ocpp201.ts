@@ -5,22 +5,7 @@ import { SECOND } from '../time';
 import { ocmf } from './ocmf';
 import { EXCHANGE_AUTHORIZE, EXCHANGE_START, EXCHANGE_STOP, OcppSession, stationSpelling } from './ocpp';
 import type { Session } from './session';
-import {
-  AUTHORIZE,
-  AUTHORIZE_CONF,
-  DEAUTHORIZED,
-  METER,
-  PLUG,
-  PLUG_TX,
-  REMOTE,
-  START,
-  START_CONF,
-  STOP,
-  STOP_CONF,
-  type StopMode,
-  SUSPENDED,
-  UNPLUG,
-} from './steps';
+import { Step, type StepKind, type StopMode } from './steps';
 
 /**
  * The OCPP 2.0.1 frames of one session: IdTokenType objects, a UUID transactionId and one TransactionEvent per
@@ -36,6 +21,7 @@ export class Ocpp201Session extends OcppSession {
   static readonly REJECTIONS = ['Invalid', 'Blocked', 'Expired', 'Unknown', 'NoCredit'] as const;
   readonly startsOnPlugIn: boolean;
   readonly sendsChargingStatuses = false;
+  protected readonly statusNotification = statusNotification201;
 
   private readonly idToken: Record<string, unknown>;
   private readonly tokenSubjects: readonly TrafficSubject[];
@@ -59,51 +45,45 @@ export class Ocpp201Session extends OcppSession {
     this.transactionId = this.host.rng.uuid();
   }
 
-  frame(kind: number, at: number): TrafficRecord | undefined {
+  frame(kind: StepKind, at: number): TrafficRecord | undefined {
     const session = this.session;
     switch (kind) {
-      case PLUG:
+      case Step.PLUG:
         return this.status(at, 'Occupied', NO_SUBJECTS);
-      case PLUG_TX:
+      case Step.PLUG_TX:
         return this.transactionEvent(at, 'Started', 'CablePluggedIn');
-      case REMOTE:
+      case Step.REMOTE:
         return this.call(
           at,
           'RequestStartTransaction',
           { idToken: this.idToken, remoteStartId: session.remoteStartId, evseId: this.connector.id },
           this.tokenSubjects,
         );
-      case AUTHORIZE:
+      case Step.AUTHORIZE:
         return this.call(at, 'Authorize', { idToken: this.idToken }, this.tokenSubjects, true, EXCHANGE_AUTHORIZE);
-      case AUTHORIZE_CONF:
+      case Step.AUTHORIZE_CONF:
         return this.result(at, EXCHANGE_AUTHORIZE, 'Authorize', { idTokenInfo: this.idTokenInfo(session.rejected) }, this.authorizeSubjects());
-      case START:
+      case Step.START:
         return this.transactionEvent(at, this.txStarted ? 'Updated' : 'Started', session.card.type === 'app' ? 'RemoteStart' : 'Authorized');
-      case START_CONF:
+      case Step.START_CONF:
         return this.result(at, EXCHANGE_START, 'TransactionEvent', { idTokenInfo: this.idTokenInfo() }, session.groupSubjects);
-      case METER:
+      case Step.METER:
         return this.periodicTransactionEvent(at);
-      case SUSPENDED:
+      case Step.SUSPENDED:
         return this.transactionEvent(at, 'Updated', 'ChargingStateChanged');
-      case STOP:
+      case Step.STOP:
         return this.transactionEvent(at, 'Ended', endTrigger(session.stopMode));
-      case STOP_CONF: {
+      case Step.STOP_CONF: {
         const cost = Math.round((session.energyWh / 1000) * session.pricePerKwh * (1 + session.vat) * 100) / 100;
         return this.result(at, EXCHANGE_STOP, 'TransactionEvent', { totalCost: cost }, session.plainSubjects);
       }
-      case UNPLUG:
+      case Step.UNPLUG:
         return this.status(at, 'Available', NO_SUBJECTS);
-      case DEAUTHORIZED:
+      case Step.DEAUTHORIZED:
         return this.transactionEvent(at, 'Ended', 'Deauthorized');
       default:
         return undefined;
     }
-  }
-
-  private status(at: number, status: string, subjects: readonly TrafficSubject[]): TrafficRecord {
-    // Before authorization nobody knows whose car it is: no fleet ids on the first status.
-    const withFleet = subjects !== NO_SUBJECTS;
-    return this.call(at, 'StatusNotification', statusNotification(this.connector.id, status, this.stationTime(at)), subjects, withFleet);
   }
 
   /** IdTokenInfoType; the group travels as groupIdToken. */
@@ -226,7 +206,7 @@ export class Ocpp201Session extends OcppSession {
 }
 
 /** StatusNotificationRequest of an EVSE's connector (the generator's EVSEs have one connector each). */
-export function statusNotification(evseId: number, connectorStatus: string, timestamp: string): Record<string, unknown> {
+export function statusNotification201(evseId: number, connectorStatus: string, timestamp: string): Record<string, unknown> {
   return { timestamp, connectorStatus, evseId, connectorId: 1 };
 }
 

@@ -7,29 +7,7 @@ import { OcpiReport, tokenRecord } from './ocpi';
 import type { OcppSession } from './ocpp';
 import { Ocpp16Session } from './ocpp16';
 import { Ocpp201Session } from './ocpp201';
-import {
-  AUTHORIZE,
-  AUTHORIZE_CONF,
-  CDR,
-  CHARGING,
-  DEAUTHORIZED,
-  FINISHING,
-  METER,
-  OCPI_ACTIVE,
-  OCPI_COMPLETED,
-  OCPI_PENDING,
-  PLUG,
-  PLUG_TX,
-  REMOTE,
-  START,
-  START_CONF,
-  STOP,
-  STOP_CONF,
-  type StopMode,
-  SUSPENDED,
-  TOKEN,
-  UNPLUG,
-} from './steps';
+import { Step, type StepKind, type StopMode } from './steps';
 
 /**
  * One charging session from plug-in to CDR, as the CPO's raw topics see it: the OCPP frames of the station
@@ -59,9 +37,9 @@ export interface SessionHost {
   unplugged(session: Session, meterWh: number): void;
 }
 
-interface Step {
+interface PlannedStep {
   readonly at: number;
-  readonly kind: number;
+  readonly kind: StepKind;
 }
 
 /** At most 40 samples: a long AC session stretches its interval (about one every 15–20 min over 12 h). */
@@ -119,7 +97,7 @@ export class Session implements Scheduled {
   /** Roaming cards only, and only when accepted. */
   readonly ocpi?: OcpiReport;
 
-  private readonly steps: Step[] = [];
+  private readonly steps: PlannedStep[] = [];
   private next = 0;
 
   constructor(host: SessionHost, card: Card, station: Station, connector: Connector, at: number, meterStartWh: number) {
@@ -196,7 +174,7 @@ export class Session implements Scheduled {
     return Math.round(this.socStart + ((this.socEnd - this.socStart) * wh) / this.energyWh);
   }
 
-  private add(at: number, kind: number): void {
+  private add(at: number, kind: StepKind): void {
     this.steps.push({ at: Math.round(at), kind });
   }
 
@@ -207,39 +185,39 @@ export class Session implements Scheduled {
     const roaming = this.ocpi !== undefined;
     let t = at;
     if (card.roaming && this.host.firstSight(card)) {
-      this.add(t, TOKEN);
+      this.add(t, Step.TOKEN);
       t += rng.range(1, 30) * SECOND;
     }
-    this.add(t, PLUG);
+    this.add(t, Step.PLUG);
     const plugTx = ocpp.startsOnPlugIn && !app;
-    if (plugTx) this.add(t + rng.range(300, 2000), PLUG_TX);
+    if (plugTx) this.add(t + rng.range(300, 2000), Step.PLUG_TX);
 
     let startAt: number;
     if (app) {
       const remote = t + rng.range(20, 120) * SECOND;
-      this.add(remote, REMOTE);
-      if (roaming && rng.chance(0.3)) this.add(remote + rng.range(200, 900), OCPI_PENDING);
+      this.add(remote, Step.REMOTE);
+      if (roaming && rng.chance(0.3)) this.add(remote + rng.range(200, 900), Step.OCPI_PENDING);
       startAt = remote + rng.range(1.5, 6) * SECOND;
     } else {
       const quick = card.type === 'autocharge' || card.type === 'emaid';
       const authorize = t + (quick ? rng.range(1.5, 6) : rng.range(4, 40)) * SECOND;
       const conf = authorize + rng.range(120, 1200);
-      this.add(authorize, AUTHORIZE);
-      this.add(conf, AUTHORIZE_CONF);
+      this.add(authorize, Step.AUTHORIZE);
+      this.add(conf, Step.AUTHORIZE_CONF);
       if (this.rejected !== undefined) {
         const end = conf + rng.range(3, 20) * SECOND;
-        if (plugTx) this.add(end, DEAUTHORIZED);
-        this.add(end + rng.range(30, 300) * SECOND, UNPLUG);
+        if (plugTx) this.add(end, Step.DEAUTHORIZED);
+        this.add(end + rng.range(30, 300) * SECOND, Step.UNPLUG);
         return;
       }
-      if (roaming && rng.chance(0.3)) this.add(conf + rng.range(200, 900), OCPI_PENDING);
+      if (roaming && rng.chance(0.3)) this.add(conf + rng.range(200, 900), Step.OCPI_PENDING);
       startAt = conf + rng.range(0.8, 4) * SECOND;
     }
     const startConf = startAt + rng.range(100, 900);
-    this.add(startAt, START);
-    this.add(startConf, START_CONF);
-    if (ocpp.sendsChargingStatuses) this.add(startConf + rng.range(500, 2500), CHARGING);
-    if (roaming) this.add(startConf + rng.range(2, 20) * SECOND, OCPI_ACTIVE);
+    this.add(startAt, Step.START);
+    this.add(startConf, Step.START_CONF);
+    if (ocpp.sendsChargingStatuses) this.add(startConf + rng.range(500, 2500), Step.CHARGING);
+    if (roaming) this.add(startConf + rng.range(2, 20) * SECOND, Step.OCPI_ACTIVE);
 
     this.chargeStart = startAt;
     this.chargeEnd = startAt + (this.energyWh / this.powerW) * HOUR;
@@ -266,44 +244,44 @@ export class Session implements Scheduled {
     for (let j = 1; j <= count; j++) {
       const mv = startAt + j * interval + rng.range(0, 1500);
       if (mv >= this.stopAt - SECOND) break;
-      this.add(mv, METER);
+      this.add(mv, Step.METER);
       if (roaming && j % every === 0) {
         const update = mv + rng.range(2, 20) * SECOND;
-        if (update < this.stopAt) this.add(update, OCPI_ACTIVE);
+        if (update < this.stopAt) this.add(update, Step.OCPI_ACTIVE);
       }
     }
-    if (idle > 2 * MINUTE) this.add(this.chargeEnd + rng.range(0, 5000), SUSPENDED);
+    if (idle > 2 * MINUTE) this.add(this.chargeEnd + rng.range(0, 5000), Step.SUSPENDED);
 
-    this.add(this.stopAt, STOP);
-    this.add(this.stopAt + rng.range(100, 900), STOP_CONF);
+    this.add(this.stopAt, Step.STOP);
+    this.add(this.stopAt + rng.range(100, 900), Step.STOP_CONF);
     const [min, max, unit] = UNPLUG_DELAYS[this.stopMode];
     const unplugDelay = rng.range(min, max) * unit;
-    if (ocpp.sendsChargingStatuses && this.stopMode !== 'departed') this.add(this.stopAt + rng.range(1000, 2500), FINISHING);
-    this.add(this.stopAt + unplugDelay, UNPLUG);
+    if (ocpp.sendsChargingStatuses && this.stopMode !== 'departed') this.add(this.stopAt + rng.range(1000, 2500), Step.FINISHING);
+    this.add(this.stopAt + unplugDelay, Step.UNPLUG);
     if (roaming) {
-      this.add(this.stopAt + rng.range(5, 60) * SECOND, OCPI_COMPLETED);
-      this.add(this.stopAt + rng.range(1, 15) * MINUTE, CDR);
+      this.add(this.stopAt + rng.range(5, 60) * SECOND, Step.OCPI_COMPLETED);
+      this.add(this.stopAt + rng.range(1, 15) * MINUTE, Step.CDR);
     }
   }
 
-  private emit(step: Step): TrafficRecord | undefined {
+  private emit(step: PlannedStep): TrafficRecord | undefined {
     const at = step.at;
     switch (step.kind) {
-      case TOKEN:
+      case Step.TOKEN:
         return tokenRecord(this.host.tenant, this.card, at);
-      case UNPLUG: {
+      case Step.UNPLUG: {
         const delivered = this.rejected === undefined ? Math.round(this.energyWh) : 0;
         // Before the record: freeing the connector draws the next arrival from the same random stream.
         this.host.unplugged(this, this.meterStartWh + delivered);
-        return this.ocpp.frame(UNPLUG, at);
+        return this.ocpp.frame(Step.UNPLUG, at);
       }
-      case OCPI_PENDING:
+      case Step.OCPI_PENDING:
         return this.ocpi!.sessionRecord(at, 'PENDING');
-      case OCPI_ACTIVE:
+      case Step.OCPI_ACTIVE:
         return this.ocpi!.sessionRecord(at, 'ACTIVE');
-      case OCPI_COMPLETED:
+      case Step.OCPI_COMPLETED:
         return this.ocpi!.sessionRecord(at, 'COMPLETED');
-      case CDR:
+      case Step.CDR:
         return this.ocpi!.cdrRecord(at);
       default:
         return this.ocpp.frame(step.kind, at);
@@ -311,7 +289,7 @@ export class Session implements Scheduled {
   }
 }
 
-function byTime(a: Step, b: Step): number {
+function byTime(a: PlannedStep, b: PlannedStep): number {
   return a.at - b.at;
 }
 

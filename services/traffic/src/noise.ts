@@ -1,8 +1,10 @@
-import type { Card, Station } from './population';
+import { type Card, type Station, vendorNamespace } from './population';
 import type { Random } from './random';
-import { NO_SUBJECTS, ocppCall, ocppResult, type TrafficRecord, type TrafficSubject } from './record';
+import { CALL, CALLRESULT, NO_SUBJECTS, ocppRecord, type TrafficRecord, type TrafficSubject } from './record';
 import type { Scheduled } from './schedule';
-import { isoMillis, isoSeconds, SECOND } from './time';
+import { statusNotification16 } from './sessions/ocpp16';
+import { statusNotification201 } from './sessions/ocpp201';
+import { isoMillis, SECOND, stationTimestamp } from './time';
 
 /**
  * What a station says when nobody is charging: Heartbeats (most of it), re-sent StatusNotifications, vendor
@@ -67,7 +69,7 @@ export class StationChatter implements Scheduled {
   private call(action: string, payload: Record<string, unknown> | string, subjects: readonly TrafficSubject[] = NO_SUBJECTS): TrafficRecord {
     this.pendingId = this.host.messageId(this.station);
     const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    return ocppCall(this.host.tenant, this.station, this.at, this.pendingId, action, json, subjects);
+    return ocppRecord(CALL, this.host.tenant, this.station, this.at, this.pendingId, action, json, subjects);
   }
 
   private heartbeat(): TrafficRecord {
@@ -76,24 +78,24 @@ export class StationChatter implements Scheduled {
   }
 
   private heartbeatConf(): TrafficRecord {
-    return ocppResult(this.host.tenant, this.station, this.at, this.pendingId, 'Heartbeat', `{"currentTime":"${isoMillis(this.at)}"}`, NO_SUBJECTS);
+    return ocppRecord(CALLRESULT, this.host.tenant, this.station, this.at, this.pendingId, 'Heartbeat', `{"currentTime":"${isoMillis(this.at)}"}`, NO_SUBJECTS);
   }
 
   /** A re-sent status of a free connector (after a TriggerMessage or a reconnect); undefined if all are busy. */
   private statusNotification(): TrafficRecord | undefined {
     const station = this.station;
-    const timestamp = station.protocol === 'ocpp2.0.1' ? isoMillis(this.at - 150) : isoSeconds(this.at - 150);
+    const timestamp = stationTimestamp(station.protocol, this.at - 150);
     if (station.protocol === 'ocpp1.6' && this.host.rng.chance(0.3)) {
       // Connector 0 is the charge point as a whole (OCPP 1.6 §4.9).
-      return this.call('StatusNotification', { connectorId: 0, errorCode: 'NoError', status: 'Available', timestamp });
+      return this.call('StatusNotification', statusNotification16(0, 'Available', timestamp));
     }
     const start = this.host.rng.int(0, station.connectors.length - 1);
     for (let i = 0; i < station.connectors.length; i++) {
       const connector = station.connectors[(start + i) % station.connectors.length]!;
       if (this.host.connectorBusy(connector.slot)) continue;
       return station.protocol === 'ocpp2.0.1'
-        ? this.call('StatusNotification', { timestamp, connectorStatus: 'Available', evseId: connector.id, connectorId: 1 })
-        : this.call('StatusNotification', { connectorId: connector.id, errorCode: 'NoError', status: 'Available', timestamp });
+        ? this.call('StatusNotification', statusNotification201(connector.id, 'Available', timestamp))
+        : this.call('StatusNotification', statusNotification16(connector.id, 'Available', timestamp));
     }
     return undefined;
   }
@@ -105,7 +107,7 @@ export class StationChatter implements Scheduled {
   private dataTransfer(): TrafficRecord {
     const rng = this.host.rng;
     const station = this.station;
-    const vendorId = `com.${station.vendor.toLowerCase()}.ocpp`;
+    const vendorId = vendorNamespace(station.vendor);
     this.pending = rng.chance(0.7) ? DATA_TRANSFER_CONF : NONE;
     const temperature = Math.round(rng.range(18, 55) * 10) / 10;
     const quoting = rng.chance(0.2);
@@ -123,7 +125,7 @@ export class StationChatter implements Scheduled {
 
   private dataTransferConf(): TrafficRecord {
     const status = this.host.rng.chance(0.9) ? 'Accepted' : 'UnknownMessageId';
-    return ocppResult(this.host.tenant, this.station, this.at, this.pendingId, 'DataTransfer', `{"status":"${status}"}`, NO_SUBJECTS);
+    return ocppRecord(CALLRESULT, this.host.tenant, this.station, this.at, this.pendingId, 'DataTransfer', `{"status":"${status}"}`, NO_SUBJECTS);
   }
 
   private bootNotification(): TrafficRecord {

@@ -232,6 +232,11 @@ const WMI = ['WVW', 'WBA', '5YJ', 'VF1', 'YV1', 'WDD', 'TMB', 'KNA'];
 
 export const MAX_STATIONS = 9999;
 
+/** The vendor's own namespace, as DataTransfer.vendorId and customData.vendorId name it. */
+export function vendorNamespace(vendor: string): string {
+  return `com.${vendor.toLowerCase()}.ocpp`;
+}
+
 /** Draws a population. Same options → same population. */
 export function createPopulation(options: PopulationOptions): Population {
   const { seed, tenant } = options;
@@ -499,7 +504,7 @@ function drawStations(
       lowerCaseIdTags: rng.chance(0.05),
       uuidMessageIds: rng.chance(protocol201 ? 0.8 : 0.4),
       txStartOnPlugIn: protocol201 && rng.chance(0.5),
-      ...(protocol201 && rng.chance(0.3) ? { vendorCustomData: `com.${hardware.vendor.toLowerCase()}.ocpp` } : {}),
+      ...(protocol201 && rng.chance(0.3) ? { vendorCustomData: vendorNamespace(hardware.vendor) } : {}),
       logsHeartbeatConf: rng.chance(0.4),
     };
     stations.push(station);

@@ -91,25 +91,16 @@ export function fleetJson(fleet: Fleet | undefined): string {
   return fleet === undefined ? '' : `,"fleet":${JSON.stringify({ vehicleId: fleet.vehicleId, driverId: fleet.driverId })}`;
 }
 
-/**
- * An OCPP-J CALL `[2, id, action, payload]` as received from (or sent to) `station`. `payload` is JSON text.
- */
-export function ocppCall(
-  tenant: string,
-  station: Station,
-  at: number,
-  messageId: string,
-  action: string,
-  payload: string,
-  subjects: readonly TrafficSubject[],
-  fleet = '',
-): TrafficRecord {
-  const value = `{"tenant":"${tenant}","source":"${station.protocol}","stationId":"${station.id}","receivedAt":"${isoMillis(at)}","action":"${action}","frame":[2,"${messageId}","${action}",${payload}]${fleet}}`;
-  return { topic: OCPP_TOPIC, key: station.id, value, kind: 'valid', message: `${station.protocol}:${action}:req`, subjects };
-}
+/** OCPP-J MessageTypeId of a CALL `[2, id, action, payload]` and a CALLRESULT `[3, id, payload]`. */
+export const CALL = 2;
+export const CALLRESULT = 3;
 
-/** An OCPP-J CALLRESULT `[3, id, payload]`; the envelope names the action (design §2: required). */
-export function ocppResult(
+/**
+ * An OCPP-J CALL or CALLRESULT as received from (or sent to) `station`. `payload` is JSON text. The envelope
+ * names the action of a CALLRESULT too (design §2: required), though its frame does not.
+ */
+export function ocppRecord(
+  messageType: typeof CALL | typeof CALLRESULT,
   tenant: string,
   station: Station,
   at: number,
@@ -119,8 +110,10 @@ export function ocppResult(
   subjects: readonly TrafficSubject[],
   fleet = '',
 ): TrafficRecord {
-  const value = `{"tenant":"${tenant}","source":"${station.protocol}","stationId":"${station.id}","receivedAt":"${isoMillis(at)}","action":"${action}","frame":[3,"${messageId}",${payload}]${fleet}}`;
-  return { topic: OCPP_TOPIC, key: station.id, value, kind: 'valid', message: `${station.protocol}:${action}:conf`, subjects };
+  const frame = messageType === CALL ? `[2,"${messageId}","${action}",${payload}]` : `[3,"${messageId}",${payload}]`;
+  const value = `{"tenant":"${tenant}","source":"${station.protocol}","stationId":"${station.id}","receivedAt":"${isoMillis(at)}","action":"${action}","frame":${frame}${fleet}}`;
+  const message = `${station.protocol}:${action}:${messageType === CALL ? 'req' : 'conf'}`;
+  return { topic: OCPP_TOPIC, key: station.id, value, kind: 'valid', message, subjects };
 }
 
 export type OcpiModule = 'sessions' | 'cdrs' | 'tokens';

@@ -36,6 +36,11 @@ export function isoSeconds(ms: number): string {
   return `${minutePrefix(minute)}${seconds < 10 ? '0' : ''}${seconds}Z`;
 }
 
+/** A timestamp as a station of this OCPP version writes it: 2.0.1 firmware sends milliseconds, 1.6 seconds. */
+export function stationTimestamp(protocol: 'ocpp1.6' | 'ocpp2.0.1', ms: number): string {
+  return protocol === 'ocpp2.0.1' ? isoMillis(ms) : isoSeconds(ms);
+}
+
 /** OCMF reading time (`TM`): `2018-07-24T13:22:04,000+0000 S` (comma decimal, offset without colon, sync flag). */
 export function ocmfTime(ms: number): string {
   const text = isoMillis(ms);

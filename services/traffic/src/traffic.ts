@@ -4,7 +4,7 @@ import { type Card, type Connector, createPopulation, MAX_STATIONS, type Party, 
 import { createRandom, type Random } from './random';
 import type { TrafficRecord } from './record';
 import { Schedule, type Scheduled } from './schedule';
-import { Session, type SessionHost } from './sessions';
+import { Session, type SessionHost } from './sessions/session';
 import { MINUTE, SECOND } from './time';
 
 /**

@@ -25,10 +25,11 @@ const authorize = (idTag: string) =>
   JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp1.6', stationId: 'CP-1', receivedAt: '2026-11-24T10:00:03Z', action: 'Authorize', frame: [2, '1', 'Authorize', { idTag }] });
 
 describe('record handler', () => {
-  it('routes analytics to its topic in the wire format, keyed by the station the policy keeps', async () => {
+  it("routes analytics to its topic in the wire format, keyed by the station's link token, never its id", async () => {
     const [out] = await handler([record(7, authorize('04A2B3C4'))]);
     expect(out!.topic).toBe(topics.analytics);
-    expect(out!.key).toBe('CP-1');
+    expect(out!.key).toBe((await keyring.links('acme-cpo')).token('station', 'CP-1', false));
+    expect(out!.key).not.toContain('CP-1');
     const value = out!.value as Buffer;
     expect(value.readInt32BE(1)).toBe(42);
     expect(JSON.parse(value.subarray(5).toString())).toMatchObject({ eventId: `${topics.ocppRaw}:3:7`, eventType: 'AUTHORIZATION_REQUESTED' });
@@ -38,7 +39,8 @@ describe('record handler', () => {
   it('sends the raw record of bad input to quarantine with its reason and position', async () => {
     const outputs = await handler([record(8, '{oops'), record(9, null)]);
     expect(outputs.map((o) => [o.topic, o.headers])).toEqual([
-      [topics.quarantine, { 'ampseal.reason': 'bad_json', 'ampseal.source': `${topics.ocppRaw}:3:8` }],
+      // Where it failed (the JSON pointer: '' is the whole record) and the rule, never the value.
+      [topics.quarantine, { 'ampseal.reason': 'bad_json', 'ampseal.source': `${topics.ocppRaw}:3:8`, 'ampseal.pointer': '', 'ampseal.keyword': 'json' }],
       [topics.quarantine, { 'ampseal.reason': 'bad_json', 'ampseal.source': `${topics.ocppRaw}:3:9` }],
     ]);
     expect(outputs[0]!.value.toString()).toBe('{oops');

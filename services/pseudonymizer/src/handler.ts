@@ -94,7 +94,8 @@ export function createRecordHandler(deps: {
       }
       if (result.analytics && avro) {
         const a = result.analytics;
-        // The key is a value the policy already let through (station, else location), never a raw field.
+        // The key is the station's link token, else the location's (what the record itself carries), never a clear id:
+        // per-station ordering without naming the station.
         outputs.push({ topic: topics.analytics, key: (a.stationId ?? a.locationId ?? null) as string | null, value: avro.encode(a) });
         stats.analytics++;
       }

@@ -23,6 +23,7 @@ function ocpi(overrides: Record<string, unknown> = {}): Record<string, unknown> 
 function ok(value: unknown): Envelope {
   const result = parseEnvelope(value);
   if (result instanceof AmpsealError) throw new Error(`expected an envelope, got ${result.reason}`);
+  if (!('source' in result)) throw new Error('expected an envelope, got a Location notice');
   return result;
 }
 
@@ -196,7 +197,7 @@ describe('OCPI envelope', () => {
   });
 
   test.each([
-    ['locations', 'enum'],
+    ['tariffs', 'enum'],
     ['Sessions', 'enum'],
     [undefined, 'required'],
     [3, 'enum'],

@@ -68,6 +68,18 @@ export interface OcpiEnvelope {
 
 export type Envelope = OcppEnvelope | OcpiEnvelope;
 
+/**
+ * An OCPI 2.2.1 Location is not an event: no audience gets it. ampseal reads it for one thing, whether it is
+ * published (mod_locations Location.publish). An unpublished Location is a private site (a home, a company car park):
+ * its id, its EVSE uids and its EVSE ids are learned as private sites (analytics.ts), so every Session and CDR there
+ * names no place. Only those fields are checked; the rest of the object is neither read nor passed on.
+ */
+export interface LocationNotice {
+  readonly tenant: string;
+  /** The Location's id and its EVSEs' uid and evse_id when it is not published; empty when it is. */
+  readonly privateSites: readonly string[];
+}
+
 /** It becomes part of a KMS alias (`alias/ampseal/<tenant>`), hence the narrow alphabet. */
 const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -97,7 +109,7 @@ const FRAME_CALLERROR = 4;
  * or the input error (never throws). Error messages come from the error table and never quote the input.
  * The payload/object is the parsed value itself (no copy); `fleet` is rebuilt with its two known fields only.
  */
-export function parseEnvelope(value: unknown): Envelope | AmpsealError {
+export function parseEnvelope(value: unknown): Envelope | LocationNotice | AmpsealError {
   if (!isRecord(value)) return failure('BAD_ENVELOPE', 'not an object', '', 'type');
   const tenant = value.tenant;
   if (typeof tenant !== 'string' || !TENANT.test(tenant)) {
@@ -207,8 +219,9 @@ function parseOcpp(
   return envelope;
 }
 
-function parseOcpi(value: Record<string, unknown>, tenant: string, fleet: Fleet | undefined): OcpiEnvelope | AmpsealError {
+function parseOcpi(value: Record<string, unknown>, tenant: string, fleet: Fleet | undefined): OcpiEnvelope | LocationNotice | AmpsealError {
   const module = value.module;
+  if (module === 'locations') return parseLocation(value, tenant);
   if (module !== 'sessions' && module !== 'cdrs' && module !== 'tokens') {
     return failure('UNKNOWN_MODULE', undefined, '/module', module === undefined ? 'required' : 'enum');
   }
@@ -233,6 +246,53 @@ function parseOcpi(value: Record<string, unknown>, tenant: string, fleet: Fleet 
   }
   if (fleet !== undefined) envelope.fleet = fleet;
   return envelope;
+}
+
+/** OCPI 2.2.1 mod_locations: Location.id CiString(36), EVSE.uid CiString(36), EVSE.evse_id CiString(48). */
+const LOCATION_ID_MAX = 36;
+const EVSE_ID_MAX = 48;
+
+function parseLocation(value: Record<string, unknown>, tenant: string): LocationNotice | AmpsealError {
+  const object = value.object;
+  if (!isRecord(object)) return failure('BAD_ENVELOPE', 'object', '/object', object === undefined ? 'required' : 'type');
+  const method = value.method;
+  if (method !== undefined && method !== 'PUT' && method !== 'POST' && method !== 'PATCH') {
+    return failure('BAD_ENVELOPE', 'method', '/method', typeof method === 'string' ? 'enum' : 'type');
+  }
+  const patch = method === 'PATCH';
+  const publish = object.publish;
+  if (publish === undefined ? !patch : typeof publish !== 'boolean') {
+    return failure('SCHEMA_VIOLATION', '/object/publish', '/object/publish', publish === undefined ? 'required' : 'type');
+  }
+  const id = object.id;
+  // A PATCH body need not repeat the id (it is in the OCPI URL); a full Location must have one.
+  if (id === undefined ? !patch : !isId(id, LOCATION_ID_MAX)) {
+    return failure('SCHEMA_VIOLATION', '/object/id', '/object/id', id === undefined ? 'required' : stringRule(id, 'maxLength'));
+  }
+  const privateSites: string[] = [];
+  if (publish === false && typeof id === 'string') privateSites.push(id);
+  const evses = object.evses;
+  if (evses !== undefined) {
+    if (!Array.isArray(evses)) return failure('SCHEMA_VIOLATION', '/object/evses', '/object/evses', 'type');
+    for (let i = 0; i < evses.length; i++) {
+      const evse: unknown = evses[i];
+      const at = `/object/evses/${i}`;
+      if (!isRecord(evse)) return failure('SCHEMA_VIOLATION', at, at, 'type');
+      if (!isId(evse.uid, LOCATION_ID_MAX)) return failure('SCHEMA_VIOLATION', `${at}/uid`, `${at}/uid`, stringRule(evse.uid, 'maxLength'));
+      if (evse.evse_id !== undefined && !isId(evse.evse_id, EVSE_ID_MAX)) {
+        return failure('SCHEMA_VIOLATION', `${at}/evse_id`, `${at}/evse_id`, stringRule(evse.evse_id, 'maxLength'));
+      }
+      if (publish === false) {
+        privateSites.push(evse.uid as string);
+        if (typeof evse.evse_id === 'string') privateSites.push(evse.evse_id);
+      }
+    }
+  }
+  return { tenant, privateSites };
+}
+
+function isId(value: unknown, max: number): boolean {
+  return typeof value === 'string' && value.length > 0 && value.length <= max;
 }
 
 /** Optional string ids; an empty one is refused, since it would become a subject of its own. */

@@ -13,7 +13,7 @@ export const ERRORS = {
   MISSING_ACTION: { stage: 'input', reason: 'missing_action', retriable: false, message: 'CALLRESULT envelope has no action' },
   ACTION_MISMATCH: { stage: 'input', reason: 'action_mismatch', retriable: false, message: 'envelope action differs from the CALL frame action' },
   UNKNOWN_ACTION: { stage: 'input', reason: 'unknown_action', retriable: false, message: 'action is not an OCPP message of this version' },
-  UNKNOWN_MODULE: { stage: 'input', reason: 'unknown_module', retriable: false, message: 'OCPI module is not sessions, cdrs or tokens' },
+  UNKNOWN_MODULE: { stage: 'input', reason: 'unknown_module', retriable: false, message: 'OCPI module is not sessions, cdrs, tokens or locations' },
   SCHEMA_VIOLATION: { stage: 'input', reason: 'schema_violation', retriable: false, message: 'payload does not match the official schema' },
   // A tenant outside the configured list has no root key: quarantined, or one record would stall a partition.
   UNKNOWN_TENANT: { stage: 'record', reason: 'unknown_tenant', retriable: false, message: 'tenant is not configured' },

@@ -80,7 +80,7 @@ describe('parse', () => {
   test('a CALLRESULT Authorize.conf is validated against AuthorizeResponse.json with the action from the envelope', () => {
     const conf = (idTagInfo: unknown) => record({ source: 'ocpp1.6', action: 'Authorize', frame: [3, 'm-1', { idTagInfo }] });
     const result = parser.parse(conf({ status: 'Accepted', parentIdTag: 'PARENT-0001' }));
-    expect(result.ok && result.envelope).toMatchObject({ action: 'Authorize', messageType: 'CALLRESULT', direction: 'conf' });
+    expect(result.ok && 'envelope' in result && result.envelope).toMatchObject({ action: 'Authorize', messageType: 'CALLRESULT', direction: 'conf' });
     // The Authorize.req shape is not a valid Authorize.conf.
     const asRequest = record({ source: 'ocpp1.6', action: 'Authorize', frame: [3, 'm-1', { idTag: ID_TAG }] });
     expect(reasonOf(parser.parse(asRequest))).toBe('schema_violation');
@@ -158,7 +158,7 @@ describe('input errors', () => {
     ],
     ['unknown_action', 'a CALL of an action 1.6 lacks', record({ source: 'ocpp1.6', frame: [2, 'm', 'TransactionEvent', {}] })],
     ['unknown_action', 'a CALLRESULT of an unknown action', record({ source: 'ocpp2.0.1', action: 'Teleport', frame: [3, 'm', {}] })],
-    ['unknown_module', 'OCPI locations', JSON.stringify({ tenant: 't', source: 'ocpi2.2.1', module: 'locations', object: {} })],
+    ['unknown_module', 'OCPI tariffs', JSON.stringify({ tenant: 't', source: 'ocpi2.2.1', module: 'tariffs', object: {} })],
     [
       'schema_violation',
       'a StartTransaction with a 21-character idTag',
@@ -321,12 +321,12 @@ describe('OCPI PATCH bodies (envelope method "PATCH") are validated as partial o
 
   test('a Session PATCH with a few fields and last_updated parses, marked as a patch', () => {
     const result = parser.parse(ocpiRecord('sessions', SESSION_PATCH, 'PATCH'));
-    expect(result.ok && result.envelope).toMatchObject({ source: 'ocpi2.2.1', module: 'sessions', patch: true, object: SESSION_PATCH });
+    expect(result.ok && 'envelope' in result && result.envelope).toMatchObject({ source: 'ocpi2.2.1', module: 'sessions', patch: true, object: SESSION_PATCH });
   });
 
   test('a Token PATCH (mod_tokens: e.g. only valid and last_updated) parses', () => {
     const result = parser.parse(ocpiRecord('tokens', { valid: false, last_updated: '2026-11-24T11:00:00Z' }, 'PATCH'));
-    expect(result.ok && result.envelope).toMatchObject({ module: 'tokens', patch: true });
+    expect(result.ok && 'envelope' in result && result.envelope).toMatchObject({ module: 'tokens', patch: true });
   });
 
   test('the same partial object sent as a full object (no method, or PUT) is a schema violation', () => {

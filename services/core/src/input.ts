@@ -1,12 +1,16 @@
 import { AmpsealError, type ErrorName } from './errors';
-import { type Envelope, parseEnvelope } from './envelope';
+import { type Envelope, type LocationNotice, parseEnvelope } from './envelope';
 import { createOcpiValidators, type OcpiValidators } from './validation/ocpi';
 import { createOcppValidators, type OcppValidators } from './validation/ocpp';
-import { findLoneSurrogate, mayHoldLoneSurrogate, type SchemaNode } from './validation/unicode';
+import { findLoneSurrogate, isWellFormed, mayHoldLoneSurrogate, type SchemaNode } from './validation/unicode';
 
 export const DEFAULT_MAX_BYTES = 256 * 1024;
 
-export type ParseResult = { ok: true; envelope: Envelope } | { ok: false; error: AmpsealError };
+export type ParseResult =
+  | { ok: true; envelope: Envelope }
+  /** An OCPI Location: no event, only whether it is a private site (envelope.ts LocationNotice). */
+  | { ok: true; location: LocationNotice }
+  | { ok: false; error: AmpsealError };
 
 export interface InputParserOptions {
   /** Largest accepted record in bytes (UTF-8); larger ones are `too_large`. Default 256 KiB. */
@@ -104,6 +108,12 @@ export function createInputParser(options: InputParserOptions = {}): InputParser
 
     const envelope = parseEnvelope(value);
     if (envelope instanceof AmpsealError) return fail(envelope);
+    if (!('source' in envelope)) {
+      // A lone surrogate in an id would be learned as a site no record can ever name: refuse it like elsewhere.
+      const broken = envelope.privateSites.findIndex((id) => !isWellFormed(id));
+      if (broken >= 0) return fail(new AmpsealError('BAD_UNICODE', undefined, { pointer: '/object', keyword: 'wellFormed' }));
+      return { ok: true, location: envelope };
+    }
     const record = value as Record<string, unknown>;
 
     if (mayHoldLoneSurrogate(text, typeof raw !== 'string')) {

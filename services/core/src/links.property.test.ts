@@ -39,7 +39,7 @@ const realistic = (entry: MessageCatalog) => ({
   },
   overrides: (entry.source === 'ocpp1.6'
     ? { 'meterValue[].sampledValue[].value': decimal(6), 'transactionData[].sampledValue[].value': decimal(6) }
-    : {}) as Record<string, fc.Arbitrary<unknown>>,
+    : { 'meterValue[].sampledValue[].value': fc.double({ noNaN: true, min: -1e9, max: 1e9 }) }) as Record<string, fc.Arbitrary<unknown>>,
 });
 
 /** Catalog rows that feed a link field, with a string schema (integer ids cannot carry a name). */
@@ -357,3 +357,56 @@ function cdrObject() {
     last_updated: '2026-11-24T11:00:00Z',
   };
 }
+
+describe('OCPI Locations: an unpublished Location teaches its ids as private sites', () => {
+  const location = (object: Record<string, unknown>, method?: string) =>
+    JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'locations', object, ...(method ? { method } : {}), receivedAt: '2026-11-24T10:00:03Z' });
+  const home = {
+    country_code: 'NL',
+    party_id: 'CPO',
+    id: 'LOC-FAMILY-BAKKER',
+    publish: false,
+    evses: [{ uid: 'EVSE-BAKKER-1', evse_id: 'NL*CPO*EBAKKER1', status: 'AVAILABLE' }],
+    last_updated: '2026-11-24T10:00:00Z',
+  };
+
+  it('is skipped for every audience, and later Sessions at its location or EVSE name no place', async () => {
+    const tokens = new FixedKeyTokenSource();
+    const t = transformWith(undefined, tokens);
+    const [notice] = await t.run([{ value: location(home), eventId: 'l:0' }]);
+    expect(notice).toEqual({ status: 'skipped', why: 'not_for_audience', droppedFields: 0 });
+    expect(tokens.learned.get('acme-cpo')).toEqual(new Set(['LOC-FAMILY-BAKKER', 'EVSE-BAKKER-1', 'NL*CPO*EBAKKER1']));
+    const [atLocation, atEvse, elsewhere] = (
+      await t.run([
+        { value: ocpi('sessions', { ...sessionObject(), location_id: 'LOC-FAMILY-BAKKER', evse_uid: 'E-9' }), eventId: 'l:1' },
+        { value: ocpi('sessions', { ...sessionObject(), location_id: 'LOC-9', evse_uid: 'EVSE-BAKKER-1' }), eventId: 'l:2' },
+        { value: ocpi('sessions', sessionObject()), eventId: 'l:3' },
+      ])
+    ).map(analyticsOf);
+    for (const r of [atLocation!, atEvse!]) expect([r.privateSite, r.locationId, r.evseUid]).toEqual([true, null, null]);
+    expect(elsewhere!.privateSite).toBe(false);
+    // Known already: the same Location again stores nothing.
+    await t.run([{ value: location(home), eventId: 'l:4' }]);
+    expect(tokens.learnCalls).toBe(1);
+  });
+
+  it('a published Location teaches nothing; a PATCH that unpublishes one with its id does', async () => {
+    const tokens = new FixedKeyTokenSource();
+    const t = transformWith(undefined, tokens);
+    await t.run([{ value: location({ ...home, publish: true }), eventId: 'p:0' }]);
+    expect(tokens.learnCalls).toBe(0);
+    await t.run([{ value: location({ id: 'LOC-NOW-PRIVATE', publish: false, last_updated: '2026-11-24T10:00:00Z' }, 'PATCH'), eventId: 'p:1' }]);
+    expect(tokens.learned.get('acme-cpo')).toEqual(new Set(['LOC-NOW-PRIVATE']));
+  });
+
+  it.each([
+    [{ ...home, publish: 'no' }, '/object/publish', 'type'],
+    [{ ...home, publish: undefined }, '/object/publish', 'required'],
+    [{ ...home, id: 'X'.repeat(37) }, '/object/id', 'maxLength'],
+    [{ ...home, evses: [{ uid: 7 }] }, '/object/evses/0/uid', 'type'],
+    [{ ...home, evses: [{ uid: 'E-1', evse_id: 'Y'.repeat(49) }] }, '/object/evses/0/evse_id', 'maxLength'],
+  ])('a malformed Location is quarantined with its pointer (%#)', async (object, pointer, keyword) => {
+    const [result] = await transformWith(undefined).run([{ value: location(object as Record<string, unknown>), eventId: 'm' }]);
+    expect(result).toEqual({ status: 'quarantined', reason: 'schema_violation', pointer, keyword });
+  });
+});

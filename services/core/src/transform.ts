@@ -1,7 +1,7 @@
 import { buildAnalytics, extractAnalytics, type AnalyticsExtraction, type ChargingSessionEvent } from './audiences/analytics';
 import { buildRoaming, issuerError, roamingDecisions, type RoamingRecord } from './audiences/roaming';
 import { CANONICAL_FIELDS, catalogKey, type FieldRule, type MessageCatalog } from './catalog/types';
-import type { Envelope } from './envelope';
+import type { Envelope, LocationNotice } from './envelope';
 import type { ReasonCode } from './errors';
 import type { CompiledPolicy } from './policy';
 import type { SiteLinks, TokenOutcome, TokenRequest, TokenSource } from './tokens';
@@ -22,7 +22,10 @@ export interface FailureLocation {
   readonly keyword?: string;
 }
 
-export type ParseResult = { ok: true; envelope: Envelope } | { ok: false; error: { reason: ReasonCode } & FailureLocation };
+export type ParseResult =
+  | { ok: true; envelope: Envelope }
+  | { ok: true; location: LocationNotice }
+  | { ok: false; error: { reason: ReasonCode } & FailureLocation };
 
 export type SkipReason = 'call_error' | 'not_catalogued' | 'no_session_event' | 'not_for_audience';
 
@@ -92,6 +95,14 @@ export class Transform {
   async run(records: readonly InputRecord[]): Promise<RecordResult[]> {
     const results: Array<RecordResult | Pending | Parsed> = new Array(records.length);
     const tenants = new Set<string>();
+    let learned: Map<string, Set<string>> | undefined;
+    const learn = (tenant: string, sites: readonly string[]) => {
+      learned ??= new Map();
+      let known = learned.get(tenant);
+      if (known === undefined) learned.set(tenant, (known = new Set()));
+      for (const site of sites) known.add(site);
+    };
+    const locations: LocationNotice[] = [];
 
     // 1. Parse, validate, route to a catalog entry.
     for (let i = 0; i < records.length; i++) {
@@ -104,6 +115,20 @@ export class Transform {
       if (!parsed.ok) {
         const { reason, pointer, keyword } = parsed.error;
         results[i] = { status: 'quarantined', reason, pointer, keyword };
+        continue;
+      }
+      if ('location' in parsed) {
+        // No audience gets a Location; an unpublished one teaches its ids as private sites.
+        const { location } = parsed;
+        if (this.options.tenants !== undefined && !this.options.tenants.has(location.tenant)) {
+          results[i] = { status: 'quarantined', reason: 'unknown_tenant' };
+          continue;
+        }
+        if (this.analytics && location.privateSites.length > 0) {
+          tenants.add(location.tenant);
+          locations.push(location);
+        }
+        results[i] = { status: 'skipped', why: 'not_for_audience', droppedFields: 0 };
         continue;
       }
       const envelope = parsed.envelope;
@@ -136,20 +161,24 @@ export class Transform {
     }
 
     // 2. The link keys of the batch's tenants: in memory after a tenant's first batch, so no round trip.
-    const links = new Map<string, SiteLinks>();
-    for (const tenant of tenants) links.set(tenant, await this.options.tokens.links(tenant));
+    const linksOf = new Map<string, SiteLinks>();
+    for (const tenant of tenants) linksOf.set(tenant, await this.options.tokens.links(tenant));
 
     // 3. Extract per audience; collect the token requests and the private sites learned.
     const requests: TokenRequest[] = [];
     const requestIds = new Map<string, number>();
-    let learned: Map<string, Set<string>> | undefined;
+    for (const location of locations) {
+      const links = linksOf.get(location.tenant)!;
+      const fresh = location.privateSites.filter((site) => !links.isPrivate(site));
+      if (fresh.length > 0) learn(location.tenant, fresh);
+    }
     for (let i = 0; i < results.length; i++) {
       const parsed = results[i]!;
       if (!('envelope' in parsed)) continue;
       const { envelope, message } = parsed;
       let extraction: AnalyticsExtraction | undefined;
       if (this.analytics) {
-        const extracted = extractAnalytics(envelope, message, this.options.policy, links.get(envelope.tenant)!);
+        const extracted = extractAnalytics(envelope, message, this.options.policy, linksOf.get(envelope.tenant)!);
         if (extracted !== undefined && 'failure' in extracted) {
           results[i] = { status: 'quarantined', ...extracted.failure };
           continue;
@@ -168,12 +197,7 @@ export class Transform {
           }
           requestIndex.push(index);
         }
-        if (extraction.learnedSites !== undefined) {
-          learned ??= new Map();
-          let sites = learned.get(envelope.tenant);
-          if (sites === undefined) learned.set(envelope.tenant, (sites = new Set()));
-          for (const site of extraction.learnedSites) sites.add(site);
-        }
+        if (extraction.learnedSites !== undefined) learn(envelope.tenant, extraction.learnedSites);
       }
       let roaming: RoamingRecord | undefined;
       let roamingDroppedFields = 0;

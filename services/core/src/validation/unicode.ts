@@ -20,7 +20,7 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 // ES2024 String.prototype.isWellFormed (Node 20, V8 11.3); the workspace's TypeScript lib is ES2023.
 type WellFormed = { isWellFormed(): boolean };
-const isWellFormed = (text: string): boolean => (text as unknown as WellFormed).isWellFormed();
+export const isWellFormed = (text: string): boolean => (text as unknown as WellFormed).isWellFormed();
 
 /**
  * Cheap pre-check on the raw record: false means no string of it can hold a lone surrogate. Measured on 50k

@@ -1,5 +1,6 @@
 import { AmpsealError } from './errors';
-import { type Envelope, type OcpiEnvelope, type OcppEnvelope, parseDateTime, parseEnvelope } from './envelope';
+import { type Envelope, type OcpiEnvelope, type OcppEnvelope, parseEnvelope } from './envelope';
+import { parseDateTime } from './rules';
 
 const PAYLOAD = { connectorId: 1, idTag: '04A2B3C4D5E6F7', meterStart: 1200, timestamp: '2026-11-24T10:00:03Z' };
 

@@ -1,5 +1,6 @@
 import { AmpsealError, type ErrorName } from './errors';
 import type { Direction, OcpiModule } from './catalog/types';
+import { isRecord, isTenant, parseDateTime } from './rules';
 
 /**
  * The input envelope (design §2, a contract): one JSON object per Kafka record / NDJSON line. This module checks
@@ -80,25 +81,12 @@ export interface LocationNotice {
   readonly privateSites: readonly string[];
 }
 
-/** It becomes part of a KMS alias (`alias/ampseal/<tenant>`), hence the narrow alphabet. */
-const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-/** The tenant-name rule of the envelope contract, for every other reader of tenant names (policy, config). */
-export function isTenant(value: string): boolean {
-  return TENANT.test(value);
-}
 /** OCPP-J: the charge point identity is at most 48 characters. */
 const STATION_ID_MAX = 48;
 /** OCPP-J: a message id is at most 36 characters. */
 const MESSAGE_ID_MAX = 36;
 /** OCPP-J CALLERROR error codes are short identifiers (`OccurenceConstraintViolation` is the longest). */
 const ERROR_CODE_MAX = 64;
-/**
- * RFC 3339 date-time with a mandatory offset (a local time would be ambiguous); ranges checked here, day of month
- * below, because Date.parse rolls 2026-02-30 over to March and accepts 24:00.
- */
-const DATE_TIME =
-  /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/i;
 
 const FRAME_CALL = 2;
 const FRAME_CALLRESULT = 3;
@@ -112,7 +100,7 @@ const FRAME_CALLERROR = 4;
 export function parseEnvelope(value: unknown): Envelope | LocationNotice | AmpsealError {
   if (!isRecord(value)) return failure('BAD_ENVELOPE', 'not an object', '', 'type');
   const tenant = value.tenant;
-  if (typeof tenant !== 'string' || !TENANT.test(tenant)) {
+  if (!isTenant(tenant)) {
     return failure('BAD_ENVELOPE', 'tenant', '/tenant', stringRule(tenant, 'pattern'));
   }
   const source = value.source;
@@ -332,22 +320,3 @@ function lengthRule(value: unknown, max: number): string {
   return value.length === 0 ? 'minLength' : value.length > max ? 'maxLength' : 'type';
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Epoch ms of an RFC 3339 date-time with offset, or undefined when it is not one. */
-export function parseDateTime(text: string): number | undefined {
-  const match = DATE_TIME.exec(text);
-  if (match === null) return undefined;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const maxDay = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
-  if (day > maxDay) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

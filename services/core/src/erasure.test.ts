@@ -1,4 +1,4 @@
-import { buildSubjectRequest, parseIdentifier, splitIdentifierArg } from './erasure';
+import { buildSubjectRequest, parseIdentifier, parseReceipt, splitIdentifierArg } from './erasure';
 
 describe('subject requests (erasure, restriction)', () => {
   const base = { requestId: 'req-1', tenant: 'acme-cpo', reason: 'GDPR Art. 17 ticket 42', identifiers: [{ kind: 'uid', value: ' 04 a2 b3 c4 ' }] };
@@ -42,5 +42,40 @@ describe('subject requests (erasure, restriction)', () => {
   it('splits KIND:VALUE at the first colon only', () => {
     expect(splitIdentifierArg('uid:VID:92D50A693F80')).toEqual({ ok: true, value: { kind: 'uid', raw: 'VID:92D50A693F80' } });
     expect(splitIdentifierArg('uid').ok).toBe(false);
+  });
+});
+
+describe('parseReceipt: the one reader of receipts', () => {
+  const receipt = {
+    version: 1,
+    requestId: 'TICKET-42',
+    tenant: 'acme-cpo',
+    action: 'erase',
+    status: 'done',
+    completedAt: '2026-11-24T10:00:00Z',
+    erasedAt: '2026-11-24T10:00:00Z',
+    subjects: 1,
+    erased: 1,
+    alreadyErased: 0,
+    retiredTokens: ['AAAAAAAAAAAAAAAAAAAAAA'],
+  };
+
+  it('reads a receipt the shredder writes', () => {
+    expect(parseReceipt(JSON.stringify(receipt))).toEqual({ ok: true, value: receipt });
+  });
+
+  it.each([
+    ['not JSON', '{', 'receipt is not JSON'],
+    ['an array', '[]', 'receipt must be a JSON object'],
+    ['another version', JSON.stringify({ ...receipt, version: 2 }), 'receipt version must be 1'],
+    ['a request id with a slash', JSON.stringify({ ...receipt, requestId: 'a/b' }), 'receipt requestId must be'],
+    ['an upper-case tenant', JSON.stringify({ ...receipt, tenant: 'ACME' }), 'receipt tenant must be'],
+    ['retired tokens that are not a list', JSON.stringify({ ...receipt, retiredTokens: 'AAAA' }), 'receipt retiredTokens must be a list of tokens'],
+    ['a negative count', JSON.stringify({ ...receipt, erased: -1 }), 'receipt erased must be a count'],
+    ['an unknown status', JSON.stringify({ ...receipt, status: 'pending' }), 'receipt status must be done or failed'],
+  ])('refuses %s, naming the field and not the value', (_name, text, problem) => {
+    const result = parseReceipt(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problem).toContain(problem);
   });
 });

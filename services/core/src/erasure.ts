@@ -1,6 +1,7 @@
 import { IDENTIFIER_KINDS, isIdentifierKind, type IdentifierKind } from './identifiers';
 import { normalize, normalizeIdTag } from './normalize';
 import type { ReasonCode } from './errors';
+import { isRecord, isRequestId, isTenant, REQUEST_ID_RULE, TENANT_RULE } from './rules';
 
 /**
  * Data-subject requests (design §5, §9): erasure (Art. 17) and restriction (Art. 18/21) travel as records on
@@ -52,8 +53,6 @@ export interface SubjectReceipt {
 /** The receipt's `roaming` note on erase and restrict: delivery continues to the token issuer only. */
 export const ROAMING_AFTER_SUBJECT_REQUEST = 'issuer_only_notify_issuer' as const;
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const MAX_IDENTIFIERS = 1_000;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -79,16 +78,13 @@ export function splitIdentifierArg(arg: string): Parsed<{ kind: string; raw: str
   return { ok: true, value: { kind: arg.slice(0, at), raw: arg.slice(at + 1) } };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Validates and normalizes a request from any source (CLI, admin API, the topic). */
 export function buildSubjectRequest(input: unknown): Parsed<SubjectRequest> {
-  if (!isObject(input)) return { ok: false, problem: 'request must be a JSON object' };
+  if (!isRecord(input)) return { ok: false, problem: 'request must be a JSON object' };
   const { requestId, tenant, action, identifiers, reason, requestedAt } = input;
-  if (typeof requestId !== 'string' || !REQUEST_ID.test(requestId)) return { ok: false, problem: 'requestId must be 1-128 of A-Z a-z 0-9 . _ : -' };
-  if (typeof tenant !== 'string' || !TENANT.test(tenant)) return { ok: false, problem: 'tenant must be lower-case letters, digits and hyphens' };
+  if (!isRequestId(requestId)) return { ok: false, problem: `requestId must be ${REQUEST_ID_RULE}` };
+  if (!isTenant(tenant)) return { ok: false, problem: `tenant must be ${TENANT_RULE}` };
   const act = action ?? 'erase';
   if (typeof act !== 'string' || !(SUBJECT_ACTIONS as readonly string[]).includes(act)) return { ok: false, problem: 'action must be erase, restrict or unrestrict' };
   if (typeof reason !== 'string' || reason.trim().length === 0 || reason.length > 1_000) return { ok: false, problem: 'reason must be 1-1000 characters' };
@@ -97,7 +93,7 @@ export function buildSubjectRequest(input: unknown): Parsed<SubjectRequest> {
   }
   const normalized: Array<{ kind: IdentifierKind; value: string }> = [];
   for (const [i, id] of identifiers.entries()) {
-    if (!isObject(id) || typeof id.kind !== 'string' || typeof id.value !== 'string') return { ok: false, problem: `identifiers[${i}] must be {kind, value}` };
+    if (!isRecord(id) || typeof id.kind !== 'string' || typeof id.value !== 'string') return { ok: false, problem: `identifiers[${i}] must be {kind, value}` };
     const parsed = parseIdentifier(id.kind, id.value);
     if (!parsed.ok) return { ok: false, problem: `identifiers[${i}]: ${parsed.problem}` };
     if (!normalized.some((n) => n.kind === parsed.value.kind && n.value === parsed.value.value)) normalized.push(parsed.value);
@@ -105,4 +101,47 @@ export function buildSubjectRequest(input: unknown): Parsed<SubjectRequest> {
   const at = requestedAt === undefined ? new Date().toISOString() : requestedAt;
   if (typeof at !== 'string' || !Number.isFinite(Date.parse(at))) return { ok: false, problem: 'requestedAt must be an ISO-8601 date-time' };
   return { ok: true, value: { version: 1, requestId, tenant, action: act as SubjectAction, identifiers: normalized, reason: reason.trim(), requestedAt: at } };
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function optional(value: unknown, check: (v: unknown) => boolean): boolean {
+  return value === undefined || check(value);
+}
+
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * A receipt from `privacy.erasure.events.v1`, checked field by field (the one reader every consumer uses: the
+ * pseudonymizers' evictions, the shredder's status index, the CLI). A malformed receipt is refused, never half-read:
+ * an eviction that trusted a receipt without `retiredTokens` would silently evict nothing.
+ */
+export function parseReceipt(text: string): Parsed<SubjectReceipt> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: 'receipt is not JSON' };
+  }
+  if (!isRecord(value)) return { ok: false, problem: 'receipt must be a JSON object' };
+  const r = value;
+  if (r.version !== 1) return { ok: false, problem: 'receipt version must be 1' };
+  if (!isRequestId(r.requestId)) return { ok: false, problem: `receipt requestId must be ${REQUEST_ID_RULE}` };
+  if (!isTenant(r.tenant)) return { ok: false, problem: `receipt tenant must be ${TENANT_RULE}` };
+  if (typeof r.action !== 'string' || !(SUBJECT_ACTIONS as readonly string[]).includes(r.action)) return { ok: false, problem: 'receipt action' };
+  if (r.status !== 'done' && r.status !== 'failed') return { ok: false, problem: 'receipt status must be done or failed' };
+  if (typeof r.completedAt !== 'string') return { ok: false, problem: 'receipt completedAt' };
+  if (!isCount(r.subjects)) return { ok: false, problem: 'receipt subjects must be a count' };
+  for (const field of ['erased', 'alreadyErased', 'changed'] as const) {
+    if (!optional(r[field], isCount)) return { ok: false, problem: `receipt ${field} must be a count` };
+  }
+  for (const field of ['retiredTokens', 'affectedTokens'] as const) {
+    if (!optional(r[field], isStringArray)) return { ok: false, problem: `receipt ${field} must be a list of tokens` };
+  }
+  for (const field of ['requestedAt', 'erasedAt', 'error', 'roaming'] as const) {
+    if (!optional(r[field], (v) => typeof v === 'string')) return { ok: false, problem: `receipt ${field} must be a string` };
+  }
+  return { ok: true, value: r as unknown as SubjectReceipt };
 }

@@ -1,6 +1,7 @@
 /** @ampseal/core: the pure transform. No Kafka, Redis, KMS or HTTP in here (style rule 1). */
 import * as path from 'node:path';
 
+export { isRecord, isRequestId, isTenant, parseDateTime, REQUEST_ID_RULE, TENANT_RULE } from './rules';
 export { AmpsealError, ERRORS, INPUT_REASONS, QUARANTINE_REASONS, isRetriable, type ErrorName, type ReasonCode } from './errors';
 export { IDENTIFIER_KINDS, isIdentifierKind, type IdentifierKind, type Subject } from './identifiers';
 export type { LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
@@ -24,6 +25,7 @@ export const ANALYTICS_SCHEMA_HISTORY = [path.join(__dirname, '..', '..', '..', 
 export {
   buildSubjectRequest,
   parseIdentifier,
+  parseReceipt,
   ROAMING_AFTER_SUBJECT_REQUEST,
   splitIdentifierArg,
   SUBJECT_ACTIONS,

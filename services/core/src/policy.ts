@@ -9,7 +9,7 @@ import {
   type FieldClass,
   type MessageCatalog,
 } from './catalog/types';
-import { isTenant } from './envelope';
+import { isRecord as isObject, isTenant, TENANT_RULE } from './rules';
 import { AmpsealError } from './errors';
 import type { Generalizer, TimeGranularity } from './generalize';
 import { IDENTIFIER_KINDS, type IdentifierKind } from './identifiers';
@@ -60,9 +60,6 @@ function fail(path: string, problem: string): never {
   throw new AmpsealError('POLICY_INVALID', `${path}: ${problem}`);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string): void {
   for (const key of Object.keys(obj)) {
@@ -201,7 +198,7 @@ function parseTenants(raw: unknown): ReadonlyMap<string, TenantPolicy> {
   if (!isObject(raw)) fail('tenants', 'expected a mapping of tenant names');
   for (const [tenant, settings] of Object.entries(raw)) {
     const path = `tenants.${tenant}`;
-    if (!isTenant(tenant)) fail(path, 'not a tenant name (lower-case letters, digits and -, at most 63)');
+    if (!isTenant(tenant)) fail(path, `not a tenant name (${TENANT_RULE})`);
     if (!isObject(settings)) fail(path, 'expected a mapping');
     onlyKeys(settings, ['privateSites'], path);
     const sites = settings.privateSites ?? [];

@@ -1,3 +1,4 @@
+import { isRecord } from './rules';
 import type { FieldRule, MessageCatalog } from './catalog/types';
 
 /**
@@ -37,9 +38,7 @@ export function compileMessage(entry: MessageCatalog): CompiledMessage {
   return { entry, root };
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isRecord };
 
 /** The first rule whose sibling condition holds for `parent`, or undefined. */
 export function applicableRule(rules: readonly FieldRule[], parent: Record<string, unknown>): FieldRule | undefined {

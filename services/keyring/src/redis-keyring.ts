@@ -29,6 +29,8 @@ export interface RedisKeyRingOptions {
   readonly redisCommandTimeoutMs?: number;
   /** K36: how often learned private sites are re-read (default 30 s). */
   readonly siteRefreshMs?: number;
+  /** Epoch ms; injectable so tests can move time (cache TTL, key-set and site refresh), as in memory mode. */
+  readonly clock?: () => number;
 }
 
 function fingerprint(stored: StoredKeySet): string {
@@ -103,5 +105,6 @@ export function createRedisKeyRing(options: RedisKeyRingOptions): KeyRing {
     tenants: options.tenants,
     logger: options.logger,
     siteRefreshMs: options.siteRefreshMs,
+    clock: options.clock,
   });
 }

@@ -1,77 +1,10 @@
-import { createRedisKeyRing, type KeyRing } from '@ampseal/keyring';
-import { describeKeyRingConformance, type ConformanceStore } from '@ampseal/keyring/dist/conformance';
+import { describeKeyRingConformance } from '@ampseal/keyring/dist/conformance';
 import { redisClient } from '../harness/clients';
-import { endpoints } from '../harness/endpoints';
 import { useResources } from '../harness/resources';
-import { keyPrefix, keysUnder } from './keyring-fixtures';
+import { openRedisConformanceStore } from './redis-conformance-store';
 
-/**
- * The key-ring conformance suite (services/keyring/src/conformance.ts) over Redis + local-kms: every case gets
- * its own key prefix, so its own store; "another instance" is another key ring on the same prefix.
- */
+/** The key-ring conformance suite (services/keyring/src/conformance.ts) over Redis + local-kms. */
 const resources = useResources();
 const redis = redisClient(resources);
 
-async function openRedis(): Promise<ConformanceStore> {
-  const prefix = keyPrefix(resources, redis);
-  const rings: KeyRing[] = [];
-  const { redisUrl, kmsEndpoint, kmsRegion } = endpoints();
-  const subjectKeys = () => keysUnder(redis, `${prefix}*:[ste]:*`);
-  return {
-    async ring(options) {
-      const ring = createRedisKeyRing({
-        redisUrl,
-        kmsEndpoint,
-        kmsRegion,
-        aliasPrefix: 'alias/ampseal/',
-        cacheSize: 100_000,
-        cacheTtlMs: options.cacheTtlMs ?? 60_000,
-        keySetRefreshMs: 3_600_000,
-        keyPrefix: prefix,
-        kmsCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        clock: options.clock,
-        logger: options.logger,
-        siteRefreshMs: options.siteRefreshMs,
-      });
-      rings.push(ring);
-      await ring.start();
-      return ring;
-    },
-    // Records, tombstones and erasure results as DUMP payloads: what an RDB/AOF restore gives back.
-    backup: async () => Promise.all((await subjectKeys()).map(async (k) => [k, await redis.dumpBuffer(k)] as const)),
-    async restore(backup) {
-      const keys = await subjectKeys();
-      if (keys.length > 0) await redis.del(...keys);
-      for (const [k, dump] of backup as Array<[string, Buffer]>) await redis.restore(k, 0, dump, 'REPLACE');
-    },
-    async restoreRecords(backup) {
-      for (const [k, dump] of backup as Array<[string, Buffer]>) {
-        if (k.includes('}:s:')) await redis.restore(k, 0, dump, 'REPLACE');
-      }
-    },
-    async contents() {
-      const out: Record<string, unknown> = {};
-      for (const k of await keysUnder(redis, `${prefix}*`)) {
-        const type = await redis.type(k);
-        out[k] = type === 'hash' ? await redis.hgetall(k) : type === 'set' ? (await redis.smembers(k)).sort() : await redis.get(k);
-      }
-      return out;
-    },
-    async tombstone(tenant, blindIndex) {
-      const t = await redis.hgetall(`${prefix}{${tenant}}:t:${blindIndex}`);
-      if (t.g === undefined) return null;
-      return { generation: Number(t.g), erasedAt: Number(t.at), requestId: t.req! };
-    },
-    async recordGenerations(tenant) {
-      const keys = await keysUnder(redis, `${prefix}{${tenant}}:s:*`);
-      const generations = await Promise.all(keys.map(async (k) => Number(await redis.hget(k, 'g'))));
-      return generations.sort((a, b) => a - b);
-    },
-    privateSites: (tenant) => redis.smembers(`${prefix}{${tenant}}:sites`),
-    async close() {
-      for (const ring of rings) await ring.stop();
-    },
-  };
-}
-
-describeKeyRingConformance('Redis + local-kms', openRedis);
+describeKeyRingConformance('Redis + local-kms', () => openRedisConformanceStore(resources, redis));

@@ -22,7 +22,8 @@ describe('link tokens and private sites (SPEC K33–K36)', () => {
     // The memory key set is random per process: read its index key from the engine, then recompute K33 and K34.
     const ring = createMemoryKeyRing();
     const links = await ring.links('acme-cpo');
-    const indexKey = (ring as unknown as { keySets: Map<string, { keys: { indexKey: Buffer } }> }).keySets.get('acme-cpo')!.keys.indexKey;
+    const keySets = (ring as unknown as { keySets: { keySet(tenant: string, now: number): Promise<{ indexKey: Buffer }> } }).keySets;
+    const { indexKey } = await keySets.keySet('acme-cpo', Date.now());
     const linkKey = Buffer.from(hkdfSync('sha256', indexKey, Buffer.alloc(0), 'ampseal/link-key/v1', 32));
     const expected = createHmac('sha256', linkKey).update('ampseal/link/v1\0private\0location\0LOC-1').digest().subarray(0, 16).toString('base64url');
     expect(links.token('location', 'LOC-1', true)).toBe(expected);

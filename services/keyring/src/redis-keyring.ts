@@ -8,7 +8,8 @@ import { RedisStore, type StoredKeySet } from './redis-store';
 
 /**
  * The production key ring: the engine over Redis (subject keys, tombstones, key-set blobs) and KMS (tenant
- * root keys). Composition only; the semantics live in engine.ts.
+ * root keys). Composition only; the semantics live in engine.ts
+ * (tokens.ts, erasure.ts, key-sets.ts).
  */
 export interface RedisKeyRingOptions {
   readonly redisUrl: string;

@@ -322,7 +322,7 @@ describe('key-ring stores agree (differential: in-memory TypeScript vs Redis Lua
   it(`K28 ${RUNS} random sequences of ≤ 40 operations give the same outcomes and end state on both stores`, async () => {
     const seed = process.env.AMPSEAL_DIFF_SEED !== undefined ? Number(process.env.AMPSEAL_DIFF_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
     try {
-      await fc.assert(fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), differential), {
+      await fc.assert(fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40, size: 'max' }), differential), {
         numRuns: RUNS,
         seed,
         interruptAfterTimeLimit: TIME_LIMIT_MS,

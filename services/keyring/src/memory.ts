@@ -74,6 +74,7 @@ export class MemorySubjectStore implements SubjectStore {
     return { stored: stored === undefined ? null : (JSON.parse(stored) as StoredErasureResult), states };
   }
 
+  /** The same steps as lua/erase.lua (K15, K16). */
   async erase(tenant: string, write: ErasureWrite): Promise<ErasureWriteOutcome> {
     const requestKey = `${tenant}\0${write.requestId}`;
     const done = this.erasures.get(requestKey);
@@ -104,7 +105,7 @@ export class MemorySubjectStore implements SubjectStore {
     return { status: 'ok' };
   }
 
-  /** The same steps as the `apply` Lua script in redis-store.ts (K31). */
+  /** K36: learned private-site hashes per tenant (a Redis set in redis-store.ts). */
   private readonly sites = new Map<string, Set<string>>();
 
   async privateSites(tenant: string): Promise<string[]> {
@@ -117,6 +118,7 @@ export class MemorySubjectStore implements SubjectStore {
     for (const h of hashes) set.add(h);
   }
 
+  /** The same steps as lua/apply.lua (K31). */
   async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
     let applied = 0;
     let keysDeleted = 0;
@@ -177,7 +179,7 @@ export class MemorySubjectStore implements SubjectStore {
     return tombstone === undefined || record.generation > tombstone.generation ? record.generation : 0;
   }
 
-  /** The same steps as the `subjects` Lua script in redis-store.ts. */
+  /** The same steps as lua/subjects.lua (test/keyring/differential.test.ts checks that they agree). */
   private subject(tenant: string, op: SubjectOp): SubjectState {
     const key = `${tenant}\0${op.blindIndex}`;
     let record = this.records.get(key);

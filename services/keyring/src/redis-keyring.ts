@@ -8,7 +8,8 @@ import { RedisStore, type StoredKeySet } from './redis-store';
 
 /**
  * The production key ring: the engine over Redis (subject keys, tombstones, key-set blobs) and KMS (tenant
- * root keys). Composition only; the semantics live in engine.ts.
+ * root keys). Composition only; the semantics live in engine.ts
+ * (tokens.ts, erasure.ts, key-sets.ts).
  */
 export interface RedisKeyRingOptions {
   readonly redisUrl: string;
@@ -29,6 +30,8 @@ export interface RedisKeyRingOptions {
   readonly redisCommandTimeoutMs?: number;
   /** K36: how often learned private sites are re-read (default 30 s). */
   readonly siteRefreshMs?: number;
+  /** Epoch ms; injectable so tests can move time (cache TTL, key-set and site refresh), as in memory mode. */
+  readonly clock?: () => number;
 }
 
 function fingerprint(stored: StoredKeySet): string {
@@ -103,5 +106,6 @@ export function createRedisKeyRing(options: RedisKeyRingOptions): KeyRing {
     tenants: options.tenants,
     logger: options.logger,
     siteRefreshMs: options.siteRefreshMs,
+    clock: options.clock,
   });
 }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { AmpsealError } from '@ampseal/core';
 import type { Instruments } from './instruments';
@@ -19,144 +21,25 @@ import type {
  * script call touches one cluster slot.
  */
 
-/**
- * `subjects`: per subject (KEYS: record, tombstone; ARGV: create, maxAt, candidate generation, candidate
- * wrapped key, set-restricted -1|0|1) returns status, generation, wrapped, restricted, changed, tombstone
- * generation, erasedAt. A record at or below its tombstone is deleted and ignored (K20); a key is created only
- * with no usable record, when no tombstone covers the latest event (K17), and only for the generation the
- * tombstone implies (K18). Mirrored step for step by MemorySubjectStore.
- */
-const SUBJECTS_LUA = `
-local out = {}
-for i = 1, #KEYS / 2 do
-  local sk, tk = KEYS[2 * i - 1], KEYS[2 * i]
-  local a = (i - 1) * 5
-  local rec = redis.call('HMGET', sk, 'g', 'k', 'r')
-  local tomb = redis.call('HMGET', tk, 'g', 'at')
-  local rg, tg, tat = tonumber(rec[1]), tonumber(tomb[1]), tonumber(tomb[2])
-  if rg and tg and rg <= tg then
-    redis.call('DEL', sk)
-    rg = nil
-  end
-  local status, g, k, r, changed = 'absent', '0', '', '0', '0'
-  if rg then
-    status, g, k, r = 'existing', rec[1], rec[2] or '', rec[3] or '0'
-  elseif ARGV[a + 1] == '1' and (not tg or tonumber(ARGV[a + 2]) > tat) then
-    local need = 1
-    if tg then need = tg + 1 end
-    if tonumber(ARGV[a + 3]) ~= need then
-      status = 'conflict'
-    else
-      redis.call('HSET', sk, 'g', ARGV[a + 3], 'k', ARGV[a + 4], 'r', '0')
-      status, g, k, r = 'created', ARGV[a + 3], ARGV[a + 4], '0'
-    end
-  end
-  local want = ARGV[a + 5]
-  if want ~= '-1' and (status == 'existing' or status == 'created') and r ~= want then
-    redis.call('HSET', sk, 'r', want)
-    r, changed = want, '1'
-  end
-  out[#out + 1] = status
-  out[#out + 1] = g
-  out[#out + 1] = k
-  out[#out + 1] = r
-  out[#out + 1] = changed
-  out[#out + 1] = tomb[1] or '-1'
-  out[#out + 1] = tomb[2] or ''
-end
-return out
-`;
-
-/**
- * `erase` (K15, K16, K19, K29): KEYS[1] the request's result, then record/tombstone pairs; ARGV erasedAt,
- * request id, result JSON, then per subject what the caller read: usable generation, tombstone generation (-1
- * for none), tombstone erasedAt ('' for none). A known request id returns its result and changes nothing; any
- * subject or tombstone changed since the read aborts everything (so the tombstones in the result JSON are the
- * ones written); otherwise every record goes, every tombstone gets the highest generation and the latest
- * erasedAt, and the result is stored.
- */
-const ERASE_LUA = `
-local done = redis.call('GET', KEYS[1])
-if done then return {'done', done} end
-local n = (#KEYS - 1) / 2
-local live, tgs = {}, {}
-for i = 1, n do
-  local rg = tonumber(redis.call('HGET', KEYS[2 * i], 'g'))
-  local tomb = redis.call('HMGET', KEYS[2 * i + 1], 'g', 'at')
-  local tg, tat = tonumber(tomb[1]), tonumber(tomb[2])
-  local g = 0
-  if rg and (not tg or rg > tg) then g = rg end
-  local a = 3 * i
-  if g ~= tonumber(ARGV[a + 1]) or (tg or -1) ~= tonumber(ARGV[a + 2]) or tat ~= tonumber(ARGV[a + 3]) then
-    return {'conflict'}
-  end
-  live[i], tgs[i] = g, tg or 0
-end
-local at = tonumber(ARGV[1])
-for i = 1, n do
-  local tk = KEYS[2 * i + 1]
-  redis.call('DEL', KEYS[2 * i])
-  local g = live[i]
-  if g == 0 then g = tgs[i] end
-  local newAt = ARGV[1]
-  local oldAt = redis.call('HGET', tk, 'at')
-  if oldAt and tonumber(oldAt) > at then newAt = oldAt end
-  redis.call('HSET', tk, 'g', tostring(g), 'at', newAt, 'req', ARGV[2])
-end
-redis.call('SET', KEYS[1], ARGV[3])
-return {'ok'}
-`;
-
-/**
- * `apply` (K31): record/tombstone pairs; ARGV per subject: generation, erasedAt, request id. Per subject, the
- * record is written if newer than the stored tombstone (higher generation, or the same and a later erasedAt),
- * then a subject record at or below the resulting tombstone's generation is deleted (K20). Returns the number
- * of tombstones written and of records deleted. The result is the newest record per subject whatever the
- * order, so re-running it changes nothing. Mirrored step for step by MemorySubjectStore.
- */
-const APPLY_LUA = `
-local applied, deleted = 0, 0
-for i = 1, #KEYS / 2 do
-  local sk, tk = KEYS[2 * i - 1], KEYS[2 * i]
-  local a = (i - 1) * 3
-  local g, at = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  local cur = redis.call('HMGET', tk, 'g', 'at')
-  local cg, cat = tonumber(cur[1]), tonumber(cur[2])
-  if not cg or g > cg or (g == cg and (not cat or at > cat)) then
-    redis.call('HSET', tk, 'g', ARGV[a + 1], 'at', ARGV[a + 2], 'req', ARGV[a + 3])
-    applied = applied + 1
-    cg = g
-  end
-  local rg = tonumber(redis.call('HGET', sk, 'g'))
-  if rg and rg <= cg then
-    redis.call('DEL', sk)
-    deleted = deleted + 1
-  end
-end
-return {applied, deleted}
-`;
-
-/** `keyset` (K3): create-if-absent; returns the stored blobs, ours or the winner's. */
-const KEYSET_LUA = `
-local cur = redis.call('HMGET', KEYS[1], 'wrap', 'index')
-if cur[1] and cur[2] then return {'existing', cur[1], cur[2]} end
-redis.call('HSET', KEYS[1], 'v', '1', 'wrap', ARGV[1], 'index', ARGV[2])
-return {'created', ARGV[1], ARGV[2]}
-`;
-
 interface Script {
   readonly source: string;
   readonly sha: string;
 }
 
-function script(source: string): Script {
+/**
+ * The Lua scripts live in `lua/*.lua` next to this module (copied to dist/lua by the build), read once at load.
+ * Each state change is one script, so it is atomic across instances (K12, K15, K31); `subjects.lua` and
+ * `apply.lua` are mirrored step for step by MemorySubjectStore (memory.ts).
+ */
+function script(file: string): Script {
+  const source = readFileSync(join(__dirname, 'lua', file), 'utf8');
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-const SUBJECTS = script(SUBJECTS_LUA);
-const ERASE = script(ERASE_LUA);
-const APPLY = script(APPLY_LUA);
-const KEYSET = script(KEYSET_LUA);
+const SUBJECTS = script('subjects.lua');
+const ERASE = script('erase.lua');
+const APPLY = script('apply.lua');
+const KEYSET = script('keyset.lua');
 
 /** Subjects per script call: bounds how long one call holds Redis (≈ µs per subject). */
 const SUBJECTS_PER_CALL = 500;

@@ -1,0 +1,3 @@
+import { describeKeyRingConformance, openMemoryConformanceStore } from './conformance';
+
+describeKeyRingConformance('in-memory store', openMemoryConformanceStore);

@@ -1,0 +1,164 @@
+import { AmpsealError } from '@ampseal/core';
+import { isTenantName } from './key-set';
+import type { KeySets } from './key-sets';
+import type { ApplyTombstonesResult, ErasureRequest, ErasureResult, KeyRingLogger, SubjectId, TombstoneRecord } from './keyring';
+import {
+  MAX_TIME,
+  MIN_TIME,
+  TOMBSTONES_PER_CALL,
+  type ErasureWrite,
+  type StoredErasureResult,
+  type SubjectState,
+  type SubjectStore,
+} from './store';
+import { MAX_ATTEMPTS, type Pending, type SubjectTokens } from './tokens';
+
+/**
+ * Erasure (SPEC K15, K16, K19, K21) and the tombstone journal (K29, K31): the read, the checked write and its
+ * retries, the records returned for the journal, and re-applying them after a restore.
+ */
+const REQUEST_ID_FORM = /^[\x21-\x7e]{1,200}$/;
+/** A blind index as in Redis keys: base64url of 32 bytes, no padding (K9, K24). */
+const BLIND_INDEX_FORM = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+/** Generations are bound into the AAD as uint32 (K8). */
+const MAX_GENERATION = 0xffffffff;
+
+/** K31: a journal record is checked whole before anything is written; the error names no value (K26). */
+function isTombstoneRecord(r: TombstoneRecord): boolean {
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.tenant === 'string' &&
+    isTenantName(r.tenant) &&
+    typeof r.blindIndex === 'string' &&
+    BLIND_INDEX_FORM.test(r.blindIndex) &&
+    Number.isInteger(r.generation) &&
+    r.generation >= 0 &&
+    r.generation <= MAX_GENERATION &&
+    Number.isFinite(r.erasedAt) &&
+    r.erasedAt >= MIN_TIME &&
+    r.erasedAt <= MAX_TIME &&
+    typeof r.requestId === 'string' &&
+    REQUEST_ID_FORM.test(r.requestId)
+  );
+}
+
+type ErasureWriteExpected = ErasureWrite['expected'][number];
+
+/**
+ * A stored result with its tombstones (K29). Results stored before K29 have none: they are rebuilt from the
+ * tombstones as they stand now, which is what a journal replay needs (K31 keeps the newest anyway).
+ */
+function withTombstones(
+  stored: StoredErasureResult,
+  tenant: string,
+  requestId: string,
+  subjects: readonly Pending[],
+  states: readonly SubjectState[],
+): ErasureResult {
+  if (stored.tombstones !== undefined) return stored as ErasureResult;
+  const tombstones: TombstoneRecord[] = [];
+  states.forEach((state, i) => {
+    if (state.tombstoneGeneration < 0 || state.erasedAt === null) return;
+    tombstones.push({
+      tenant,
+      blindIndex: subjects[i]!.blindIndex,
+      generation: state.tombstoneGeneration,
+      erasedAt: state.erasedAt,
+      requestId,
+    });
+  });
+  return { ...stored, tombstones };
+}
+
+export class Erasure {
+  constructor(
+    private readonly store: SubjectStore,
+    private readonly keySets: KeySets,
+    private readonly tokens: SubjectTokens,
+    private readonly clock: () => number,
+    private readonly logger: KeyRingLogger | undefined,
+  ) {}
+
+  async erase(tenant: string, subjects: readonly SubjectId[], request: ErasureRequest): Promise<ErasureResult> {
+    const { requestId, erasedAt } = request;
+    if (typeof requestId !== 'string' || !REQUEST_ID_FORM.test(requestId)) {
+      throw new AmpsealError('BAD_ENVELOPE', 'erasure request id must be 1-200 printable ASCII characters');
+    }
+    if (!Number.isFinite(erasedAt) || erasedAt < MIN_TIME || erasedAt > MAX_TIME) {
+      throw new AmpsealError('BAD_ENVELOPE', 'erasedAt must be epoch milliseconds');
+    }
+    const now = this.clock();
+    const keys = await this.keySets.keySet(tenant, now);
+    const unique = this.tokens.distinct(tenant, subjects, keys);
+    const blindIndexes = unique.map((p) => p.blindIndex);
+
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const read = await this.store.readErasure(tenant, requestId, blindIndexes);
+      if (read.stored !== null) {
+        const stored = withTombstones(read.stored, tenant, requestId, unique, read.states);
+        this.tokens.forget(tenant, unique, stored.retiredTokens);
+        return stored;
+      }
+      // K15: the tokens retired are derived before the keys go.
+      const retiredTokens: string[] = [];
+      const expected: ErasureWriteExpected[] = [];
+      const tombstones: TombstoneRecord[] = [];
+      let erased = 0;
+      let alreadyErased = 0;
+      read.states.forEach((state, i) => {
+        const pending = unique[i]!;
+        let generation = 0;
+        if (state.status === 'existing') {
+          retiredTokens.push(this.tokens.tokenOf(keys, pending, state));
+          erased++;
+          generation = state.generation;
+        } else {
+          if (state.tombstoneGeneration >= 0) alreadyErased++;
+          else erased++; // K19: never seen, tombstoned all the same
+        }
+        expected.push({
+          blindIndex: pending.blindIndex,
+          generation,
+          tombstoneGeneration: state.tombstoneGeneration,
+          tombstoneErasedAt: state.erasedAt,
+        });
+        // K29: what the script writes, given that nothing changed since this read (it aborts otherwise).
+        tombstones.push({
+          tenant,
+          blindIndex: pending.blindIndex,
+          generation: generation > 0 ? generation : Math.max(0, state.tombstoneGeneration),
+          erasedAt: state.erasedAt !== null && state.erasedAt > erasedAt ? state.erasedAt : erasedAt,
+          requestId,
+        });
+      });
+      const result: ErasureResult = { retiredTokens, erased, alreadyErased, tombstones };
+      const written = await this.store.erase(tenant, { requestId, erasedAt, result, expected });
+      if (written.status === 'conflict') continue; // K16: a key or tombstone changed between read and write
+      if (written.status === 'done' && written.result.tombstones === undefined) continue; // re-read, rebuild
+      const final = written.status === 'done' ? (written.result as ErasureResult) : result;
+      this.tokens.forget(tenant, unique, final.retiredTokens);
+      return final;
+    }
+    throw new AmpsealError('KEYRING_UNAVAILABLE', 'subjects kept changing during erasure');
+  }
+
+  async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
+    if (!Array.isArray(records)) throw new AmpsealError('BAD_ENVELOPE', 'tombstone records must be an array');
+    for (const r of records) {
+      if (!isTombstoneRecord(r)) throw new AmpsealError('BAD_ENVELOPE', 'malformed tombstone record; none applied');
+    }
+    let applied = 0;
+    let keysDeleted = 0;
+    for (let from = 0; from < records.length; from += TOMBSTONES_PER_CALL) {
+      const chunk = records.slice(from, from + TOMBSTONES_PER_CALL);
+      const done = await this.store.applyTombstones(chunk);
+      // K31: this instance forgets what it cached for these subjects; the next lookup reads the tombstone.
+      for (const r of chunk) this.tokens.evictByBlindIndex(r.tenant, r.blindIndex);
+      applied += done.applied;
+      keysDeleted += done.keysDeleted;
+    }
+    if (records.length > 0) this.logger?.info({ event: 'keyring.tombstones.applied', records: records.length, applied, keysDeleted });
+    return { applied, keysDeleted };
+  }
+}

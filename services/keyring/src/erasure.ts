@@ -1,4 +1,4 @@
-import { AmpsealError } from '@ampseal/core';
+import { AmpsealError, isRequestId, REQUEST_ID_RULE } from '@ampseal/core';
 import { isTenantName } from './key-set';
 import type { KeySets } from './key-sets';
 import type { ApplyTombstonesResult, ErasureRequest, ErasureResult, KeyRingLogger, SubjectId, TombstoneRecord } from './keyring';
@@ -17,11 +17,13 @@ import { MAX_ATTEMPTS, type Pending, type SubjectTokens } from './tokens';
  * Erasure (SPEC K15, K16, K19, K21) and the tombstone journal (K29, K31): the read, the checked write and its
  * retries, the records returned for the journal, and re-applying them after a restore.
  */
-const REQUEST_ID_FORM = /^[\x21-\x7e]{1,200}$/;
 /** A blind index as in Redis keys: base64url of 32 bytes, no padding (K9, K24). */
 const BLIND_INDEX_FORM = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
-/** Generations are bound into the AAD as uint32 (K8). */
-const MAX_GENERATION = 0xffffffff;
+/**
+ * Generations are bound into the AAD as uint32 (K8), and a tombstone of generation g makes the next key g + 1: a
+ * journal record at 2^32 − 1 would leave no generation for the next key, so it is refused here (K31).
+ */
+const MAX_GENERATION = 0xfffffffe;
 
 /** K31: a journal record is checked whole before anything is written; the error names no value (K26). */
 function isTombstoneRecord(r: TombstoneRecord): boolean {
@@ -38,8 +40,7 @@ function isTombstoneRecord(r: TombstoneRecord): boolean {
     Number.isFinite(r.erasedAt) &&
     r.erasedAt >= MIN_TIME &&
     r.erasedAt <= MAX_TIME &&
-    typeof r.requestId === 'string' &&
-    REQUEST_ID_FORM.test(r.requestId)
+    isRequestId(r.requestId)
   );
 }
 
@@ -82,8 +83,8 @@ export class Erasure {
 
   async erase(tenant: string, subjects: readonly SubjectId[], request: ErasureRequest): Promise<ErasureResult> {
     const { requestId, erasedAt } = request;
-    if (typeof requestId !== 'string' || !REQUEST_ID_FORM.test(requestId)) {
-      throw new AmpsealError('BAD_ENVELOPE', 'erasure request id must be 1-200 printable ASCII characters');
+    if (!isRequestId(requestId)) {
+      throw new AmpsealError('BAD_ENVELOPE', `erasure request id must be ${REQUEST_ID_RULE}`);
     }
     if (!Number.isFinite(erasedAt) || erasedAt < MIN_TIME || erasedAt > MAX_TIME) {
       throw new AmpsealError('BAD_ENVELOPE', 'erasedAt must be epoch milliseconds');

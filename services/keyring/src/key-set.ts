@@ -19,9 +19,5 @@ export interface KeySetSource {
 export const WRAPPING_PURPOSE = 'subject-key-wrapping';
 export const INDEX_PURPOSE = 'blind-index';
 
-/** K24: tenant names end up in Redis hash tags, AADs and KMS aliases. */
-const TENANT_FORM = /^[A-Za-z0-9._-]{1,64}$/;
-
-export function isTenantName(tenant: string): boolean {
-  return TENANT_FORM.test(tenant);
-}
+/** K24: tenant names end up in Redis hash tags, AADs and KMS aliases: the envelope's rule, defined once in core. */
+export { isTenant as isTenantName } from '@ampseal/core';

@@ -1,4 +1,4 @@
-import { AmpsealError, type SiteLinks } from '@ampseal/core';
+import { AmpsealError, TENANT_RULE, type SiteLinks } from '@ampseal/core';
 import { linkKey } from './crypto';
 import { isTenantName, type KeySetSource, type TenantKeySet } from './key-set';
 import type { KeyRingLogger } from './keyring';
@@ -114,7 +114,7 @@ export class KeySets {
   }
 
   private async loadKeySet(tenant: string, now: number): Promise<TenantKeySet> {
-    if (!isTenantName(tenant)) throw new AmpsealError('BAD_ENVELOPE', 'tenant must match [A-Za-z0-9._-]{1,64}');
+    if (!isTenantName(tenant)) throw new AmpsealError('BAD_ENVELOPE', `tenant must be ${TENANT_RULE}`);
     const keys = await this.source.load(tenant);
     const previous = this.keySets.get(tenant);
     if (previous !== undefined && previous.keys.fingerprint !== keys.fingerprint) {

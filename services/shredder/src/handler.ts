@@ -1,9 +1,7 @@
-import { buildSubjectRequest, ROAMING_AFTER_SUBJECT_REQUEST, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
+import { buildSubjectRequest, isRequestId, ROAMING_AFTER_SUBJECT_REQUEST, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
 import type { ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import type { Logger, Topics } from '@ampseal/runtime';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Requests → receipts, inside the stream's transaction (exactly once): the key-ring work is idempotent per
@@ -83,7 +81,7 @@ export function createRequestHandler(deps: {
       const built = buildSubjectRequest(raw);
       if (!built.ok) {
         const key = record.key?.toString('utf8') ?? '';
-        const requestId = REQUEST_ID.test(key) ? key : `${record.topic}:${record.partition}:${record.offset}`;
+        const requestId = isRequestId(key) ? key : `${record.topic}:${record.partition}:${record.offset}`;
         const tenant = typeof (raw as { tenant?: unknown })?.tenant === 'string' ? String((raw as { tenant: string }).tenant).slice(0, 63) : '';
         const receipt: SubjectReceipt = {
           version: 1,

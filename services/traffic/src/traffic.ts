@@ -1,3 +1,4 @@
+import { isTenant, TENANT_RULE } from '@ampseal/core';
 import { malformedRecord } from './malformed';
 import { StationChatter } from './noise';
 import { type Card, type Connector, createPopulation, MAX_STATIONS, type Party, type Population, type Station } from './population';
@@ -55,8 +56,6 @@ export const TRAFFIC_DEFAULTS = Object.freeze({
 const OCCUPANCY = 0.3;
 /** Share of all drivers charging at the same time, at most. */
 const DRIVERS_AT_ONCE = 0.05;
-/** The envelope's tenant rule (services/core envelope.ts): it becomes part of a KMS alias. */
-const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** RFC 3339 needs a four-digit year. */
 const LATEST_START = Date.UTC(9000, 0, 1);
 
@@ -79,7 +78,7 @@ function resolve(options: TrafficOptions): ResolvedTrafficOptions {
   if (!Number.isSafeInteger(startTime) || startTime < 0 || startTime > LATEST_START) {
     throw new RangeError('startTime must be epoch milliseconds between 1970 and 9000');
   }
-  if (typeof tenant !== 'string' || !TENANT.test(tenant)) throw new RangeError('tenant must match ^[a-z0-9][a-z0-9-]{0,62}$');
+  if (!isTenant(tenant)) throw new RangeError(`tenant must be ${TENANT_RULE}`);
   return Object.freeze(resolved);
 }
 

@@ -29,7 +29,7 @@ export interface SubjectReceipt {
   readonly action: SubjectAction;
   readonly status: 'done' | 'failed';
   /** Why a request failed (a stable reason code), when it did. */
-  readonly error?: ReasonCode | 'bad_request';
+  readonly error?: ReasonCode;
   readonly requestedAt?: string;
   readonly completedAt: string;
   /** Erasure time: events at or before it never get a token again (design §5). */

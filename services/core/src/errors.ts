@@ -27,6 +27,13 @@ export const ERRORS = {
   BAD_ISSUER: { stage: 'record', reason: 'bad_issuer', retriable: false, message: 'token issuer country_code or party_id is malformed' },
   // A well-formed issuer that this deployment has no roaming topic for (topic creation off, topic missing).
   UNKNOWN_RECIPIENT: { stage: 'record', reason: 'unknown_recipient', retriable: false, message: 'no roaming topic for the token issuer' },
+  // Data-subject requests and the key ring's own inputs: the request is answered with a failed receipt (or the
+  // command stops), nothing is written.
+  BAD_REQUEST: { stage: 'request', reason: 'bad_request', retriable: false, message: 'data-subject request is malformed' },
+  BAD_REQUEST_ID: { stage: 'request', reason: 'bad_request_id', retriable: false, message: 'request id is malformed' },
+  BAD_TENANT: { stage: 'request', reason: 'bad_tenant', retriable: false, message: 'tenant name is malformed' },
+  BAD_ERASURE_TIME: { stage: 'request', reason: 'bad_erasure_time', retriable: false, message: 'erasure time is not a valid epoch time' },
+  BAD_TOMBSTONE: { stage: 'request', reason: 'bad_tombstone', retriable: false, message: 'a tombstone journal record is malformed' },
   // Dependencies: retriable, the processor pauses and resumes by itself.
   KEYRING_UNAVAILABLE: { stage: 'dependency', reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },
   KMS_UNAVAILABLE: { stage: 'dependency', reason: 'kms_unavailable', retriable: true, message: 'KMS did not answer' },
@@ -34,6 +41,10 @@ export const ERRORS = {
   REGISTRY_UNAVAILABLE: { stage: 'dependency', reason: 'registry_unavailable', retriable: true, message: 'schema registry did not answer' },
   // Set-up and integrity: not retriable, the process stops with the message.
   CONFIG_INVALID: { stage: 'setup', reason: 'config_invalid', retriable: false, message: 'configuration is invalid' },
+  // The registry refused the analytics schema under the subject's compatibility mode: a deploy must stop.
+  SCHEMA_INCOMPATIBLE: { stage: 'setup', reason: 'schema_incompatible', retriable: false, message: 'analytics schema is not compatible with the registered one' },
+  // A programming or wiring error inside ampseal (an invariant broke): the process stops; never input's fault.
+  INTERNAL: { stage: 'setup', reason: 'internal', retriable: false, message: 'internal error' },
   POLICY_INVALID: { stage: 'setup', reason: 'policy_invalid', retriable: false, message: 'audience policy is invalid' },
   KEY_INTEGRITY: { stage: 'setup', reason: 'key_integrity', retriable: false, message: 'a stored key failed authentication' },
 } as const;
@@ -42,7 +53,8 @@ export type ErrorName = keyof typeof ERRORS;
 export type ReasonCode = (typeof ERRORS)[ErrorName]['reason'];
 /**
  * Stages: `input` (the parser: size, JSON, envelope, schema), `record` (the transform or routing: tenant, numbers,
- * roaming issuer), both quarantined; `dependency` (retriable); `setup` (the process stops).
+ * roaming issuer), both quarantined; `request` (a data-subject request or key-ring input: failed receipt, nothing
+ * written); `dependency` (retriable); `setup` (the process stops).
  * The reasons the input parser gives.
  */
 export const INPUT_REASONS = Object.values(ERRORS)
@@ -80,4 +92,24 @@ export class AmpsealError extends Error {
 
 export function isRetriable(err: unknown): boolean {
   return err instanceof AmpsealError && err.retriable;
+}
+
+const STAGE_EFFECT: Readonly<Record<(typeof ERRORS)[ErrorName]['stage'], string>> = {
+  input: 'record quarantined',
+  record: 'record quarantined',
+  request: 'failed receipt, nothing written',
+  dependency: 'retried: fail closed, not ready',
+  setup: 'process stops',
+};
+
+/**
+ * The README's error section, generated from this table (`npm run docs:errors` writes it; a test fails when the
+ * README is stale), so the documented codes are the raised ones.
+ */
+export function errorTableMarkdown(): string {
+  const rows = (Object.keys(ERRORS) as ErrorName[]).map((name) => {
+    const e = ERRORS[name];
+    return `| \`AMPSEAL_ERR_${name}\` | \`${e.reason}\` | ${e.retriable ? 'yes' : 'no'} | ${STAGE_EFFECT[e.stage]} | ${e.message} |`;
+  });
+  return ['| code | reason (metric label, quarantine header) | retriable | effect | message |', '|---|---|---|---|---|', ...rows].join('\n');
 }

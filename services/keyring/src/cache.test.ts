@@ -1,3 +1,4 @@
+import { AmpsealError } from '@ampseal/core';
 import { SubjectCache, subjectCacheKey } from './cache';
 
 function ids(n: number, token: string | null = `tok-${n}`) {
@@ -87,7 +88,7 @@ describe('SubjectCache (K14)', () => {
   });
 
   it('rejects a size or ttl that cannot bound anything', () => {
-    expect(() => new SubjectCache(0, 1000)).toThrow(RangeError);
-    expect(() => new SubjectCache(10, 0)).toThrow(RangeError);
+    expect(() => new SubjectCache(0, 1000)).toThrow(AmpsealError);
+    expect(() => new SubjectCache(10, 0)).toThrow(AmpsealError);
   });
 });

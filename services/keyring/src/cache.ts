@@ -1,3 +1,4 @@
+import { AmpsealError } from '@ampseal/core';
 /**
  * Bounded LRU + TTL cache of subject states (SPEC K14). Plain Maps plus an intrusive doubly linked list, so
  * get, set and every eviction are O(1) and a hit allocates nothing: the cached path must sustain well over
@@ -43,8 +44,8 @@ export class SubjectCache<V> {
     readonly maxEntries: number,
     readonly ttlMs: number,
   ) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('cache size must be a positive integer');
-    if (!(ttlMs > 0)) throw new RangeError('cache TTL must be positive');
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new AmpsealError('CONFIG_INVALID', 'cache size must be a positive integer');
+    if (!(ttlMs > 0)) throw new AmpsealError('CONFIG_INVALID', 'cache TTL must be positive');
   }
 
   get size(): number {

@@ -53,7 +53,7 @@ export function wrapSubjectKey(
   nonce: Buffer = randomBytes(NONCE_BYTES),
 ): Buffer {
   if (subjectKey.length !== KEY_BYTES || nonce.length !== NONCE_BYTES) {
-    throw new RangeError('subject key must be 32 bytes and nonce 12 bytes');
+    throw new AmpsealError('INTERNAL', 'subject key must be 32 bytes and nonce 12 bytes');
   }
   const cipher = createCipheriv('aes-256-gcm', wrappingKey, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);

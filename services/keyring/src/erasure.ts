@@ -84,10 +84,10 @@ export class Erasure {
   async erase(tenant: string, subjects: readonly SubjectId[], request: ErasureRequest): Promise<ErasureResult> {
     const { requestId, erasedAt } = request;
     if (!isRequestId(requestId)) {
-      throw new AmpsealError('BAD_ENVELOPE', `erasure request id must be ${REQUEST_ID_RULE}`);
+      throw new AmpsealError('BAD_REQUEST_ID', `erasure request id must be ${REQUEST_ID_RULE}`);
     }
     if (!Number.isFinite(erasedAt) || erasedAt < MIN_TIME || erasedAt > MAX_TIME) {
-      throw new AmpsealError('BAD_ENVELOPE', 'erasedAt must be epoch milliseconds');
+      throw new AmpsealError('BAD_ERASURE_TIME', 'erasedAt must be epoch milliseconds');
     }
     const now = this.clock();
     const keys = await this.keySets.keySet(tenant, now);
@@ -145,9 +145,9 @@ export class Erasure {
   }
 
   async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
-    if (!Array.isArray(records)) throw new AmpsealError('BAD_ENVELOPE', 'tombstone records must be an array');
+    if (!Array.isArray(records)) throw new AmpsealError('BAD_TOMBSTONE', 'tombstone records must be an array');
     for (const r of records) {
-      if (!isTombstoneRecord(r)) throw new AmpsealError('BAD_ENVELOPE', 'malformed tombstone record; none applied');
+      if (!isTombstoneRecord(r)) throw new AmpsealError('BAD_TOMBSTONE', 'malformed tombstone record; none applied');
     }
     let applied = 0;
     let keysDeleted = 0;

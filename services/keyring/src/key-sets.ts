@@ -35,7 +35,7 @@ export class KeySets {
     /** Called when a tenant's stored key set was replaced: tokens cached under the old one are void. */
     private readonly onReplaced: (tenant: string) => number,
   ) {
-    if (!(options.keySetRefreshMs > 0)) throw new RangeError('key-set refresh period must be positive');
+    if (!(options.keySetRefreshMs > 0)) throw new AmpsealError('CONFIG_INVALID', 'key-set refresh period must be positive');
   }
 
   /** K4: the tenant's key set, unwrapped at first use and again once older than keySetRefreshMs. */
@@ -114,7 +114,7 @@ export class KeySets {
   }
 
   private async loadKeySet(tenant: string, now: number): Promise<TenantKeySet> {
-    if (!isTenantName(tenant)) throw new AmpsealError('BAD_ENVELOPE', `tenant must be ${TENANT_RULE}`);
+    if (!isTenantName(tenant)) throw new AmpsealError('BAD_TENANT', `tenant must be ${TENANT_RULE}`);
     const keys = await this.source.load(tenant);
     const previous = this.keySets.get(tenant);
     if (previous !== undefined && previous.keys.fingerprint !== keys.fingerprint) {

@@ -1,3 +1,4 @@
+import { IDENTIFIER_KINDS } from '@ampseal/core';
 import type { Fleet, Station } from './population';
 import { isoMillis } from './time';
 
@@ -11,24 +12,8 @@ export const OCPP_TOPIC = 'ocpp.raw.v1';
 export const OCPI_TOPIC = 'ocpi.raw.v1';
 export type TrafficTopic = typeof OCPP_TOPIC | typeof OCPI_TOPIC;
 
-/**
- * The identifier kinds of design §3, mirrored here (not imported) so the generator runs without @ampseal/core;
- * record.test.ts proves the list equals core's IDENTIFIER_KINDS.
- */
-export const SUBJECT_KINDS = [
-  'uid',
-  'group',
-  'emaid',
-  'visual',
-  'authref',
-  'extra',
-  'vehicle',
-  'driver',
-  'device',
-  'certserial',
-  'energycontract',
-  'customer',
-] as const;
+/** The identifier kinds of design §3: core's one list (the generator writes identifiers of every kind). */
+export const SUBJECT_KINDS = IDENTIFIER_KINDS;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 /** One identifier a record carries, as written in the record (not normalized). */

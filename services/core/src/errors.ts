@@ -23,6 +23,9 @@ export const ERRORS = {
   BAD_NUMBER: { stage: 'record', reason: 'bad_number', retriable: false, message: 'a numeric field is not in decimal notation' },
   // Non-finite, or an integer beyond 2^53 that JSON parsing has already rounded: refused, never passed on.
   NUMBER_OUT_OF_RANGE: { stage: 'record', reason: 'number_out_of_range', retriable: false, message: 'a numeric field is out of range' },
+  // The payload's time is further ahead of receivedAt than the allowed clock skew: a station clock that runs ahead
+  // (or a forged time) must not move an event past an erasure (keyring SPEC K17).
+  EVENT_TIME_AHEAD: { stage: 'record', reason: 'event_time_ahead', retriable: false, message: 'event time is ahead of receivedAt by more than the allowed clock skew' },
   // OCPI CdrToken.country_code / party_id not of the OCPI form (2 letters / 3 alphanumerics): no safe recipient.
   BAD_ISSUER: { stage: 'record', reason: 'bad_issuer', retriable: false, message: 'token issuer country_code or party_id is malformed' },
   // A well-formed issuer that this deployment has no roaming topic for (topic creation off, topic missing).

@@ -25,6 +25,8 @@ const policyYaml = readFileSync(DEFAULT_POLICY_FILE, 'utf8');
 const policy = parsePolicy(policyYaml, CATALOG);
 const ANALYTIC = CATALOG.filter((e) => e.eventType !== undefined);
 const TOKEN = /^[A-Za-z0-9_-]{22}$/;
+/** After every generated payload time (2000-2099): a payload time ahead of receivedAt is quarantined. */
+const RECEIVED_AFTER_EVERY_PAYLOAD = '2100-01-01T00:00:00Z';
 
 function schemaOf(entry: MessageCatalog): JsonSchema {
   if (entry.source === 'ocpi2.2.1') return parser.ocpi.schema(entry.message as 'sessions' | 'cdrs' | 'tokens') as JsonSchema;
@@ -143,7 +145,7 @@ describe('link fields: operational ids reach analytics only as link tokens', () 
   it('(f) never emits a station, transaction, location or EVSE id built from a secret, in any spelling or fragment', async () => {
     await fc.assert(
       fc.asyncProperty(payloads, secretArb.chain((s) => fc.tuple(fc.constant(s), fc.array(linkIdArb(s), { minLength: 1, maxLength: 3 }))), async (cases, [, ids]) => {
-        const planted = cases.map(({ entry, payload }) => plant(entry, payload, ids, '2026-11-24T10:00:00Z'));
+        const planted = cases.map(({ entry, payload }) => plant(entry, payload, ids, RECEIVED_AFTER_EVERY_PAYLOAD));
         const results = await transformWith(undefined).run(planted.map((p, i) => ({ value: p.line, eventId: `p:${i}` })));
         const records = results.map(analyticsOf);
         expect(leaked(JSON.stringify(records), planted.flatMap((p) => p.secrets))).toEqual([]);
@@ -202,7 +204,7 @@ describe('private sites: home chargers and private locations', () => {
   it('(g) a listed private site never appears in any record, its place is blank and its token joins no public token', async () => {
     await fc.assert(
       fc.asyncProperty(payloads, async (cases) => {
-        const planted = cases.map(({ entry, payload }) => plant(entry, payload, [HOME], '2026-11-24T10:00:00Z'));
+        const planted = cases.map(({ entry, payload }) => plant(entry, payload, [HOME], RECEIVED_AFTER_EVERY_PAYLOAD));
         const values = planted.map((p, i) => ({ value: p.line, eventId: `g:${i}` }));
         const privateRecords = (await transformWith({ 'acme-cpo': { privateSites: [HOME] } }).run(values)).map(analyticsOf);
         const publicRecords = (await transformWith(undefined).run(values)).map(analyticsOf);
@@ -282,7 +284,7 @@ describe('(h) numbers: analytics carries only what was decimal in the input', ()
         if (DECIMAL.test(value) && Math.abs(Number(value)) <= Number.MAX_SAFE_INTEGER) {
           expect(analyticsOf(result).meterWh).toBe(Number(value));
         } else {
-          expect(result).toMatchObject({ status: 'quarantined', pointer: '/meterValue/0/sampledValue/0/value' });
+          expect(result).toMatchObject({ status: 'quarantined', pointer: '/frame/3/meterValue/0/sampledValue/0/value' });
           expect(['bad_number', 'number_out_of_range']).toContain((result as { reason: string }).reason);
         }
       }),
@@ -292,11 +294,11 @@ describe('(h) numbers: analytics carries only what was decimal in the input', ()
 });
 
 function ocpp16(stationId: string, action: string, payload: Record<string, unknown>): string {
-  return JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp1.6', stationId, receivedAt: '2026-11-24T10:00:03Z', action, frame: [2, 'm-1', action, payload] });
+  return JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp1.6', stationId, receivedAt: '2026-11-24T11:30:00Z', action, frame: [2, 'm-1', action, payload] });
 }
 
 function ocpi(module: 'sessions' | 'cdrs', object: Record<string, unknown>): string {
-  return JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module, object, receivedAt: '2026-11-24T10:00:03Z' });
+  return JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module, object, receivedAt: '2026-11-24T11:30:00Z' });
 }
 
 function startTransaction(): Record<string, unknown> {

@@ -191,7 +191,7 @@ describe('default deny', () => {
         evse: { id: 2, connectorId: 1 },
         idToken: { idToken: 'NL-TNM-C00122045-K', type: 'eMAID' },
       },
-      { fleet: { vehicleId: 'WVWZZZ1JZ3W386752', driverId: 'drv-0017' } },
+      { fleet: { vehicleId: 'WVWZZZ1JZ3W386752', driverId: 'drv-0017' }, receivedAt: '2026-11-24T11:15:43Z' },
     ),
     ocpi('cdrs', ocpiExample('cdr_example.json')),
     ocpi('sessions', ocpiExample('session_example_1_simple_start.json')),

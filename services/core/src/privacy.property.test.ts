@@ -77,6 +77,8 @@ function withIssuer(payload: Record<string, unknown>, issuer: (typeof ISSUERS)[n
   return { ...payload, cdr_token: { ...token, ...issuer } };
 }
 
+const RECEIVED_AFTER_EVERY_PAYLOAD = '2100-01-01T00:00:00Z';
+
 const payloadArbs = new Map<string, fc.Arbitrary<Record<string, unknown>>>();
 function payloadArb(entry: MessageCatalog, require: readonly string[] = []): fc.Arbitrary<Record<string, unknown>> {
   const key = `${entry.key}|${require.join(',')}`;
@@ -165,7 +167,9 @@ function buildCases(payloads: ReadonlyArray<{ entry: MessageCatalog; payload: Re
     const meta: EnvelopeMeta = {
       tenant,
       stationId: `CP-${rng.int(1000)}`,
-      receivedAt: '2026-11-24T10:00:03.120Z',
+      // After every generated payload time (2000-2099): a platform receives an event after it happened, and a
+      // payload time ahead of receivedAt is quarantined (event_time_ahead), which transform.test.ts proves.
+      receivedAt: RECEIVED_AFTER_EVERY_PAYLOAD,
       actionInEnvelope: rng.chance(0.5),
       ...(fleet ? { fleet } : {}),
     };
@@ -424,7 +428,7 @@ describe('privacy properties of the analytics audience (default policy)', () => 
                 envelope(slot.entry, payload, {
                   tenant: 'acme-cpo',
                   stationId: 'CP-1',
-                  receivedAt: '2026-11-24T10:00:03Z',
+                  receivedAt: RECEIVED_AFTER_EVERY_PAYLOAD,
                   actionInEnvelope: false,
                   ...(fleet ? { fleet } : {}),
                 }),

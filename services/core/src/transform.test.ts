@@ -112,7 +112,7 @@ describe('Transform: analytics audience', () => {
             ],
           },
         ],
-      }),
+      }, { receivedAt: '2026-11-24T11:15:43.000Z' }),
     );
     const event = emitted(result!).analytics!;
     expect(event).toMatchObject({
@@ -183,6 +183,52 @@ describe('Transform: analytics audience', () => {
     tokens.erased.set('uid:04A2B3C4D5E6F7', Date.parse('2026-11-25T00:00:00Z'));
     const [result] = await run(START);
     expect(emitted(result!).analytics!.identifiers).toEqual([{ field: 'idTag', kind: 'uid', status: 'ERASED', token: null }]);
+  });
+
+  describe('the erasure clock trusts neither clock alone (keyring SPEC K17: min(payload time, receivedAt))', () => {
+    const ERASED_AT = Date.parse('2026-11-25T00:00:00Z');
+    const start = (timestamp: string, receivedAt: string) =>
+      JSON.stringify({
+        tenant: 'acme-cpo',
+        source: 'ocpp1.6',
+        stationId: 'CP-0042',
+        receivedAt,
+        action: 'StartTransaction',
+        frame: [2, 'm-1', 'StartTransaction', { connectorId: 1, idTag: '04A2B3C4D5E6F7', meterStart: 0, timestamp }],
+      });
+    const statusOf = (result: RecordResult | undefined) => emitted(result!).analytics!.identifiers[0]!.status;
+
+    it.each([
+      ['a year ahead', '2027-11-25T00:00:00Z'],
+      ['in year 9999', '9999-12-31T23:59:59Z'],
+      ['six minutes ahead', '2026-11-24T23:56:00Z'],
+    ])('quarantines a payload time %s of receivedAt as event_time_ahead, pointing at the time', async (_name, timestamp) => {
+      const { run } = setup();
+      const [result] = await run(start(timestamp, '2026-11-24T23:50:00Z'));
+      expect(result).toEqual({ status: 'quarantined', reason: 'event_time_ahead', keyword: 'range', pointer: '/frame/3/timestamp' });
+    });
+
+    it('a pre-erasure event whose payload time (within the skew) is after the erasure stays ERASED', async () => {
+      const { run, tokens } = setup();
+      tokens.erased.set('uid:04A2B3C4D5E6F7', ERASED_AT);
+      // Received a minute before the erasure; the station's clock says three minutes after it.
+      const [result] = await run(start('2026-11-25T00:03:00Z', '2026-11-24T23:59:00Z'));
+      expect(statusOf(result)).toBe('ERASED');
+    });
+
+    it('an event received after the erasure, with a station clock reset to 1970, is ERASED: fail safe, never linked', async () => {
+      const { run, tokens } = setup();
+      tokens.erased.set('uid:04A2B3C4D5E6F7', ERASED_AT);
+      const [result] = await run(start('1970-01-01T00:00:05Z', '2026-11-26T10:00:00Z'));
+      expect(statusOf(result)).toBe('ERASED');
+    });
+
+    it('an event after the erasure by both clocks gets a token', async () => {
+      const { run, tokens } = setup();
+      tokens.erased.set('uid:04A2B3C4D5E6F7', ERASED_AT);
+      const [result] = await run(start('2026-11-26T10:00:00Z', '2026-11-26T10:00:01Z'));
+      expect(statusOf(result)).toBe('TOKENIZED');
+    });
   });
 
   it('asks the token source once per batch, with each subject once', async () => {

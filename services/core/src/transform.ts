@@ -47,6 +47,8 @@ export interface TransformOptions {
   readonly audiences: readonly Audience[];
   /** When given, records of any other tenant are quarantined as `unknown_tenant`. */
   readonly tenants?: ReadonlySet<string>;
+  /** How far a payload time may be ahead of receivedAt before the record is quarantined (default 5 minutes). */
+  readonly maxClockSkewMs?: number;
 }
 
 /**
@@ -178,7 +180,7 @@ export class Transform {
       const { envelope, message } = parsed;
       let extraction: AnalyticsExtraction | undefined;
       if (this.analytics) {
-        const extracted = extractAnalytics(envelope, message, this.options.policy, linksOf.get(envelope.tenant)!);
+        const extracted = extractAnalytics(envelope, message, this.options.policy, linksOf.get(envelope.tenant)!, this.options.maxClockSkewMs);
         if (extracted !== undefined && 'failure' in extracted) {
           results[i] = { status: 'quarantined', ...extracted.failure };
           continue;

@@ -38,7 +38,7 @@ describe('analytics record: values the Avro schema can hold', () => {
     ['ocpp1.6', -(2 ** 31) - 1],
   ] as const)('%s StartTransaction connectorId %d beyond 32 bits is quarantined as number_out_of_range at /connectorId', async (source, connectorId) => {
     const result = await resultOf(ocpp(source, 'StartTransaction', { connectorId, idTag: 'AABBCCDD', meterStart: 0, timestamp: '2026-11-24T10:00:03Z' }));
-    expect(result).toEqual({ status: 'quarantined', reason: 'number_out_of_range', pointer: '/connectorId', keyword: 'range' });
+    expect(result).toEqual({ status: 'quarantined', reason: 'number_out_of_range', pointer: '/frame/3/connectorId', keyword: 'range' });
   });
 
   it('keeps a connectorId at the 32-bit limit', async () => {
@@ -60,7 +60,7 @@ describe('analytics record: values the Avro schema can hold', () => {
         evse: { id: 1, connectorId: 2 ** 40 },
       }),
     );
-    expect(result).toEqual({ status: 'quarantined', reason: 'number_out_of_range', pointer: '/evse/connectorId', keyword: 'range' });
+    expect(result).toEqual({ status: 'quarantined', reason: 'number_out_of_range', pointer: '/frame/3/evse/connectorId', keyword: 'range' });
   });
 });
 
@@ -86,7 +86,7 @@ describe('analytics record: strict numbers (decimal notation only, within ±2^53
     ['12345678901234567890', 'number_out_of_range', 'range'],
   ] as const)('a sampled value %j is quarantined as %s with the pointer of the value', async (value, reason, keyword) => {
     const result = await resultOf(meterValues(value));
-    expect(result).toEqual({ status: 'quarantined', reason, keyword, pointer: '/meterValue/1/sampledValue/1/value' });
+    expect(result).toEqual({ status: 'quarantined', reason, keyword, pointer: '/frame/3/meterValue/1/sampledValue/1/value' });
   });
 
   it.each([
@@ -107,13 +107,13 @@ describe('analytics record: strict numbers (decimal notation only, within ±2^53
         meterValue: [{ timestamp: '2026-11-24T10:00:03Z', sampledValue: [{ value: 12345, unitOfMeasure: { unit: 'Wh', multiplier: 20 } }] }],
       }),
     );
-    expect(result).toMatchObject({ status: 'quarantined', reason: 'number_out_of_range', pointer: '/meterValue/0/sampledValue/0/value' });
+    expect(result).toMatchObject({ status: 'quarantined', reason: 'number_out_of_range', pointer: '/frame/3/meterValue/0/sampledValue/0/value' });
   });
 
   it('an OCPI number beyond 2^53 (JSON already rounded it) is quarantined', async () => {
     const cdr = { ...ocpiExample('cdr_example.json'), total_energy: 2 ** 60 };
     const result = await resultOf(ocpi('cdrs', cdr));
-    expect(result).toMatchObject({ status: 'quarantined', reason: 'number_out_of_range', pointer: '/total_energy' });
+    expect(result).toMatchObject({ status: 'quarantined', reason: 'number_out_of_range', pointer: '/object/total_energy' });
   });
 });
 

@@ -71,6 +71,9 @@ const AVRO_SOURCE: Record<Envelope['source'], AvroSource> = {
   'ocpi2.2.1': 'OCPI_2_2_1',
 };
 
+/** How far a payload's time may run ahead of receivedAt (station clocks drift; NTP-less chargers by minutes). */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 /** A numeric field whose value must not be coerced: quarantined (reason, rule). */
 interface NumberProblem {
   readonly reason: 'bad_number' | 'number_out_of_range';
@@ -169,6 +172,12 @@ function payloadOf(envelope: Envelope): Record<string, unknown> {
   return envelope.source === 'ocpi2.2.1' ? envelope.object : (envelope.payload ?? {});
 }
 
+/** Where the payload sits in the record, so failure pointers point into the whole record like the parser's. */
+function payloadPointer(envelope: Envelope): string {
+  if (envelope.source === 'ocpi2.2.1') return '/object';
+  return envelope.messageType === 'CALL' ? '/frame/3' : '/frame/2';
+}
+
 /** The text of an operational id as the stream carries it (OCPP 1.6 transaction ids are integers). */
 function linkText(value: unknown): string | undefined {
   if (typeof value === 'string') return value.length > 0 ? value : undefined;
@@ -216,6 +225,7 @@ export function extractAnalytics(
   message: CompiledMessage,
   policy: CompiledPolicy,
   links: SiteLinks,
+  maxClockSkewMs: number = DEFAULT_MAX_CLOCK_SKEW_MS,
 ): AnalyticsExtraction | ExtractionFailure | undefined {
   let eventType = message.entry.eventType;
   if (eventType === undefined) return undefined;
@@ -229,6 +239,7 @@ export function extractAnalytics(
   const tokenized = policy.analytics.identifiers;
   let homeSites: string[] | undefined;
   let problem: { rule: FieldRule; value: unknown; problem: NumberProblem } | undefined;
+  let eventTimeFrom: { rule: FieldRule; value: unknown } | undefined;
 
   const droppedFields = walk(message, root, {
     leaf(rule, value, parent) {
@@ -259,11 +270,12 @@ export function extractAnalytics(
         return;
       }
       values[rule.field] = coerced;
+      if (rule.field === 'eventTime') eventTimeFrom = { rule, value };
     },
   });
   if (problem !== undefined) {
     const { rule, value, problem: p } = problem;
-    return { failure: { reason: p.reason, keyword: p.keyword, pointer: pointerOf(root, rule.path, value) } };
+    return { failure: { reason: p.reason, keyword: p.keyword, pointer: payloadPointer(envelope) + pointerOf(root, rule.path, value) } };
   }
 
   if (envelope.fleet) {
@@ -299,9 +311,18 @@ export function extractAnalytics(
     values[link] = links.token(LINK_FIELDS[link], linkValues[link]!, privateSite);
   }
 
-  if (envelope.receivedAtMs !== undefined) values.receivedAt = envelope.receivedAtMs;
-  if (values.eventTime === undefined && envelope.receivedAtMs !== undefined) values.eventTime = envelope.receivedAtMs;
-  const at = typeof values.eventTime === 'number' ? values.eventTime : (envelope.receivedAtMs ?? 0);
+  // The erasure clock (keyring SPEC K17) trusts neither clock alone: the earlier of the payload's time and the
+  // platform's receivedAt, and a payload time further ahead than the allowed skew is refused. Otherwise a station
+  // whose clock says 9999 would move a pre-erasure event past the erasure and link it to the new pseudonym.
+  const received = envelope.receivedAtMs;
+  const payloadTime = typeof values.eventTime === 'number' ? values.eventTime : undefined;
+  if (payloadTime !== undefined && received !== undefined && payloadTime - received > maxClockSkewMs && eventTimeFrom !== undefined) {
+    const pointer = payloadPointer(envelope) + pointerOf(root, eventTimeFrom.rule.path, eventTimeFrom.value);
+    return { failure: { reason: 'event_time_ahead', keyword: 'range', pointer } };
+  }
+  if (received !== undefined) values.receivedAt = received;
+  if (payloadTime === undefined && received !== undefined) values.eventTime = received;
+  const at = payloadTime === undefined ? (received ?? 0) : received === undefined ? payloadTime : Math.min(payloadTime, received);
   const action = envelope.source === 'ocpi2.2.1' ? envelope.module : envelope.action;
   const extraction: AnalyticsExtraction = {
     tenant: envelope.tenant,

@@ -17,29 +17,14 @@ import type { IdentifierKind } from '../identifiers';
 import { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from '../normalize';
 import type { CompiledPolicy, FieldAction } from '../policy';
 import type { ReasonCode } from '../errors';
-import type { SiteLinks, TokenOutcome, TokenStatus } from '../tokens';
+import type { SiteLinks, TokenOutcome } from '../tokens';
+import type { ChargingSessionEvent, Source } from '@ampseal/schemas';
 import { isRecord, valueAt, walk, type CompiledMessage } from '../walker';
 
-/** The JS form of schemas/avro/charging-session-event.avsc (what avsc encodes). */
-export interface PseudonymizedIdentifier {
-  readonly field: string;
-  readonly kind: IdentifierKind;
-  readonly status: TokenStatus;
-  readonly token: string | null;
-}
-
-export type AvroSource = 'OCPP_1_6' | 'OCPP_2_0_1' | 'OCPI_2_2_1';
-
-export type ChargingSessionEvent = {
-  eventId: string;
-  tenant: string;
-  source: AvroSource;
-  eventType: AnalyticsEventType;
-  action: string;
-  identifiers: PseudonymizedIdentifier[];
-  droppedFields: number;
-  privateSite: boolean;
-} & Record<CanonicalField, string | number | null>;
+/** The JS form of schemas/avro/charging-session-event.avsc (what avsc encodes), generated from it. */
+export type { ChargingSessionEvent, PseudonymizedIdentifier } from '@ampseal/schemas';
+/** The schema's Source enum: the protocol of the input. */
+export type AvroSource = Source;
 
 /** What one event contributes before tokens are known: pure, computed once per event. */
 export interface AnalyticsExtraction {
@@ -337,7 +322,7 @@ function apply(field: CanonicalField, value: string | number | undefined, action
  * `template[field] = null` would not.
  */
 interface RecordPlan {
-  readonly template: Readonly<Record<string, unknown>>;
+  readonly template: Readonly<ChargingSessionEvent>;
   readonly actions: readonly (FieldAction | undefined)[];
 }
 
@@ -358,7 +343,7 @@ function planFor(policy: CompiledPolicy, fields: readonly CanonicalField[]): Rec
       ['identifiers', null],
       ['droppedFields', 0],
       ['privateSite', false],
-    ]);
+    ]) as unknown as ChargingSessionEvent;
     plan = { template, actions: fields.map((field) => policy.analytics.fields.get(field)) };
     byFields.set(fields, plan);
   }
@@ -374,7 +359,7 @@ export function buildAnalytics(
   fields: readonly CanonicalField[],
 ): ChargingSessionEvent {
   const plan = planFor(policy, fields);
-  const record = { ...plan.template } as ChargingSessionEvent;
+  const record: ChargingSessionEvent = { ...plan.template };
   record.eventId = eventId;
   record.tenant = extraction.tenant;
   record.source = extraction.source;
@@ -383,7 +368,8 @@ export function buildAnalytics(
   const values = extraction.values;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
-    record[field] = apply(field, values[field], plan.actions[i]);
+    // The schema types each field; apply() returns the value class the policy checked for it (policy.ts).
+    (record as unknown as Record<CanonicalField, string | number | null>)[field] = apply(field, values[field], plan.actions[i]);
   }
   record.identifiers = extraction.identifiers.map((id, i) => {
     const outcome = outcomes[i]!;

@@ -1,11 +1,7 @@
 import {
-  INT_FIELDS,
   isLinkField,
   LINK_FIELDS,
-  QUANTITY_FIELDS,
-  COORDINATE_FIELDS,
   SITE_FIELDS,
-  TIME_FIELDS,
   type AnalyticsEventType,
   type CanonicalField,
   type FieldRule,
@@ -18,7 +14,7 @@ import { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier 
 import type { CompiledPolicy, FieldAction } from '../policy';
 import type { ReasonCode } from '../errors';
 import type { SiteLinks, TokenOutcome } from '../tokens';
-import type { ChargingSessionEvent, Source } from '@ampseal/schemas';
+import { FIELD_VALUE_CLASSES, type ChargingSessionEvent, type Source } from '@ampseal/schemas';
 import { isRecord, valueAt, walk, type CompiledMessage } from '../walker';
 
 /** The JS form of schemas/avro/charging-session-event.avsc (what avsc encodes), generated from it. */
@@ -117,26 +113,38 @@ function parseUtc(text: string): number {
   return Date.parse(HAS_ZONE.test(text) ? text : `${text}Z`);
 }
 
+/**
+ * A catalog value in the form of its record field, by the field's Avro type (FIELD_VALUE_CLASSES, generated from
+ * the schema): a field added to the schema is read by its type, and a new type stops the build here.
+ */
 function coerce(field: CanonicalField, value: unknown, parent: Record<string, unknown>): string | number | NumberProblem | undefined {
-  if (TIME_FIELDS.has(field)) {
-    const ms = typeof value === 'string' ? parseUtc(value) : NaN;
-    return Number.isFinite(ms) ? ms : undefined;
+  const valueClass = FIELD_VALUE_CLASSES[field];
+  switch (valueClass) {
+    case 'time': {
+      const ms = typeof value === 'string' ? parseUtc(value) : NaN;
+      return Number.isFinite(ms) ? ms : undefined;
+    }
+    case 'int': {
+      const n = strictNumber(value);
+      if (n === undefined || isProblem(n)) return n;
+      // connectorId is an Avro int: beyond 32 bits the encoder would throw and the batch could never be written.
+      return n === (n | 0) ? n : OUT_OF_RANGE;
+    }
+    case 'double': {
+      const n = strictNumber(value);
+      if (n === undefined || isProblem(n) || field !== 'meterWh') return n;
+      const wh = toWh(n, parent);
+      return Number.isFinite(wh) && Math.abs(wh) <= Number.MAX_SAFE_INTEGER ? wh : OUT_OF_RANGE;
+    }
+    case 'string':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      return undefined;
+    default: {
+      const unhandled: never = valueClass;
+      return unhandled;
+    }
   }
-  if (INT_FIELDS.has(field)) {
-    const n = strictNumber(value);
-    if (n === undefined || isProblem(n)) return n;
-    // connectorId is an Avro int: beyond 32 bits the encoder would throw and the batch could never be written.
-    return n === (n | 0) ? n : OUT_OF_RANGE;
-  }
-  if (QUANTITY_FIELDS.has(field) || COORDINATE_FIELDS.has(field)) {
-    const n = strictNumber(value);
-    if (n === undefined || isProblem(n) || field !== 'meterWh') return n;
-    const wh = toWh(n, parent);
-    return Number.isFinite(wh) && Math.abs(wh) <= Number.MAX_SAFE_INTEGER ? wh : OUT_OF_RANGE;
-  }
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
 }
 
 function identify(rule: FieldRule, value: unknown, parent: Record<string, unknown>): NormalizedIdentifier | undefined {

@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import avro from 'avsc';
 import { AmpsealError, ANALYTICS_SCHEMA_FILE, ANALYTICS_SCHEMA_HISTORY } from '@ampseal/core';
 import { registerSchema } from '@ampseal/kafka';
+import { analyticsType, avroTypeOf } from '@ampseal/schemas/codec';
 import { endpoints } from '../harness/endpoints';
 import { uniqueName } from '../harness/resources';
 
@@ -22,8 +22,8 @@ describe('analytics schema evolution (real registry, BACKWARD)', () => {
 
     // A v1 record (written by an older ampseal) decodes through the registry, and the newest reader resolves it
     // with the new field's default.
-    const v1 = avro.Type.forSchema(JSON.parse(readFileSync(files[0]!, 'utf8')) as avro.Schema);
-    const latest = avro.Type.forSchema(JSON.parse(readFileSync(ANALYTICS_SCHEMA_FILE, 'utf8')) as avro.Schema);
+    const v1 = avroTypeOf(files[0]!);
+    const latest = analyticsType();
     const old = v1.random() as unknown as Record<string, unknown>;
     const registry = new SchemaRegistry({ host: url });
     const wire = await registry.encode(ids[0]!, old);

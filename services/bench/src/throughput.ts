@@ -1,10 +1,9 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import avro from 'avsc';
-import { ANALYTICS_SCHEMA_FILE, roamingTopic } from '@ampseal/core';
+import { roamingTopic } from '@ampseal/core';
 import { decodeWire } from '@ampseal/kafka';
+import { analyticsType } from '@ampseal/schemas/codec';
 import { type BenchContext, resolveEventId } from './context';
 import { ANALYTICS, QUARANTINE, ROAMING, type RawTopics } from './dataset';
 import { CommitProbe, existingTopics, readTopics } from './kafka-io';
@@ -289,10 +288,8 @@ export async function runPipeline(ctx: BenchContext, work: Workload, options: { 
   }
 }
 
-let analyticsType: avro.Type | undefined;
 export function analyticsEventId(value: Buffer): string {
-  analyticsType ??= avro.Type.forSchema(JSON.parse(readFileSync(ANALYTICS_SCHEMA_FILE, 'utf8')) as avro.Schema);
-  return (decodeWire(analyticsType, value).value as { eventId: string }).eventId;
+  return (decodeWire(analyticsType(), value).value as { eventId: string }).eventId;
 }
 
 /**

@@ -1,26 +1,16 @@
+import { IDENTIFIER_KIND_SYMBOLS, type IdentifierKind as SchemaIdentifierKind } from '@ampseal/schemas';
+
 /**
  * Identifier kinds (design §3). A subject is one normalized value of one kind within one tenant; kinds
  * are semantic, so the same card read over OCPP and OCPI yields the same token.
  * `certserial`, `energycontract` and `customer` are the kinds the personal-data catalog proposed for
  * fields the design had no kind for (contract-certificate serials, OCPI energy_contract.contract_id,
  * OCPP 2.0.1 customerIdentifier).
+ * The list is the analytics schema's IdentifierKind enum (schemas/avro/charging-session-event.avsc): a kind the
+ * record cannot carry cannot exist.
  */
-export const IDENTIFIER_KINDS = [
-  'uid',
-  'group',
-  'emaid',
-  'visual',
-  'authref',
-  'extra',
-  'vehicle',
-  'driver',
-  'device',
-  'certserial',
-  'energycontract',
-  'customer',
-] as const;
-
-export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
+export const IDENTIFIER_KINDS = IDENTIFIER_KIND_SYMBOLS;
+export type IdentifierKind = SchemaIdentifierKind;
 
 export function isIdentifierKind(value: string): value is IdentifierKind {
   return (IDENTIFIER_KINDS as readonly string[]).includes(value);

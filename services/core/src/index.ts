@@ -18,10 +18,8 @@ export { Transform, type Audience, type InputRecord, type RecordResult, type Ski
 
 /** The policy shipped with ampseal (services/core/policies/default.yaml): the default for every audience. */
 export const DEFAULT_POLICY_FILE = path.join(__dirname, '..', 'policies', 'default.yaml');
-/** schemas/avro/charging-session-event.avsc: the analytics record. */
-export const ANALYTICS_SCHEMA_FILE = path.join(__dirname, '..', '..', '..', 'schemas', 'avro', 'charging-session-event.avsc');
-/** Earlier versions of the analytics schema, kept so tests prove each new one registers under BACKWARD. */
-export const ANALYTICS_SCHEMA_HISTORY = [path.join(__dirname, '..', '..', '..', 'schemas', 'avro', 'history', 'charging-session-event.v1.avsc')];
+/** schemas/avro/charging-session-event.avsc (the analytics record) and its earlier versions: see @ampseal/schemas. */
+export { ANALYTICS_SCHEMA_FILE, ANALYTICS_SCHEMA_HISTORY } from '@ampseal/schemas';
 export {
   buildSubjectRequest,
   parseIdentifier,

@@ -4,13 +4,13 @@
  * path, written in the spellings chargers and partners use.
  */
 import { readFileSync } from 'node:fs';
-import { Type } from 'avsc';
 import fc from 'fast-check';
 import type { ChargingSessionEvent } from './audiences/analytics';
 import { CATALOG, type MessageCatalog } from './catalog';
 import { QUARANTINE_REASONS } from './errors';
 import type { IdentifierKind } from './identifiers';
-import { ANALYTICS_SCHEMA_FILE, DEFAULT_POLICY_FILE } from './index';
+import { analyticsType } from '@ampseal/schemas/codec';
+import { DEFAULT_POLICY_FILE } from './index';
 import { createInputParser } from './input';
 import { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from './normalize';
 import { parsePolicy } from './policy';
@@ -33,7 +33,7 @@ jest.setTimeout(30_000);
 
 const parser = createInputParser();
 const policy = parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8'), CATALOG);
-const avro = Type.forSchema(JSON.parse(readFileSync(ANALYTICS_SCHEMA_FILE, 'utf8')));
+const avro = analyticsType();
 
 /** Every catalogued message that yields an analytics record. */
 const ANALYTIC = CATALOG.filter((e) => e.eventType !== undefined);

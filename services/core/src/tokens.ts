@@ -1,6 +1,7 @@
 import type { Subject } from './identifiers';
 
-export type TokenStatus = 'TOKENIZED' | 'ERASED' | 'RESTRICTED';
+/** The analytics schema's TokenStatus enum: what became of one identifier of a record. */
+export type { TokenStatus } from '@ampseal/schemas';
 
 export type TokenOutcome =
   | { readonly status: 'TOKENIZED'; readonly token: string }

@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import avro from 'avsc';
-import { ANALYTICS_SCHEMA_FILE, roamingTopic } from '@ampseal/core';
+import { roamingTopic } from '@ampseal/core';
 import { createKafka, decodeWire, ensureTopics } from '@ampseal/kafka';
 import { createLogger, loadConfig } from '@ampseal/runtime';
+import { analyticsType } from '@ampseal/schemas/codec';
 import { createTraffic, type TrafficRecord } from '@ampseal/traffic';
 import { emptyCounters, render, type Pair } from './view';
 
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   }
 
   // Outputs, read as a downstream consumer would (read_committed).
-  const type = avro.Type.forSchema(JSON.parse(readFileSync(ANALYTICS_SCHEMA_FILE, 'utf8')) as avro.Schema);
+  const type = analyticsType();
   const counters = emptyCounters();
   const waiting = new Map<string, TrafficRecord>();
   const pairs: Pair[] = [];

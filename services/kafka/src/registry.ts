@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { AmpsealError } from '@ampseal/core';
+import { avroTypeOf } from '@ampseal/schemas/codec';
 
 /**
  * The analytics topic's value schema in the registry (subject `<topic>-value`, compatibility BACKWARD),
@@ -41,7 +42,7 @@ export async function registerSchema(
 
 export async function createAvroEncoder(registryUrl: string, topic: string, schemaFile: string): Promise<AvroEncoder> {
   const { id } = await registerSchema(registryUrl, topic, schemaFile);
-  const type = avro.Type.forSchema(JSON.parse(readFileSync(schemaFile, 'utf8')) as avro.Schema);
+  const type = avroTypeOf(schemaFile);
   // The record is written once, straight after the header, into a scratch buffer reused across records, then
   // copied once into an exact-size buffer (from Node's pool for small sizes). type.toBuffer() wrote into its
   // own scratch, allocated a zero-filled buffer, copied, and we copied that again behind the header.

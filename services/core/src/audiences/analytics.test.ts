@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { Type } from 'avsc';
 import { CATALOG } from '../catalog';
-import { ANALYTICS_SCHEMA_FILE, DEFAULT_POLICY_FILE } from '../index';
+import { analyticsType } from '@ampseal/schemas/codec';
+import { DEFAULT_POLICY_FILE } from '../index';
 import { createInputParser } from '../input';
 import { parsePolicy } from '../policy';
 import { Transform, type RecordResult } from '../transform';
 import { ocpi, ocpiExample, ocpp } from '../__fixtures__/envelopes';
 import { FixedKeyTokenSource } from '../__fixtures__/token-source';
 
-const avro = Type.forSchema(JSON.parse(readFileSync(ANALYTICS_SCHEMA_FILE, 'utf8')));
+const avro = analyticsType();
 const parser = createInputParser();
 const transform = new Transform({
   catalog: CATALOG,

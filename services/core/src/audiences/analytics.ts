@@ -1,11 +1,7 @@
 import {
-  INT_FIELDS,
   isLinkField,
   LINK_FIELDS,
-  QUANTITY_FIELDS,
-  COORDINATE_FIELDS,
   SITE_FIELDS,
-  TIME_FIELDS,
   type AnalyticsEventType,
   type CanonicalField,
   type FieldRule,
@@ -17,29 +13,14 @@ import type { IdentifierKind } from '../identifiers';
 import { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from '../normalize';
 import type { CompiledPolicy, FieldAction } from '../policy';
 import type { ReasonCode } from '../errors';
-import type { SiteLinks, TokenOutcome, TokenStatus } from '../tokens';
+import type { SiteLinks, TokenOutcome } from '../tokens';
+import { FIELD_VALUE_CLASSES, type ChargingSessionEvent, type Source } from '@ampseal/schemas';
 import { isRecord, valueAt, walk, type CompiledMessage } from '../walker';
 
-/** The JS form of schemas/avro/charging-session-event.avsc (what avsc encodes). */
-export interface PseudonymizedIdentifier {
-  readonly field: string;
-  readonly kind: IdentifierKind;
-  readonly status: TokenStatus;
-  readonly token: string | null;
-}
-
-export type AvroSource = 'OCPP_1_6' | 'OCPP_2_0_1' | 'OCPI_2_2_1';
-
-export type ChargingSessionEvent = {
-  eventId: string;
-  tenant: string;
-  source: AvroSource;
-  eventType: AnalyticsEventType;
-  action: string;
-  identifiers: PseudonymizedIdentifier[];
-  droppedFields: number;
-  privateSite: boolean;
-} & Record<CanonicalField, string | number | null>;
+/** The JS form of schemas/avro/charging-session-event.avsc (what avsc encodes), generated from it. */
+export type { ChargingSessionEvent, PseudonymizedIdentifier } from '@ampseal/schemas';
+/** The schema's Source enum: the protocol of the input. */
+export type AvroSource = Source;
 
 /** What one event contributes before tokens are known: pure, computed once per event. */
 export interface AnalyticsExtraction {
@@ -135,26 +116,38 @@ function parseUtc(text: string): number {
   return Date.parse(HAS_ZONE.test(text) ? text : `${text}Z`);
 }
 
+/**
+ * A catalog value in the form of its record field, by the field's Avro type (FIELD_VALUE_CLASSES, generated from
+ * the schema): a field added to the schema is read by its type, and a new type stops the build here.
+ */
 function coerce(field: CanonicalField, value: unknown, parent: Record<string, unknown>): string | number | NumberProblem | undefined {
-  if (TIME_FIELDS.has(field)) {
-    const ms = typeof value === 'string' ? parseUtc(value) : NaN;
-    return Number.isFinite(ms) ? ms : undefined;
+  const valueClass = FIELD_VALUE_CLASSES[field];
+  switch (valueClass) {
+    case 'time': {
+      const ms = typeof value === 'string' ? parseUtc(value) : NaN;
+      return Number.isFinite(ms) ? ms : undefined;
+    }
+    case 'int': {
+      const n = strictNumber(value);
+      if (n === undefined || isProblem(n)) return n;
+      // connectorId is an Avro int: beyond 32 bits the encoder would throw and the batch could never be written.
+      return n === (n | 0) ? n : OUT_OF_RANGE;
+    }
+    case 'double': {
+      const n = strictNumber(value);
+      if (n === undefined || isProblem(n) || field !== 'meterWh') return n;
+      const wh = toWh(n, parent);
+      return Number.isFinite(wh) && Math.abs(wh) <= Number.MAX_SAFE_INTEGER ? wh : OUT_OF_RANGE;
+    }
+    case 'string':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      return undefined;
+    default: {
+      const unhandled: never = valueClass;
+      return unhandled;
+    }
   }
-  if (INT_FIELDS.has(field)) {
-    const n = strictNumber(value);
-    if (n === undefined || isProblem(n)) return n;
-    // connectorId is an Avro int: beyond 32 bits the encoder would throw and the batch could never be written.
-    return n === (n | 0) ? n : OUT_OF_RANGE;
-  }
-  if (QUANTITY_FIELDS.has(field) || COORDINATE_FIELDS.has(field)) {
-    const n = strictNumber(value);
-    if (n === undefined || isProblem(n) || field !== 'meterWh') return n;
-    const wh = toWh(n, parent);
-    return Number.isFinite(wh) && Math.abs(wh) <= Number.MAX_SAFE_INTEGER ? wh : OUT_OF_RANGE;
-  }
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
 }
 
 function identify(rule: FieldRule, value: unknown, parent: Record<string, unknown>): NormalizedIdentifier | undefined {
@@ -358,7 +351,7 @@ function apply(field: CanonicalField, value: string | number | undefined, action
  * `template[field] = null` would not.
  */
 interface RecordPlan {
-  readonly template: Readonly<Record<string, unknown>>;
+  readonly template: Readonly<ChargingSessionEvent>;
   readonly actions: readonly (FieldAction | undefined)[];
 }
 
@@ -379,7 +372,7 @@ function planFor(policy: CompiledPolicy, fields: readonly CanonicalField[]): Rec
       ['identifiers', null],
       ['droppedFields', 0],
       ['privateSite', false],
-    ]);
+    ]) as unknown as ChargingSessionEvent;
     plan = { template, actions: fields.map((field) => policy.analytics.fields.get(field)) };
     byFields.set(fields, plan);
   }
@@ -395,7 +388,7 @@ export function buildAnalytics(
   fields: readonly CanonicalField[],
 ): ChargingSessionEvent {
   const plan = planFor(policy, fields);
-  const record = { ...plan.template } as ChargingSessionEvent;
+  const record: ChargingSessionEvent = { ...plan.template };
   record.eventId = eventId;
   record.tenant = extraction.tenant;
   record.source = extraction.source;
@@ -404,7 +397,8 @@ export function buildAnalytics(
   const values = extraction.values;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
-    record[field] = apply(field, values[field], plan.actions[i]);
+    // The schema types each field; apply() returns the value class the policy checked for it (policy.ts).
+    (record as unknown as Record<CanonicalField, string | number | null>)[field] = apply(field, values[field], plan.actions[i]);
   }
   record.identifiers = extraction.identifiers.map((id, i) => {
     const outcome = outcomes[i]!;

@@ -1,5 +1,7 @@
 import type { LinkScope } from '../tokens';
 import type { IdentifierKind } from '../identifiers';
+import * as schema from '@ampseal/schemas';
+import type { CanonicalField } from '@ampseal/schemas';
 
 export type Source = 'ocpp1.6' | 'ocpp2.0.1' | 'ocpi2.2.1';
 export const SOURCES: readonly Source[] = ['ocpp1.6', 'ocpp2.0.1', 'ocpi2.2.1'];
@@ -24,52 +26,20 @@ export type FieldClass = 'direct' | 'embedded' | 'quasi' | 'link' | 'freetext' |
 export type KindRule = IdentifierKind | 'idTag' | 'idToken.type';
 
 /**
- * Canonical fields of the analytics record (schemas/avro/charging-session-event.avsc). A catalog row that
- * names one says where its value lands; the audience policy then says what it becomes.
+ * The analytics record's fields, their value types and their policy classes come from the Avro schema
+ * (schemas/avro/charging-session-event.avsc, generated into @ampseal/schemas): one definition, so the record the
+ * core builds is the one the registry holds. A catalog row that names a canonical field says where its value
+ * lands; the audience policy then says what it becomes.
  */
-export const CANONICAL_FIELDS = [
-  // From the envelope, not the payload.
-  'stationId',
-  'receivedAt',
-  // From catalog rows.
-  'eventTime',
-  'transactionId',
-  'reservationId',
-  'connectorId',
-  'evseId',
-  'authorizationStatus',
-  'meterWh',
-  'energyKwh',
-  'stateOfChargePercent',
-  'stopReason',
-  'sessionStatus',
-  'startTime',
-  'endTime',
-  'totalCost',
-  'currency',
-  'locationId',
-  'evseUid',
-  'country',
-  'postalCode',
-  'city',
-  'latitude',
-  'longitude',
-] as const;
-export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
+export { CANONICAL_FIELDS, type CanonicalField } from '@ampseal/schemas';
 
 /**
  * Canonical fields whose values are free-form operational ids (station identity, transaction/session, reservation,
- * location and EVSE ids). Deployments fill them with serials, card numbers, contract ids and owners' names, so
- * analytics may only `tokenize` (a keyed link token, see tokens.ts) or `drop` them: `keep` is refused by the
- * policy. The value is the scope of the link token.
+ * location and EVSE ids), marked `ampseal.link` in the schema. Deployments fill them with serials, card numbers,
+ * contract ids and owners' names, so analytics may only `tokenize` (a keyed link token, see tokens.ts) or `drop`
+ * them: `keep` is refused by the policy. The value is the scope of the link token.
  */
-export const LINK_FIELDS = {
-  stationId: 'station',
-  transactionId: 'transaction',
-  reservationId: 'reservation',
-  locationId: 'location',
-  evseUid: 'evse',
-} as const satisfies Partial<Record<CanonicalField, LinkScope>>;
+export const LINK_FIELDS = schema.LINK_FIELDS satisfies Partial<Record<CanonicalField, LinkScope>>;
 
 export type LinkField = keyof typeof LINK_FIELDS;
 
@@ -77,30 +47,20 @@ export function isLinkField(field: CanonicalField): field is LinkField {
   return Object.hasOwn(LINK_FIELDS, field);
 }
 
-/** Value types of canonical fields, defined once for the policy's checks and the record's coercion. */
-export const TIME_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['eventTime', 'receivedAt', 'startTime', 'endTime']);
-export const INT_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['connectorId']);
-export const COORDINATE_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['latitude', 'longitude']);
-/** Measured quantities (the `step` generalizer applies to these). */
-export const QUANTITY_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(['meterWh', 'energyKwh', 'stateOfChargePercent', 'totalCost']);
+/** Value types of canonical fields (from their Avro types), for the policy's checks and the record's coercion. */
+export const TIME_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(schema.TIME_FIELDS);
+export const INT_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(schema.INT_FIELDS);
+/** Coordinates (`"ampseal.class": "coordinate"`: the `grid` generalizer applies to these). */
+export const COORDINATE_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(schema.COORDINATE_FIELDS);
+/** Measured quantities (`"ampseal.class": "quantity"`: the `step` generalizer applies to these). */
+export const QUANTITY_FIELDS: ReadonlySet<CanonicalField> = new Set<CanonicalField>(schema.QUANTITY_FIELDS);
 
-/** Fields that name the place of a record: blanked for private sites (home chargers), see analytics.ts. */
-export const SITE_FIELDS = ['locationId', 'evseUid', 'city', 'latitude', 'longitude'] as const satisfies readonly CanonicalField[];
+/** Fields that name the place of a record (`ampseal.site`): blanked for private sites (home chargers), see analytics.ts. */
+export const SITE_FIELDS = schema.SITE_FIELDS;
 
-/** Analytics event types; a message without one yields no analytics record (it is counted as skipped). */
-export const ANALYTICS_EVENT_TYPES = [
-  'AUTHORIZATION_REQUESTED',
-  'AUTHORIZATION_RESULT',
-  'TRANSACTION_STARTED',
-  'TRANSACTION_UPDATED',
-  'TRANSACTION_ENDED',
-  'METER_VALUES',
-  'RESERVATION',
-  'REMOTE_START',
-  'SESSION',
-  'CDR',
-] as const;
-export type AnalyticsEventType = (typeof ANALYTICS_EVENT_TYPES)[number];
+/** Analytics event types (the schema's EventType); a message without one yields no analytics record (it is counted as skipped). */
+export const ANALYTICS_EVENT_TYPES = schema.EVENT_TYPE_SYMBOLS;
+export type AnalyticsEventType = schema.EventType;
 
 /** A condition on a sibling field of the same object (`format == "SignedData"`). */
 export interface SiblingCondition {

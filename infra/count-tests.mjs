@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const workspaces = [join(root, 'test'), ...readdirSync(join(root, 'services')).map((d) => join(root, 'services', d))];
+const workspaces = [join(root, 'test'), join(root, 'schemas'), ...readdirSync(join(root, 'services')).map((d) => join(root, 'services', d))];
 let passed = 0;
 let failed = 0;
 let brokenSuites = 0;

@@ -45,7 +45,7 @@ describe('pseudonymizer on Kafka (real broker, registry, Redis, KMS)', () => {
       { key: 'CP-1', value: '{"tenant":' },
       { key: 'CP-1', value: ocpp('ocpp1.6', 'CP-1', 'MakeCoffee', {}) },
       { key: 'CP-1', value: ocpp('ocpp1.6', 'CP-1', 'Authorize', { idTag: `${card}${card}` }) },
-      { key: 'CP-1', value: ocpp('ocpp1.6', 'CP-1', 'StopTransaction', { transactionId: 7, idTag: card, meterStop: 9000, timestamp: '2026-11-24T11:00:03Z' }) },
+      { key: 'CP-1', value: ocpp('ocpp1.6', 'CP-1', 'StopTransaction', { transactionId: 7, idTag: card, meterStop: 9000, timestamp: '2026-11-24T11:00:03Z' }, '2026-11-24T11:00:03.500Z') },
     ]);
     await produce(kafka, config.topics.ocpiRaw, [
       { key: cdr.id, value: JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'cdrs', object: cdr }) },

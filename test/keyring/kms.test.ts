@@ -61,6 +61,18 @@ describe('Redis key ring: key material under KMS (real Redis + local-kms)', () =
     expect(await keysUnder(redis, `${prefix}{${VOLTWAY}}:s:*`)).toEqual([]);
   });
 
+  it('K6 a tenant whose root key KMS does not have fails with TENANT_KEY_REFUSED (not retriable, per record) and stores nothing', async () => {
+    const prefix = keyPrefix(resources, redis);
+    const ring = keyRing(resources, prefix);
+    await ring.start();
+    const err = await ring.links('no-root-key-cpo').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AmpsealError);
+    expect(err).toMatchObject({ code: 'AMPSEAL_ERR_TENANT_KEY_REFUSED', retriable: false, stage: 'record' });
+    expect(await keysUnder(redis, `${prefix}*`)).toEqual([]);
+    // The other tenants are unaffected.
+    expect((await outcome(ring, 'AFTER-REFUSAL')).status).toBe('TOKENIZED');
+  });
+
   it('K8 a wrapped subject key moved to another subject fails to unwrap (AAD binds the blind index)', async () => {
     const prefix = keyPrefix(resources, redis);
     const writer = keyRing(resources, prefix, { tenants: [ACME] });

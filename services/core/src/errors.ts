@@ -17,6 +17,10 @@ export const ERRORS = {
   SCHEMA_VIOLATION: { stage: 'input', reason: 'schema_violation', retriable: false, message: 'payload does not match the official schema' },
   // A tenant outside the configured list has no root key: quarantined, or one record would stall a partition.
   UNKNOWN_TENANT: { stage: 'record', reason: 'unknown_tenant', retriable: false, message: 'tenant is not configured' },
+  // KMS refuses the tenant's root key (no such alias, disabled, pending deletion, access denied): retrying cannot help
+  // until an operator acts, and retrying would stall the partition; the tenant's records are quarantined (lossless:
+  // replay them once the key is fixed) and every other tenant's flow on.
+  TENANT_KEY_REFUSED: { stage: 'record', reason: 'tenant_key_refused', retriable: false, message: "KMS refused the tenant's root key" },
   // A string with a lone UTF-16 surrogate: normalization would turn it into U+FFFD and merge distinct values.
   BAD_UNICODE: { stage: 'input', reason: 'bad_unicode', retriable: false, message: 'a string holds a lone surrogate' },
   // Numbers are read in decimal notation only; hex, binary, exponent or signs in text are refused, not coerced.
@@ -72,6 +76,8 @@ export class AmpsealError extends Error {
   readonly code: `AMPSEAL_ERR_${ErrorName}`;
   readonly reason: ReasonCode;
   readonly retriable: boolean;
+  /** Where in the pipeline the failure belongs (see ERRORS): `record` failures quarantine one record, not a batch. */
+  readonly stage: (typeof ERRORS)[ErrorName]['stage'];
 
   /** Input errors: the JSON pointer of the failing value (property names and array indices, never a value). */
   readonly pointer?: string;
@@ -88,6 +94,7 @@ export class AmpsealError extends Error {
     this.code = `AMPSEAL_ERR_${name}`;
     this.reason = def.reason;
     this.retriable = def.retriable;
+    this.stage = def.stage;
     if (options?.pointer !== undefined) this.pointer = options.pointer;
     if (options?.keyword !== undefined) this.keyword = options.keyword;
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { AmpsealError } from './errors';
 import { CATALOG } from './catalog';
 import { createInputParser } from './input';
 import { DEFAULT_POLICY_FILE } from './index';
@@ -229,6 +230,34 @@ describe('Transform: analytics audience', () => {
       const [result] = await run(start('2026-11-26T10:00:00Z', '2026-11-26T10:00:01Z'));
       expect(statusOf(result)).toBe('TOKENIZED');
     });
+  });
+
+  it("quarantines the records of a tenant whose root key KMS refuses, and the other tenants' records flow", async () => {
+    const tokens = new FixedKeyTokenSource();
+    const refusing = Object.assign(Object.create(tokens) as FixedKeyTokenSource, {
+      links: async (tenant: string) => {
+        if (tenant === 'gone-cpo') throw new AmpsealError('TENANT_KEY_REFUSED', 'NotFoundException');
+        return tokens.links(tenant);
+      },
+    });
+    const transform = new Transform({ catalog: CATALOG, policy, tokens: refusing, parse: parser.parse, audiences: ['analytics'] });
+    const gone = START.replace('"acme-cpo"', '"gone-cpo"');
+    const heartbeat = ocpp('ocpp1.6', 'Heartbeat', {}).replace('"acme-cpo"', '"gone-cpo"');
+    const results = await transform.run([gone, START, heartbeat].map((value, i) => ({ value, eventId: `t:${i}` })));
+    expect(results[0]).toEqual({ status: 'quarantined', reason: 'tenant_key_refused' });
+    expect(results[1]!.status).toBe('emitted');
+    expect(results[2]).toMatchObject({ status: 'skipped' });
+  });
+
+  it('fails the whole batch when the key ring is down (retriable: nothing is emitted, the batch is retried)', async () => {
+    const tokens = new FixedKeyTokenSource();
+    const down = Object.assign(Object.create(tokens) as FixedKeyTokenSource, {
+      links: async () => {
+        throw new AmpsealError('KEYRING_UNAVAILABLE');
+      },
+    });
+    const transform = new Transform({ catalog: CATALOG, policy, tokens: down, parse: parser.parse, audiences: ['analytics'] });
+    await expect(transform.run([{ value: START, eventId: 't:0' }])).rejects.toMatchObject({ code: 'AMPSEAL_ERR_KEYRING_UNAVAILABLE', retriable: true });
   });
 
   it('asks the token source once per batch, with each subject once', async () => {

@@ -2,7 +2,7 @@ import { buildAnalytics, extractAnalytics, type AnalyticsExtraction, type Chargi
 import { buildRoaming, issuerError, roamingDecisions, type RoamingRecord } from './audiences/roaming';
 import { CANONICAL_FIELDS, catalogKey, type FieldRule, type MessageCatalog } from './catalog/types';
 import type { Envelope, LocationNotice } from './envelope';
-import type { ReasonCode } from './errors';
+import { AmpsealError, type ReasonCode } from './errors';
 import type { CompiledPolicy } from './policy';
 import type { SiteLinks, TokenOutcome, TokenRequest, TokenSource } from './tokens';
 import { compileMessage, type CompiledMessage } from './walker';
@@ -163,8 +163,28 @@ export class Transform {
     }
 
     // 2. The link keys of the batch's tenants: in memory after a tenant's first batch, so no round trip.
+    // A tenant whose root key KMS refuses (no alias, disabled, access denied) fails record by record: its records are
+    // quarantined with the reason and every other tenant's flow on. A retriable failure fails the batch (fail closed).
     const linksOf = new Map<string, SiteLinks>();
-    for (const tenant of tenants) linksOf.set(tenant, await this.options.tokens.links(tenant));
+    const refused = new Map<string, ReasonCode>();
+    for (const tenant of tenants) {
+      try {
+        linksOf.set(tenant, await this.options.tokens.links(tenant));
+      } catch (err) {
+        if (!(err instanceof AmpsealError) || err.retriable || err.stage !== 'record') throw err;
+        refused.set(tenant, err.reason);
+      }
+    }
+    if (refused.size > 0) {
+      for (let i = 0; i < results.length; i++) {
+        const parsed = results[i]!;
+        // Only records that needed the tenant's keys; the others (heartbeats, Tokens) are skipped as ever.
+        const tenant = 'envelope' in parsed && parsed.message.entry.eventType !== undefined ? parsed.envelope.tenant : undefined;
+        const reason = tenant === undefined ? undefined : refused.get(tenant);
+        if (reason !== undefined) results[i] = { status: 'quarantined', reason };
+      }
+      for (let i = locations.length - 1; i >= 0; i--) if (refused.has(locations[i]!.tenant)) locations.splice(i, 1);
+    }
 
     // 3. Extract per audience; collect the token requests and the private sites learned.
     const requests: TokenRequest[] = [];

@@ -31,17 +31,22 @@ export interface KmsOptions {
 
 // KMS refused the blob itself: another tenant's, another purpose's, or tampered. Retrying cannot help.
 const INTEGRITY_ERRORS = new Set(['InvalidCiphertextException', 'IncorrectKeyException', 'InvalidKeyUsageException']);
+// KMS refused the tenant's root key itself: no such alias, disabled, pending deletion, access denied. Retrying cannot
+// help until an operator acts, and a retried record would stall its partition (and, on the requests topic, every
+// later erasure): the tenant's records fail one by one instead (K6).
+const REFUSED_ERRORS = new Set(['NotFoundException', 'DisabledException', 'KMSInvalidStateException', 'AccessDeniedException']);
 
 /**
- * K6: everything else — network, timeouts, throttling, KMS internal errors, a disabled, pending-deletion or
- * missing root key, denied access — is KMS_UNAVAILABLE: fail closed and retry, so re-enabling a key (or
- * fixing a policy) resumes processing by itself. No cause is attached; the detail names only the error class.
+ * K6: a refused root key is TENANT_KEY_REFUSED (per record, not retriable); everything else — network, timeouts,
+ * throttling, KMS internal errors — is KMS_UNAVAILABLE: fail closed and retry. No cause is attached; the detail
+ * names only the error class.
  */
 function classify(operation: string, err: unknown): AmpsealError {
   const name = err instanceof Error ? err.name : 'unknown';
   const code = (err as { code?: unknown } | null)?.code;
   const label = typeof code === 'string' && /^[A-Z_]{3,40}$/.test(code) ? `${name}/${code}` : name;
   if (INTEGRITY_ERRORS.has(name)) return new AmpsealError('KEY_INTEGRITY', `KMS ${operation} refused the key set (${name})`);
+  if (REFUSED_ERRORS.has(name)) return new AmpsealError('TENANT_KEY_REFUSED', `KMS ${operation} refused the root key (${name})`);
   return new AmpsealError('KMS_UNAVAILABLE', `${operation} failed (${label})`);
 }
 

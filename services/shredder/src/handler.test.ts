@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { AmpsealError } from '@ampseal/core';
 import { createMemoryKeyRing } from '@ampseal/keyring';
 import { loadConfig } from '@ampseal/runtime';
 import { authorized } from './admin-api';
@@ -25,6 +26,34 @@ describe('request handler', () => {
     expect(JSON.stringify(first)).not.toContain('04A2B3C4');
     const again = await handler([request(body)]);
     expect(JSON.parse(again[1]!.value.toString())).toEqual(receipt);
+  });
+
+  it("answers a request the key ring refuses for good with a failed receipt naming the reason, and goes on", async () => {
+    const refusing = Object.assign(Object.create(keyring) as typeof keyring, {
+      erase: async (tenant: string, ...rest: Parameters<typeof keyring.erase> extends [string, ...infer R] ? R : never) => {
+        if (tenant === 'gone-cpo') throw new AmpsealError('TENANT_KEY_REFUSED', 'NotFoundException');
+        return keyring.erase(tenant, ...rest);
+      },
+    });
+    const refusingHandler = createRequestHandler({ keyring: () => refusing, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
+    const body = (tenant: string, requestId: string) => ({ requestId, tenant, identifiers: [{ kind: 'uid', value: 'CAFEBABE' }], reason: 'Art. 17' });
+    const out = await refusingHandler([request(body('gone-cpo', 'req-gone'), 'req-gone'), request(body('acme-cpo', 'req-after'), 'req-after')]);
+    const receipts = out.filter((o) => o.topic === topics.erasureEvents).map((o) => JSON.parse(o.value.toString()));
+    expect(receipts.map((r) => [r.requestId, r.status, r.error])).toEqual([
+      ['req-gone', 'failed', 'tenant_key_refused'],
+      ['req-after', 'done', undefined],
+    ]);
+  });
+
+  it('lets a retriable failure fail the chunk (it is retried whole, nothing answered)', async () => {
+    const down = Object.assign(Object.create(keyring) as typeof keyring, {
+      erase: async () => {
+        throw new AmpsealError('KEYRING_UNAVAILABLE');
+      },
+    });
+    const downHandler = createRequestHandler({ keyring: () => down, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
+    const body = { requestId: 'req-down', tenant: 'acme-cpo', identifiers: [{ kind: 'uid', value: 'CAFEBABE' }], reason: 'Art. 17' };
+    await expect(downHandler([request(body, 'req-down')])).rejects.toMatchObject({ retriable: true });
   });
 
   it('answers an invalid request with a failed receipt under its key, and never throws', async () => {

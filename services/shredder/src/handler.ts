@@ -1,4 +1,4 @@
-import { buildSubjectRequest, isRequestId, ROAMING_AFTER_SUBJECT_REQUEST, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
+import { AmpsealError, buildSubjectRequest, isRequestId, ROAMING_AFTER_SUBJECT_REQUEST, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
 import type { ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import type { Logger, Topics } from '@ampseal/runtime';
@@ -97,7 +97,31 @@ export function createRequestHandler(deps: {
         outputs.push({ topic: deps.topics.erasureEvents, key: requestId, value: JSON.stringify(receipt) });
         continue;
       }
-      const { receipt, journal } = await execute(built.value);
+      let executed: Awaited<ReturnType<typeof execute>>;
+      try {
+        executed = await execute(built.value);
+      } catch (err) {
+        // A request the key ring refuses for good (the tenant's root key refused, a corrupt stored key) is answered
+        // with a failed receipt naming the reason, and the requests behind it go on; a retriable failure (Redis or
+        // KMS down) fails the chunk, which is retried as a whole.
+        if (!(err instanceof AmpsealError) || err.retriable) throw err;
+        const { requestId, tenant, action } = built.value;
+        const receipt: SubjectReceipt = {
+          version: 1,
+          requestId,
+          tenant,
+          action,
+          status: 'failed',
+          error: err.reason,
+          requestedAt: built.value.requestedAt,
+          completedAt: new Date(clock()).toISOString(),
+          subjects: built.value.identifiers.length,
+        };
+        audit.warn({ event: 'subject_request.failed', requestId, tenant, reason: err.reason }, 'request failed');
+        outputs.push({ topic: deps.topics.erasureEvents, key: requestId, value: JSON.stringify(receipt) });
+        continue;
+      }
+      const { receipt, journal } = executed;
       outputs.push(...journal);
       outputs.push({ topic: deps.topics.erasureEvents, key: receipt.requestId, value: JSON.stringify(receipt) });
       audit.info(

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Component } from './lifecycle';
+import type { Component } from '@ampseal/foundation';
 
 export interface Readiness {
   /** Ready to do its work (dependencies answer, partitions assigned). */

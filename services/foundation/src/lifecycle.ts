@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from './logger';
 
 /** Every component has start() and stop() (style rule 7); main.ts composes them here. */
 export interface Component {

@@ -1,7 +1,7 @@
-import pino from 'pino';
+import { silentLogger } from './logger';
 import { Lifecycle, type Component } from './lifecycle';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger;
 
 function component(name: string, log: string[], behaviour: { failStart?: boolean; hangStop?: boolean } = {}): Component {
   return {

@@ -1,10 +1,11 @@
 import { AmpsealError } from '@ampseal/core';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { adminOf, type KafkaClient } from './client';
 
 const MAX_MISSING = 10_000;
 
 export interface TopicDirectoryOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   /** Create a missing topic on first use; otherwise report it missing. */
   readonly create: boolean;
   readonly partitions: number;
@@ -89,7 +90,7 @@ export class TopicDirectory {
 
   private connected(): Promise<Admin> {
     if (this.admin === undefined) {
-      const admin = this.options.kafka.admin();
+      const admin = adminOf(this.options.kafka);
       this.admin = admin.connect().then(() => admin);
     }
     return this.admin;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ANALYTICS_SCHEMA_FILE, CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy, type TokenSource } from '@ampseal/core';
-import { RecordConsumer, TopicDirectory, TransactionalStream, createAvroEncoder, createKafka, ensureTopics, type AvroEncoder, type Kafka } from '@ampseal/kafka';
+import { RecordConsumer, TopicDirectory, TransactionalStream, createAvroEncoder, createKafka, ensureTopics, type AvroEncoder, type KafkaClient } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import { Lifecycle, OpsServer, createMetrics, openKeyRing, type Config, type Logger } from '@ampseal/runtime';
 import { evictOnReceipt } from './evictions';
@@ -25,7 +25,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
   const parser = createInputParser({ maxBytes: config.maxRecordBytes });
   const metrics = createMetrics('pseudonymizer');
   const unsubscribe = pseudonymizerMetrics(metrics.registry);
-  const kafka: Kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-pseudonymizer-${config.instanceId}`, logger });
+  const kafka: KafkaClient = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-pseudonymizer-${config.instanceId}`, logger });
   const topics = config.topics;
 
   // Both exist only once their components have started; the handler reads them through closures.

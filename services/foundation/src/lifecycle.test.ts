@@ -40,4 +40,15 @@ describe('Lifecycle', () => {
     expect(await life.stop()).toBe(false);
     expect(log).toEqual(['start a', 'start b', 'stop a']);
   });
+
+  it('tells every started component that it is stopping before it stops the first one', async () => {
+    const log: string[] = [];
+    const announcing = (name: string): Component => ({ ...component(name, log), stopping: () => log.push(`stopping ${name}`) });
+    const life = new Lifecycle(silent, 1000).add(announcing('ops')).add(announcing('stream'));
+    await life.start();
+    expect(life.isStopping).toBe(false);
+    await life.stop();
+    expect(life.isStopping).toBe(true);
+    expect(log).toEqual(['start ops', 'start stream', 'stopping ops', 'stopping stream', 'stop stream', 'stop ops']);
+  });
 });

@@ -2,7 +2,7 @@ import { RecordProducer } from '@ampseal/kafka';
 import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { EVICTION_CHANNEL, createPseudonymizer, type EvictionEvent } from '@ampseal/pseudonymizer';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, registryClient } from '../harness/clients';
@@ -26,7 +26,7 @@ describe('erasure while two pseudonymizer instances run', () => {
     const shredder = createShredder(loadConfig({ ...env, AMPSEAL_GROUP_ID: `${config.groupId}-shredder` }), captureLogger('warn').logger);
     resources.add('shredder', shredder, (s) => s.lifecycle.stop());
     await shredder.lifecycle.start();
-    while (!instances.every((s) => s.stream.isAssigned)) await sleep(100);
+    while (!instances.every((s) => s.stream()?.isAssigned)) await sleep(100);
 
     const evictions: EvictionEvent[] = [];
     const onEviction = (e: unknown) => evictions.push(e as EvictionEvent);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { roamingTopic } from '@ampseal/core';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, registryClient } from '../harness/clients';

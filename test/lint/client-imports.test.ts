@@ -16,7 +16,7 @@ async function restricted(source: string, file: string): Promise<string[]> {
   return (JSON.parse(out) as string[][])[0]!;
 }
 
-describe('a client library imported outside its adapter fails lint', () => {
+describe('a client library imported outside its adapter, or one adapter imported by another, fails lint', () => {
   it.each([
     ["import { Kafka } from 'kafkajs';", 'services/cli/src/x.ts', /only services\/kafka imports kafkajs/],
     ["import { Kafka } from 'kafkajs';", 'services/bench/src/x.ts', /only services\/kafka imports kafkajs/],
@@ -27,6 +27,10 @@ describe('a client library imported outside its adapter fails lint', () => {
     ["import { KMSClient } from '@aws-sdk/client-kms';", 'services/keyring/src/redis-store.ts', /kms\.ts talks to KMS/],
     ["import { KMSClient } from '@aws-sdk/client-kms';", 'test/pipeline/x.test.ts', /kms\.ts talks to KMS/],
     ["import Redis from 'ioredis';", 'test/erasure/x.test.ts', /redis-store\.ts talks to Redis/],
+    // Adapters are peers: neither imports the other, nor the service kit.
+    ["import { createMemoryKeyRing } from '@ampseal/keyring';", 'services/kafka/src/x.ts', /adapter imports only @ampseal\/core and @ampseal\/foundation/],
+    ["import { createKafka } from '@ampseal/kafka';", 'services/keyring/src/x.ts', /adapter imports only @ampseal\/core and @ampseal\/foundation/],
+    ["import { loadConfig } from '@ampseal/service-kit';", 'services/kafka/src/x.ts', /adapter imports only @ampseal\/core and @ampseal\/foundation/],
   ])('%s in %s', async (source, file, message) => {
     const messages = await restricted(`${source}\nexport const used = [${/\{ (\w+) \}|import (\w+)/.exec(source)!.slice(1).find(Boolean)}];\n`, file);
     expect(messages).toEqual([expect.stringMatching(message)]);

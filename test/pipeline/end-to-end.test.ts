@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
 import { roamingTopic } from '@ampseal/core';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, registryClient } from '../harness/clients';
 import { consumeUntil, produce, waitForTopics } from '../harness/kafka';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { roamingTopic } from '@ampseal/core';
 import { TopicDirectory } from '@ampseal/kafka';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
-import { loadConfig, type Config } from '@ampseal/runtime';
+import { loadConfig, type Config } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { consumeUntil, createTopics, produce, topicAdmin, waitForTopics, type Seen } from '../harness/kafka';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt } from '@ampseal/core';
 import { RecordProducer, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
-import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/runtime';
+import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 
 export class CommandError extends Error {}
 

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import avro from 'avsc';
 import { ANALYTICS_SCHEMA_FILE, roamingTopic } from '@ampseal/core';
 import { RecordConsumer, RecordProducer, createKafka, decodeWire, ensureTopics } from '@ampseal/kafka';
-import { createLogger, loadConfig } from '@ampseal/runtime';
+import { createLogger, loadConfig } from '@ampseal/service-kit';
 import { createTraffic, type TrafficRecord } from '@ampseal/traffic';
 import { emptyCounters, render, type Pair } from './view';
 

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { createMemoryKeyRing } from '@ampseal/keyring';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { authorized } from './admin-api';
 import { createRequestHandler } from './handler';
 import { StatusIndex } from './status-index';
@@ -10,7 +10,7 @@ const topics = loadConfig({}).topics;
 
 describe('request handler', () => {
   const keyring = createMemoryKeyRing();
-  const handler = createRequestHandler({ keyring: () => keyring, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
+  const handler = createRequestHandler({ keyring, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
   const request = (body: object, key = 'req-1') => ({ topic: topics.erasureRequests, partition: 0, offset: '5', key: Buffer.from(key), value: Buffer.from(JSON.stringify(body)) });
 
   it('erases, journals the tombstone and answers with a receipt of retired tokens; a replay returns the same receipt', async () => {

@@ -14,6 +14,8 @@ export const CLIENT_PATTERNS = [
   { group: ['@kafkajs/*'], message: 'only services/kafka imports the schema-registry client: use the @ampseal/kafka port' },
   { group: ['@aws-sdk/*'], message: 'only services/keyring/src/kms.ts talks to KMS' },
 ];
+/** Adapters are peers: an adapter imports core and foundation, never another adapter or the service kit. */
+const ADAPTER_PEERS = { group: ['@ampseal/*', '!@ampseal/core', '!@ampseal/foundation'], message: 'an adapter imports only @ampseal/core and @ampseal/foundation' };
 function without(list, name) {
   return list.filter((entry) => (entry.name ?? entry.group[0]) !== name);
 }
@@ -43,16 +45,20 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: CLIENT_PATHS, patterns: CLIENT_PATTERNS }] },
   },
   {
+    files: ['services/keyring/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: CLIENT_PATHS, patterns: [...CLIENT_PATTERNS, ADAPTER_PEERS] }] },
+  },
+  {
     files: ['services/kafka/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'kafkajs'), patterns: without(CLIENT_PATTERNS, '@kafkajs/*') }] },
+    rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'kafkajs'), patterns: [...without(CLIENT_PATTERNS, '@kafkajs/*'), ADAPTER_PEERS] }] },
   },
   {
     files: ['services/keyring/src/redis-store.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'ioredis'), patterns: CLIENT_PATTERNS }] },
+    rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'ioredis'), patterns: [...CLIENT_PATTERNS, ADAPTER_PEERS] }] },
   },
   {
     files: ['services/keyring/src/kms.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: CLIENT_PATHS, patterns: without(CLIENT_PATTERNS, '@aws-sdk/*') }] },
+    rules: { 'no-restricted-imports': ['error', { paths: CLIENT_PATHS, patterns: [...without(CLIENT_PATTERNS, '@aws-sdk/*'), ADAPTER_PEERS] }] },
   },
   // The tests inspect what the key ring stored: Redis and KMS clients are opened in one harness module, and
   // other test files may name the Redis type only.

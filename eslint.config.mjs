@@ -5,6 +5,27 @@ import tseslint from 'typescript-eslint';
 
 const IO_LIBRARIES = ['kafkajs', 'ioredis', '@aws-sdk/*', '@kafkajs/*', 'http', 'https', 'net', 'node:http', 'node:https', 'node:net', 'pino', 'prom-client'];
 
+/** The client libraries and the one adapter file (or workspace) each may be imported from. */
+export const CLIENT_PATHS = [
+  { name: 'kafkajs', message: 'only services/kafka imports kafkajs: use the @ampseal/kafka port' },
+  { name: 'ioredis', message: 'only services/keyring/src/redis-store.ts talks to Redis' },
+];
+export const CLIENT_PATTERNS = [
+  { group: ['@kafkajs/*'], message: 'only services/kafka imports the schema-registry client: use the @ampseal/kafka port' },
+  { group: ['@aws-sdk/*'], message: 'only services/keyring/src/kms.ts talks to KMS' },
+];
+/**
+ * Adapters are peers: an adapter imports core, foundation and schemas (the record's generated definition and codec,
+ * no I/O), never another adapter or the service kit.
+ */
+const ADAPTER_PEERS = {
+  group: ['@ampseal/*', '!@ampseal/core', '!@ampseal/foundation', '!@ampseal/schemas', '!@ampseal/schemas/*'],
+  message: 'an adapter imports only @ampseal/core, @ampseal/foundation and @ampseal/schemas',
+};
+function without(list, name) {
+  return list.filter((entry) => (entry.name ?? entry.group[0]) !== name);
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/reports/**', '.stack/**', 'bench/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -22,11 +43,43 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: IO_LIBRARIES, message: 'the core is pure: I/O belongs in an adapter' }] }],
     },
   },
+  // Each client library only inside its adapter (style rule 13); everything else, bench, demo and the test
+  // harness included, goes through the adapter's port. Later blocks lift one library for its own files.
   {
-    files: ['services/**/*.ts'],
-    ignores: ['services/keyring/src/redis-store.ts', 'services/kafka/src/**'],
+    files: ['services/**/*.ts', 'test/**/*.ts'],
+    ignores: ['services/core/src/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: CLIENT_PATHS, patterns: CLIENT_PATTERNS }] },
+  },
+  {
+    files: ['services/keyring/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: CLIENT_PATHS, patterns: [...CLIENT_PATTERNS, ADAPTER_PEERS] }] },
+  },
+  {
+    files: ['services/kafka/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'kafkajs'), patterns: [...without(CLIENT_PATTERNS, '@kafkajs/*'), ADAPTER_PEERS] }] },
+  },
+  {
+    files: ['services/keyring/src/redis-store.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'ioredis'), patterns: [...CLIENT_PATTERNS, ADAPTER_PEERS] }] },
+  },
+  {
+    files: ['services/keyring/src/kms.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: CLIENT_PATHS, patterns: [...without(CLIENT_PATTERNS, '@aws-sdk/*'), ADAPTER_PEERS] }] },
+  },
+  // The tests inspect what the key ring stored: Redis and KMS clients are opened in one harness module, and
+  // other test files may name the Redis type only.
+  {
+    files: ['test/harness/clients.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'ioredis'), patterns: without(CLIENT_PATTERNS, '@aws-sdk/*') }] },
+  },
+  {
+    files: ['test/**/*.ts'],
+    ignores: ['test/harness/clients.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'ioredis', message: 'only keyring/src/redis-store.ts talks to Redis' }, { name: 'kafkajs', message: 'only the kafka adapter imports kafkajs' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [...without(CLIENT_PATHS, 'ioredis'), { ...CLIENT_PATHS.find((p) => p.name === 'ioredis'), allowTypeImports: true }], patterns: CLIENT_PATTERNS },
+      ],
     },
   },
   {

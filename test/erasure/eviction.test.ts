@@ -1,12 +1,11 @@
+import { RecordProducer } from '@ampseal/kafka';
 import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { EVICTION_CHANNEL, createPseudonymizer, type EvictionEvent } from '@ampseal/pseudonymizer';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
-import { kafkaClient } from '../harness/clients';
-import { endpoints } from '../harness/endpoints';
+import { kafkaClient, registryClient } from '../harness/clients';
 import { consumeUntil } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
@@ -27,7 +26,7 @@ describe('erasure while two pseudonymizer instances run', () => {
     const shredder = createShredder(loadConfig({ ...env, AMPSEAL_GROUP_ID: `${config.groupId}-shredder` }), captureLogger('warn').logger);
     resources.add('shredder', shredder, (s) => s.lifecycle.stop());
     await shredder.lifecycle.start();
-    while (!instances.every((s) => s.stream.isAssigned)) await sleep(100);
+    while (!instances.every((s) => s.stream()?.isAssigned)) await sleep(100);
 
     const evictions: EvictionEvent[] = [];
     const onEviction = (e: unknown) => evictions.push(e as EvictionEvent);
@@ -36,22 +35,22 @@ describe('erasure while two pseudonymizer instances run', () => {
 
     // Live traffic: every subject on four stations, so both instances (partitions) see each one.
     const kafka = kafkaClient('eviction');
-    const producer = resources.add('producer', kafka.producer(), (p) => p.disconnect());
-    await producer.connect();
+    const producer = resources.add('producer', new RecordProducer(kafka, { idempotent: false }), (p) => p.stop());
+    await producer.start();
     const subjects = Array.from({ length: 8 }, () => randomBytes(7).toString('hex').toUpperCase());
     let live = true;
     let n = 0;
     const feed = (async () => {
       while (live) {
-        await producer.send({
-          topic: config.topics.ocppRaw,
-          messages: subjects.flatMap((idTag) =>
+        await producer.sendAll(
+          subjects.flatMap((idTag) =>
             ['CP-A', 'CP-B', 'CP-C', 'CP-D'].map((stationId) => ({
+              topic: config.topics.ocppRaw,
               key: stationId,
               value: JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp1.6', stationId, receivedAt: new Date().toISOString(), action: 'Authorize', frame: [2, `f${n++}`, 'Authorize', { idTag }] }),
             })),
           ),
-        });
+        );
         await sleep(25);
       }
     })();
@@ -65,7 +64,8 @@ describe('erasure while two pseudonymizer instances run', () => {
       const requestedAt = Date.now();
       await producer.send({
         topic: config.topics.erasureRequests,
-        messages: [{ key: requestId, value: JSON.stringify({ requestId, tenant: 'acme-cpo', identifiers: [{ kind: 'uid', value: idTag }], reason: 'test' }) }],
+        key: requestId,
+        value: JSON.stringify({ requestId, tenant: 'acme-cpo', identifiers: [{ kind: 'uid', value: idTag }], reason: 'test' }),
       });
       const receipt = (await consumeUntil(kafka, [config.topics.erasureEvents], (s) => s.some((m) => m.key === requestId), 15_000)).find((m) => m.key === requestId)!;
       const { retiredTokens } = JSON.parse(receipt.value!.toString()) as { retiredTokens: string[] };
@@ -82,7 +82,7 @@ describe('erasure while two pseudonymizer instances run', () => {
     await feed;
 
     // No record carrying a retired token was emitted (CreateTime) later than 1 s after its receipt.
-    const registry = new SchemaRegistry({ host: endpoints().schemaRegistryUrl });
+    const registry = registryClient();
     const records = await consumeUntil(kafka, [config.topics.analytics], () => false, 5_000);
     let afterErasure = 0;
     for (const record of records) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, openKeyRing } from '@ampseal/runtime';
+import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
 import { pipelineEnv } from '../harness/pipeline';
 import { runAmpseal } from '../harness/processes';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, openKeyRing } from '@ampseal/runtime';
+import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
 import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
-import { kafkaClient } from '../harness/clients';
-import { endpoints } from '../harness/endpoints';
+import { kafkaClient, registryClient } from '../harness/clients';
 import { consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
@@ -48,7 +46,7 @@ describe('replay after an erasure', () => {
     await replay.lifecycle.start();
     const replayed = await consumeUntil(kafka, [replayEnv.AMPSEAL_TOPIC_ANALYTICS], (s) => s.length >= 3);
 
-    const registry = new SchemaRegistry({ host: endpoints().schemaRegistryUrl });
+    const registry = registryClient();
     const ids = await Promise.all(replayed.map(async (m) => (await registry.decode(m.value!)).identifiers[0]));
     const byEvent = replayed.map((m, i) => ({ offset: Number(m.offset), id: ids[i] }));
     expect(byEvent.map((e) => e.id.status)).toEqual(['ERASED', 'TOKENIZED', 'ERASED']);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
-import { loadConfig, openKeyRing } from '@ampseal/runtime';
+import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
-import { kafkaClient } from '../harness/clients';
+import { kafkaClient, redisClient } from '../harness/clients';
 import { consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { runAmpseal } from '../harness/processes';
@@ -25,7 +24,7 @@ describe('restoring an older Redis backup (services/keyring/BACKUP.md)', () => {
     expect(first!.status).toBe('TOKENIZED');
 
     // The backup: every key of the store, taken before the erasure.
-    const client = resources.add('client', new Redis(redis.url), (c) => c.quit());
+    const client = redisClient(resources, redis.url);
     const keys = await client.keys('*');
     const backup = await Promise.all(keys.map(async (k) => [k, await client.dumpBuffer(k)] as const));
 

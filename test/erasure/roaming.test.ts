@@ -3,14 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { roamingTopic } from '@ampseal/core';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
-import { kafkaClient } from '../harness/clients';
-import { endpoints } from '../harness/endpoints';
+import { kafkaClient, registryClient } from '../harness/clients';
 import { consumeUntil, produce, waitForTopics } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { AMPSEAL_BIN } from '../harness/processes';
@@ -77,7 +75,7 @@ describe('erasure and roaming (Art. 17/19)', () => {
     for (const m of onNL) expect(m.value!.toString().toUpperCase()).not.toContain(card);
 
     // Analytics: the erased card has no token any more.
-    const registry = new SchemaRegistry({ host: endpoints().schemaRegistryUrl });
+    const registry = registryClient();
     const events = await Promise.all(seen.filter((m) => m.topic === config.topics.analytics).map((m) => registry.decode(m.value!)));
     const mine = events.find((e) => e.identifiers.some((i: { field: string; status: string }) => i.status === 'ERASED'));
     expect(mine).toBeDefined();

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '@ampseal/runtime';
+import { createLogger, type Logger } from '@ampseal/service-kit';
 
 /** A real pino root logger (same redaction as production) whose lines the test can read. */
 export function captureLogger(level = 'debug'): { logger: Logger; lines: string[] } {

@@ -1,41 +1,31 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import Redis from 'ioredis';
-import { Kafka, logLevel, type AdminConfig, type Admin, type Consumer, type ConsumerConfig, type Producer, type ProducerConfig } from 'kafkajs';
+import { createKafka, createRegistryClient, type KafkaClient, type RegistryClient } from '@ampseal/kafka';
+import { silentLogger } from '@ampseal/foundation';
 import { endpoints } from './endpoints';
 import { fileResources, type Resources } from './resources';
 
 /**
- * A Kafka whose every admin, producer and consumer is registered with the file's resources as it is
- * created, so clean-up disconnects it even when the test (or a helper) failed before its own disconnect.
- * Disconnecting twice is harmless, so a test may still register one itself.
+ * The stack's own clients for the tests. Kafka and the registry go through the @ampseal/kafka port; Redis and
+ * KMS are opened here, the one test module allowed to (tests inspect what the key ring stored).
  */
-class RegisteredKafka extends Kafka {
-  override admin(config?: AdminConfig): Admin {
-    return fileResources().add('kafka admin', super.admin(config), (a) => a.disconnect());
-  }
+export { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 
-  override producer(config?: ProducerConfig): Producer {
-    return fileResources().add('kafka producer', super.producer(config), (p) => p.disconnect());
-  }
-
-  override consumer(config: ConsumerConfig): Consumer {
-    return fileResources().add('kafka consumer', super.consumer(config), (c) => c.disconnect());
-  }
-}
-
-/** Raw clients for the tests, each registered with the file's resources. */
-export function kafkaClient(clientId: string): Kafka {
-  return new RegisteredKafka({ clientId, brokers: endpoints().kafkaBrokers, logLevel: logLevel.NOTHING });
+/**
+ * A Kafka client registered with the file's resources as it is created: clean-up disconnects every admin,
+ * producer and consumer opened through it, even when the test (or a helper) failed before its own disconnect.
+ */
+export function kafkaClient(clientId: string): KafkaClient {
+  return fileResources().add('kafka client', createKafka({ clientId, brokers: endpoints().kafkaBrokers, logger: silentLogger, logLevel: 'none' }), (k) => k.close());
 }
 
 /** The registry client speaks plain HTTP request by request: nothing stays open to close. */
-export function registryClient(): SchemaRegistry {
-  return new SchemaRegistry({ host: endpoints().schemaRegistryUrl });
+export function registryClient(url = endpoints().schemaRegistryUrl): RegistryClient {
+  return createRegistryClient(url);
 }
 
-export function redisClient(resources: Resources): Redis {
-  return resources.add('redis', new Redis(endpoints().redisUrl, { lazyConnect: false }), (r) => r.quit());
+export function redisClient(resources: Resources, url = endpoints().redisUrl): Redis {
+  return resources.add('redis', new Redis(url, { lazyConnect: false }), (r) => r.quit());
 }
 
 export function kmsClient(resources: Resources): KMSClient {

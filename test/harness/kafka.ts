@@ -1,4 +1,5 @@
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import { RecordConsumer, RecordProducer, TopicAdmin, type KafkaClient, type ReadRecord } from '@ampseal/kafka';
+import { silentLogger } from '@ampseal/foundation';
 import { uniqueName } from './resources';
 import type { Resources } from './resources';
 
@@ -13,51 +14,42 @@ export interface Seen {
   readonly timestamp: number;
 }
 
-export async function createTopics(kafka: Kafka, resources: Resources, topics: Array<{ topic: string; partitions?: number }>): Promise<void> {
-  const admin = resources.add('admin', kafka.admin(), (a) => a.disconnect());
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1, replicationFactor: 1 })),
-  });
-  resources.add('topics', topics.map((t) => t.topic), (names) => admin.deleteTopics({ topics: names }).catch(() => undefined));
+/** A topic admin on `kafka` (the client's clean-up closes it too). */
+export function topicAdmin(kafka: KafkaClient): TopicAdmin {
+  return new TopicAdmin(kafka);
 }
 
-export async function produce(kafka: Kafka, topic: string, messages: Array<{ key: string | null; value: string | Buffer }>): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
+export async function createTopics(kafka: KafkaClient, resources: Resources, topics: Array<{ topic: string; partitions?: number }>): Promise<void> {
+  const admin = resources.add('admin', topicAdmin(kafka), (a) => a.stop());
+  await admin.ensure(topics.map((t) => ({ topic: t.topic, partitions: t.partitions ?? 1 })), 1);
+  resources.add('topics', topics.map((t) => t.topic), (names) => admin.delete(names).catch(() => undefined));
+}
+
+export async function produce(kafka: KafkaClient, topic: string, messages: Array<{ key: string | null; value: string | Buffer }>): Promise<void> {
+  const producer = new RecordProducer(kafka, { idempotent: false });
+  await producer.start();
   try {
-    for (let i = 0; i < messages.length; i += 500) await producer.send({ topic, messages: messages.slice(i, i + 500) });
+    for (let i = 0; i < messages.length; i += 500) await producer.sendAll(messages.slice(i, i + 500).map((m) => ({ topic, ...m })));
   } finally {
-    await producer.disconnect();
+    await producer.stop();
   }
-}
-
-function headersOf(message: KafkaMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) out[k] = v.toString();
-  return out;
 }
 
 /**
  * Waits until every topic exists (the pseudonymizer creates a roaming recipient's topic on first use, and a
  * consumer cannot subscribe to a topic before it exists). Polls the broker's topic list.
  */
-export async function waitForTopics(kafka: Kafka, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
+export async function waitForTopics(kafka: KafkaClient, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const admin = topicAdmin(kafka);
   try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const listed = new Set(await admin.listTopics());
-      const missing = topics.filter((t) => !listed.has(t));
-      if (missing.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`topics not created within ${timeoutMs} ms: ${missing.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await admin.waitFor(topics, timeoutMs);
   } finally {
-    await admin.disconnect();
+    await admin.stop();
   }
+}
+
+function seenOf(r: ReadRecord): Seen {
+  return { topic: r.topic, partition: r.partition, offset: r.offset, key: r.key?.toString() ?? null, value: r.value, headers: { ...r.headers }, timestamp: r.timestamp };
 }
 
 /**
@@ -65,37 +57,37 @@ export async function waitForTopics(kafka: Kafka, topics: readonly string[], tim
  * what a downstream consumer would see.
  */
 export async function consumeUntil(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topics: string[],
   done: (seen: readonly Seen[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<Seen[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
-  await consumer.connect();
   const seen: Seen[] = [];
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const timer = setTimeout(() => finish(), timeoutMs);
+  const consumer = new RecordConsumer({
+    kafka,
+    name: 'reader',
+    groupId: uniqueName('reader'),
+    topics,
+    fromBeginning: true,
+    logger: silentLogger,
+    maxWaitMs: 100,
+    onRecord: (record) => {
+      seen.push(seenOf(record));
+      if (done(seen)) finish();
+    },
+  });
   try {
-    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      consumer.run({
-        eachMessage: async ({ topic, partition, message }) => {
-          seen.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: headersOf(message), timestamp: Number(message.timestamp) });
-          if (done(seen)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      }).catch((err: unknown) => {
-        clearTimeout(timer);
-        reject(err as Error);
-      });
-      if (done(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    await consumer.start();
+    if (done(seen)) finish();
+    await finished;
   } finally {
-    await consumer.disconnect();
+    clearTimeout(timer);
+    await consumer.stop();
   }
   return seen;
 }
@@ -105,33 +97,26 @@ export async function consumeUntil(
  * offsets (what its transactions committed), against the topic's end offsets.
  */
 export class GroupProgress {
-  private readonly admin: Admin;
-  private connected: Promise<void> | undefined;
+  private readonly admin: TopicAdmin;
 
   constructor(
-    kafka: Kafka,
+    kafka: KafkaClient,
     private readonly groupId: string,
     private readonly topic: string,
   ) {
-    // kafkaClient() registers the admin for clean-up as it creates it.
-    this.admin = kafka.admin();
-  }
-
-  private connect(): Promise<void> {
-    return (this.connected ??= this.admin.connect());
+    // kafkaClient() closes everything it opened at clean-up.
+    this.admin = topicAdmin(kafka);
   }
 
   /** Input records committed by the group: the sum of its committed offsets (a raw topic has no gaps). */
   async committed(): Promise<number> {
-    await this.connect();
-    const [t] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
-    return (t?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    const offsets = (await this.admin.committed(this.groupId, [this.topic])).get(this.topic) ?? new Map<number, bigint>();
+    return [...offsets.values()].reduce((sum, o) => sum + Number(o), 0);
   }
 
   /** The topic's end offset per partition. */
   async ends(): Promise<Map<number, number>> {
-    await this.connect();
-    const offsets = await this.admin.fetchTopicOffsets(this.topic);
-    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    const offsets = await this.admin.offsets(this.topic);
+    return new Map([...offsets].map(([partition, { high }]) => [partition, Number(high)]));
   }
 }

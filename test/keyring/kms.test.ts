@@ -1,6 +1,5 @@
-import { DecryptCommand } from '@aws-sdk/client-kms';
 import { AmpsealError } from '@ampseal/core';
-import { kmsClient, redisClient } from '../harness/clients';
+import { DecryptCommand, kmsClient, redisClient } from '../harness/clients';
 import { useResources } from '../harness/resources';
 import { ACME, VOLTWAY, keyPrefix, keyRing, keysUnder, outcome, tokenOf } from './keyring-fixtures';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { kafkaClient, registryClient } from '../harness/clients';
 import { GroupProgress, consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';

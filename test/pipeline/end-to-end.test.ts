@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
 import { roamingTopic } from '@ampseal/core';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
-import { kafkaClient } from '../harness/clients';
-import { endpoints } from '../harness/endpoints';
+import { kafkaClient, registryClient } from '../harness/clients';
 import { consumeUntil, produce, waitForTopics } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
@@ -63,7 +61,7 @@ describe('pseudonymizer on Kafka (real broker, registry, Redis, KMS)', () => {
     );
 
     // Analytics: Confluent wire format, decodable through the registry.
-    const registry = new SchemaRegistry({ host: endpoints().schemaRegistryUrl });
+    const registry = registryClient();
     const events = await Promise.all(seen.filter((m) => m.topic === analytics).map(async (m) => ({ key: m.key, wire: m.value!, event: await registry.decode(m.value!) })));
     expect(events).toHaveLength(5);
     for (const { wire } of events) expect(wire[0]).toBe(0);

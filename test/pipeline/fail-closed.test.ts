@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
-import { consumeUntil, produce } from '../harness/kafka';
+import { GroupProgress, consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { PrivateRedis } from '../harness/redis-server';
 import { useResources } from '../harness/resources';
@@ -31,12 +31,8 @@ describe('fail closed when the key store is down', () => {
     resources.add('pseudonymizer', service, (s) => s.lifecycle.stop());
     await service.lifecycle.start();
     const kafka = kafkaClient('fail-closed');
-    const admin = resources.add('admin', kafka.admin(), (a) => a.disconnect());
-    await admin.connect();
-    const committed = async () => {
-      const [t] = await admin.fetchOffsets({ groupId: config.groupId, topics: [config.topics.ocppRaw] });
-      return Number(t!.partitions[0]!.offset);
-    };
+    const progress = new GroupProgress(kafka, config.groupId, config.topics.ocppRaw);
+    const committed = () => progress.committed();
     const ready = async () => (await fetch(`http://127.0.0.1:${service.ops.port}/readyz`)).json() as Promise<{ status: string; reasons: string[] }>;
 
     await produce(kafka, config.topics.ocppRaw, Array.from({ length: 50 }, (_, i) => authorize(i)));

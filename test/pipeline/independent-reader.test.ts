@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { endpoints } from '../harness/endpoints';

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { roamingTopic } from '@ampseal/core';
 import { TopicDirectory } from '@ampseal/kafka';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
-import { loadConfig, type Config } from '@ampseal/runtime';
+import { loadConfig, type Config } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
-import { consumeUntil, createTopics, produce, waitForTopics, type Seen } from '../harness/kafka';
+import { consumeUntil, createTopics, produce, topicAdmin, waitForTopics, type Seen } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
 
@@ -73,9 +73,8 @@ describe('roaming output isolates partners: one topic per token issuer (real bro
       expect(['/cdr_token/country_code', '/cdr_token/party_id']).toContain(m.headers['ampseal.pointer']);
     }
     // No topic was made for a malformed issuer.
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = await admin.listTopics().finally(() => admin.disconnect());
+    const admin = topicAdmin(kafka);
+    const topics = await admin.list().finally(() => admin.stop());
     const prefix = config.topics.roamingTemplate.split('{recipient}')[0]!;
     expect(topics.filter((t) => t.startsWith(prefix)).sort()).toEqual([toDE, toNL].sort());
   }, 90_000);
@@ -113,9 +112,8 @@ describe('roaming output isolates partners: one topic per token issuer (real bro
     const quarantined = seen.filter((m) => m.topic === topics.quarantine);
     expect(quarantined.map((m) => m.headers['ampseal.reason'])).toEqual(['unknown_recipient', 'unknown_recipient']);
     expect(quarantined.map((m) => JSON.parse(m.value!.toString()).object.id)).toEqual([records[1]!.id, records[2]!.id]);
-    const admin = kafka.admin();
-    await admin.connect();
-    const listed = await admin.listTopics().finally(() => admin.disconnect());
+    const admin = topicAdmin(kafka);
+    const listed = await admin.list().finally(() => admin.stop());
     expect(listed).not.toContain(toBE);
   }, 90_000);
 
@@ -126,9 +124,8 @@ describe('roaming output isolates partners: one topic per token issuer (real bro
     const [seenByA, seenByB] = await Promise.all([a!.existing([topic]), b!.existing([topic])]);
     expect([seenByA.has(topic), seenByB.has(topic)]).toEqual([true, true]);
     resources.add('topics', [topic], async (names) => {
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: names }).finally(() => admin.disconnect());
+      const admin = topicAdmin(kafka);
+      await admin.delete(names).finally(() => admin.stop());
     });
 
     // Creation off: missing until provisioned, then found once the re-check interval has passed.

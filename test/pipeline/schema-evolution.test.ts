@@ -1,7 +1,7 @@
+import { registryClient } from '../harness/clients';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { AmpsealError, ANALYTICS_SCHEMA_FILE, ANALYTICS_SCHEMA_HISTORY } from '@ampseal/core';
 import { registerSchema } from '@ampseal/kafka';
 import { analyticsType, avroTypeOf } from '@ampseal/schemas/codec';
@@ -25,7 +25,7 @@ describe('analytics schema evolution (real registry, BACKWARD)', () => {
     const v1 = avroTypeOf(files[0]!);
     const latest = analyticsType();
     const old = v1.random() as unknown as Record<string, unknown>;
-    const registry = new SchemaRegistry({ host: url });
+    const registry = registryClient(url);
     const wire = await registry.encode(ids[0]!, old);
     expect(await registry.decode(wire)).toEqual(v1.fromBuffer(v1.toBuffer(old)));
     const resolved = latest.fromBuffer(v1.toBuffer(old), latest.createResolver(v1)) as Record<string, unknown>;

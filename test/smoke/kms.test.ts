@@ -1,5 +1,4 @@
-import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
-import { kmsClient } from '../harness/clients';
+import { DecryptCommand, GenerateDataKeyCommand, kmsClient } from '../harness/clients';
 import { useResources } from '../harness/resources';
 
 const resources = useResources();

@@ -1,4 +1,4 @@
-import type { Kafka } from '@ampseal/kafka';
+import type { KafkaClient } from '@ampseal/kafka';
 import type { Dataset, RawTopics } from './dataset';
 
 /** What every phase of one run shares: the stack, the data, and the names it created (removed at the end). */
@@ -8,7 +8,7 @@ export interface BenchContext {
   readonly stackEnv: Readonly<Record<string, string>>;
   readonly brokers: readonly string[];
   readonly registryUrl: string;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   /** Prefix of every topic and group of this run: `bench-<8 hex>`. */
   readonly runId: string;
   readonly data: Dataset;

@@ -1,47 +1,37 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureTopics, type Kafka } from '@ampseal/kafka';
+import { RecordProducer, TopicAdmin, ensureTopics, readToEnd, type KafkaClient, type PartitionedRecord, type ReadRecord } from '@ampseal/kafka';
 import type { Dataset, RawTopics } from './dataset';
 
 /**
  * The benchmark's own Kafka work, outside every measured window: topics, the bulk loader, the committed-offset
- * probe that ends a throughput measurement, and the read_committed reader that checks the outputs. It uses
- * the client that @ampseal/kafka creates (style rule 13: no second importer of kafkajs).
+ * probe that ends a throughput measurement, and the read_committed reader that checks the outputs. All of it
+ * through the @ampseal/kafka port (no second importer of kafkajs).
  */
-
-type Admin = ReturnType<Kafka['admin']>;
-type RunConfig = NonNullable<Parameters<ReturnType<Kafka['consumer']>['run']>[0]>;
-type KafkaMessage = Parameters<NonNullable<RunConfig['eachBatch']>>[0]['batch']['messages'][number];
 
 /** Records per produce request are capped by bytes: the broker refuses a partition batch over message.max.bytes (1 MiB). */
 const LOAD_REQUEST_BYTES = 512 * 1024;
 
-export async function createTopics(kafka: Kafka, topics: readonly string[], partitions: number): Promise<void> {
+export async function createTopics(kafka: KafkaClient, topics: readonly string[], partitions: number): Promise<void> {
   await ensureTopics(kafka, topics.map((topic) => ({ topic, partitions })));
 }
 
-/** The subset of `topics` the broker has: a roaming topic exists only once the pipeline had a record for it. */
-export async function existingTopics(kafka: Kafka, topics: readonly string[]): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
+async function withAdmin<T>(kafka: KafkaClient, work: (admin: TopicAdmin) => Promise<T>): Promise<T> {
+  const admin = new TopicAdmin(kafka);
   try {
-    const existing = new Set(await admin.listTopics());
-    return topics.filter((t) => existing.has(t));
+    return await work(admin);
   } finally {
-    await admin.disconnect();
+    await admin.stop();
   }
 }
 
-export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
-  if (topics.length === 0) return;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const gone = topics.filter((t) => existing.has(t));
-    if (gone.length > 0) await admin.deleteTopics({ topics: gone, timeout: 30_000 });
-  } finally {
-    await admin.disconnect();
-  }
+/** The subset of `topics` the broker has: a roaming topic exists only once the pipeline had a record for it. */
+export async function existingTopics(kafka: KafkaClient, topics: readonly string[]): Promise<string[]> {
+  const existing = new Set(await withAdmin(kafka, (admin) => admin.list()));
+  return topics.filter((t) => existing.has(t));
+}
+
+export async function deleteTopics(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
+  await withAdmin(kafka, (admin) => admin.delete(topics));
 }
 
 /**
@@ -49,10 +39,10 @@ export async function deleteTopics(kafka: Kafka, topics: readonly string[]): Pro
  * one ordered sender per partition, all partitions at once. Offsets then equal the dataset's, which the
  * high watermarks confirm (a retried request that duplicated a batch would show here).
  */
-export async function loadDataset(kafka: Kafka, data: Dataset, topics: RawTopics, count: number): Promise<{ seconds: number }> {
+export async function loadDataset(kafka: KafkaClient, data: Dataset, topics: RawTopics, count: number): Promise<{ seconds: number }> {
   const started = performance.now();
-  const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 } });
-  await producer.connect();
+  const producer = new RecordProducer(kafka, { idempotent: false });
+  await producer.start();
   const P = data.partitions;
   const lanes: number[][] = Array.from({ length: 2 * P }, () => []);
   for (let i = 0; i < count; i++) lanes[data.topic[i]! * P + data.partition[i]!]!.push(i);
@@ -62,34 +52,30 @@ export async function loadDataset(kafka: Kafka, data: Dataset, topics: RawTopics
         const topic = l < P ? topics.ocpp : topics.ocpi;
         const partition = l % P;
         for (let from = 0; from < lane.length; ) {
-          const messages: Array<{ key: string; value: Buffer; partition: number }> = [];
+          const messages: PartitionedRecord[] = [];
           let bytes = 0;
           while (from < lane.length && (messages.length === 0 || bytes + data.values[lane[from]!]!.length < LOAD_REQUEST_BYTES)) {
             const i = lane[from++]!;
             bytes += data.values[i]!.length + data.keys[i]!.length + 32;
-            messages.push({ key: data.keys[i]!, value: data.values[i]!, partition });
+            messages.push({ topic, key: data.keys[i]!, value: data.values[i]!, partition });
           }
-          await producer.send({ topic, messages, acks: -1 });
+          await producer.sendAll(messages);
         }
       }),
     );
   } finally {
-    await producer.disconnect();
+    await producer.stop();
   }
   const expected = new Map<string, number>();
   for (let l = 0; l < lanes.length; l++) expected.set(`${l < P ? topics.ocpp : topics.ocpi}:${l % P}`, lanes[l]!.length);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(kafka, async (admin) => {
     for (const topic of [topics.ocpp, topics.ocpi]) {
-      for (const o of await admin.fetchTopicOffsets(topic)) {
-        const want = expected.get(`${topic}:${o.partition}`) ?? 0;
-        if (Number(o.high) !== want) throw new Error(`loading ${topic}[${o.partition}] gave ${o.high} records, expected ${want}`);
+      for (const [partition, { high }] of await admin.offsets(topic)) {
+        const want = expected.get(`${topic}:${partition}`) ?? 0;
+        if (Number(high) !== want) throw new Error(`loading ${topic}[${partition}] gave ${high} records, expected ${want}`);
       }
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
   return { seconds: (performance.now() - started) / 1000 };
 }
 
@@ -106,18 +92,18 @@ export function prefixCounts(data: Dataset, count: number): number[][] {
  * outputs, so at that moment every output is visible to read_committed consumers. Polls every `everyMs`.
  */
 export class CommitProbe {
-  private constructor(private readonly admin: Admin) {}
+  private constructor(private readonly admin: TopicAdmin) {}
 
-  static async open(kafka: Kafka): Promise<CommitProbe> {
-    const admin = kafka.admin();
-    await admin.connect();
+  static async open(kafka: KafkaClient): Promise<CommitProbe> {
+    const admin = new TopicAdmin(kafka);
+    await admin.start();
     return new CommitProbe(admin);
   }
 
   async committed(groupId: string, topics: RawTopics): Promise<number> {
-    const offsets = await this.admin.fetchOffsets({ groupId, topics: [topics.ocpp, topics.ocpi] });
+    const offsets = await this.admin.committed(groupId, [topics.ocpp, topics.ocpi]);
     let sum = 0;
-    for (const t of offsets) for (const p of t.partitions) if (Number(p.offset) > 0) sum += Number(p.offset);
+    for (const partitions of offsets.values()) for (const offset of partitions.values()) sum += Number(offset);
     return sum;
   }
 
@@ -134,76 +120,25 @@ export class CommitProbe {
   }
 
   async close(): Promise<void> {
-    await this.admin.disconnect();
+    await this.admin.stop();
   }
-}
-
-export interface ReadOptions {
-  /** Stop once this many records were read and nothing new came for `quietMs` (the fallback end condition). */
-  readonly expected?: number;
-  readonly quietMs?: number;
-  readonly timeoutMs?: number;
 }
 
 /**
- * Reads topics from the beginning to their end as a read_committed consumer (aborted transactions are never
- * seen). End: every non-empty partition's last data record was read (a committed transactional partition ends
- * with one commit marker, at high watermark − 1), or, failing that, quiet after the expected count.
+ * Reads topics from the beginning to the end offsets they had at the call, as a read_committed consumer
+ * (aborted transactions are never seen), and fails rather than return a partial count.
  */
 export async function readTopics(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topics: readonly string[],
-  onMessage: (topic: string, partition: number, message: KafkaMessage) => void,
-  options: ReadOptions = {},
+  onMessage: (topic: string, partition: number, record: ReadRecord) => void,
+  options: { readonly timeoutMs?: number } = {},
 ): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<string, number>();
-  try {
-    for (const topic of topics) {
-      for (const o of await admin.fetchTopicOffsets(topic)) if (Number(o.high) > Number(o.low)) ends.set(`${topic}:${o.partition}`, Number(o.high));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  if (ends.size === 0) return 0;
-  const consumer = kafka.consumer({
-    groupId: `bench-read-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
+  const { partitions } = await readToEnd(kafka, topics, {
+    deadlineMs: options.timeoutMs ?? 300_000,
+    keep: () => false,
+    onRecord: (r) => onMessage(r.topic, r.partition, r),
     maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
   });
-  await consumer.connect();
-  let read = 0;
-  const reached = new Set<string>();
-  let lastActivity = performance.now();
-  try {
-    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        lastActivity = performance.now();
-        for (const m of batch.messages) onMessage(batch.topic, batch.partition, m);
-        read += batch.messages.length;
-        const id = `${batch.topic}:${batch.partition}`;
-        const end = ends.get(id);
-        const last = batch.messages.length > 0 ? Number(batch.messages[batch.messages.length - 1]!.offset) : -1;
-        if (end !== undefined && last >= end - 2) reached.add(id);
-      },
-    });
-    const started = performance.now();
-    const timeout = options.timeoutMs ?? 300_000;
-    const quiet = options.quietMs ?? 3_000;
-    while (reached.size < ends.size) {
-      const now = performance.now();
-      if (now - started > timeout) throw new Error(`reading ${topics.join(', ')} timed out after ${read} records`);
-      if (options.expected !== undefined && read >= options.expected && now - lastActivity > quiet) break;
-      if (options.expected === undefined && now - lastActivity > quiet && now - started > quiet) break;
-      await sleep(20);
-    }
-  } finally {
-    await consumer.disconnect();
-  }
-  return read;
+  return partitions.reduce((sum, p) => sum + p.records, 0);
 }

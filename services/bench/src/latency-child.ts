@@ -1,5 +1,5 @@
 import { createKafka } from '@ampseal/kafka';
-import { createLogger } from '@ampseal/runtime';
+import { createLogger } from '@ampseal/service-kit';
 import { readSubset } from './dataset';
 import { type LatencyChildConfig, type LatencyChildMessage, measureLatency } from './latency';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from '@ampseal/kafka';
+import { RecordConsumer, RecordProducer, type KafkaClient } from '@ampseal/kafka';
+import { silentLogger } from '@ampseal/foundation';
 import type { BenchContext } from './context';
 import { ANALYTICS, type RawTopics, type SubsetRecord, writeSubset } from './dataset';
 import { captureStderr, exited, failOnExit, memoryOf } from './processes';
@@ -136,7 +137,7 @@ const TICK_MS = 10;
 
 /** Child side: the paced producer and the reader. `onMeasuring` fires when the measured window opens. */
 export async function measureLatency(
-  kafka: Kafka,
+  kafka: KafkaClient,
   records: readonly SubsetRecord[],
   config: Omit<LatencyChildConfig, 'brokers' | 'subsetFile'>,
   onMeasuring: () => void,
@@ -166,27 +167,28 @@ export async function measureLatency(
   };
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
-  const reader = kafka.consumer({ groupId: config.readerGroupId, readUncommitted: false, maxWaitTimeInMs: 10 });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const reader = new RecordConsumer({
+    kafka,
+    name: 'latency-reader',
+    groupId: config.readerGroupId,
+    topics: [config.analyticsTopic],
+    fromBeginning: true,
+    logger: silentLogger,
+    maxWaitMs: 10,
+    onBatch: (batch) => {
+      const now = Date.now();
+      for (const m of batch) {
+        received++;
+        if (m.value) record(analyticsEventId(m.value), m.timestamp, now, false);
+        else unexpected++;
+      }
+    },
+  });
+  const producer = new RecordProducer(kafka, { idempotent: false });
   try {
-    await producer.connect();
-    await reader.connect();
-    await reader.subscribe({ topic: config.analyticsTopic, fromBeginning: true });
-    let joined = false;
-    reader.on(reader.events.GROUP_JOIN, () => {
-      joined = true;
-    });
-    await reader.run({
-      eachBatch: async ({ batch }) => {
-        const now = Date.now();
-        for (const m of batch.messages) {
-          received++;
-          if (m.value) record(analyticsEventId(m.value), Number(m.timestamp), now, false);
-          else unexpected++;
-        }
-      },
-    });
-    while (!joined) await sleep(10);
+    await producer.start();
+    await reader.start();
+    while (!reader.hasJoined) await sleep(10);
 
     // Paced sends: every tick, everything due by now in one request (one batch per partition). The broker's
     // answer names each partition's base offset, which gives every record its eventId.
@@ -214,20 +216,17 @@ export async function measureLatency(
           sendAt[seq] = now;
         }
         next = due;
-        const topicMessages = [0, 1]
-          .map((t) => ({
-            topic: t === 0 ? raw.ocpp : raw.ocpi,
-            messages: [...lanes]
-              .filter(([lane]) => lane.startsWith(`${t}:`))
-              .flatMap(([, seqs]) => seqs.map((seq) => ({ key: records[seq]!.key, value: records[seq]!.value, partition: records[seq]!.partition }))),
-          }))
-          .filter((tm) => tm.messages.length > 0);
+        const messages = [0, 1].flatMap((t) =>
+          [...lanes]
+            .filter(([lane]) => lane.startsWith(`${t}:`))
+            .flatMap(([, seqs]) => seqs.map((seq) => ({ topic: t === 0 ? raw.ocpp : raw.ocpi, key: records[seq]!.key, value: records[seq]!.value, partition: records[seq]!.partition }))),
+        );
         sends.push(
-          producer.sendBatch({ topicMessages, acks: -1 }).then((metadata) => {
-            for (const md of metadata) {
-              const t = md.topicName === raw.ocpp ? 0 : 1;
+          producer.sendAll(messages).then((written) => {
+            for (const md of written) {
+              const t = md.topic === raw.ocpp ? 0 : 1;
               const base = Number(md.baseOffset);
-              (lanes.get(`${t}:${md.partition}`) ?? []).forEach((seq, k) => byEventId.set(`${md.topicName}:${md.partition}:${base + k}`, seq));
+              (lanes.get(`${t}:${md.partition}`) ?? []).forEach((seq, k) => byEventId.set(`${md.topic}:${md.partition}:${base + k}`, seq));
             }
           }),
         );
@@ -280,7 +279,7 @@ export async function measureLatency(
     };
   } finally {
     loop.disable();
-    await reader.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
+    await reader.stop().catch(() => undefined);
+    await producer.stop().catch(() => undefined);
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
-import { createLogger, loadConfig, openKeyRing } from '@ampseal/runtime';
+import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, type BenchArgs } from './args';
 import { type BenchContext, buildIndex } from './context';
 import { type Dataset, type RawTopics, buildDataset } from './dataset';

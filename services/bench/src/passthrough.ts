@@ -1,6 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { STREAM_CHANNEL, TransactionalStream, createKafka, ensureTopics, type OutputRecord, type StreamEvent } from '@ampseal/kafka';
-import { createLogger } from '@ampseal/runtime';
+import { createLogger } from '@ampseal/service-kit';
 
 /**
  * The passthrough of design §10, run as a child process (`node services/bench/dist/passthrough.js '<json>'`):

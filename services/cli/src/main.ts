@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AmpsealError } from '@ampseal/core';
-import { createLogger, loadConfig, openKeyRing } from '@ampseal/runtime';
+import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { formatSummary, pseudonymize } from './pseudonymize';
 import { CommandError, currentTokens, reapplyTombstones, requestStatus, submitRequest } from './subject-requests';
 

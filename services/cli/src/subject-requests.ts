@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt } from '@ampseal/core';
-import { RecordProducer, createKafka, scanTopic } from '@ampseal/kafka';
-import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/runtime';
+import { RecordProducer, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
+import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 
 export class CommandError extends Error {}
 
@@ -15,16 +15,26 @@ function identifiers(args: string[] | undefined): Array<{ kind: string; value: s
   });
 }
 
-function context(): { config: Config; kafka: ReturnType<typeof createKafka> } {
+/** How long one exact read of a topic may take before the command fails (nothing partial is reported). */
+const READ_DEADLINE_MS = 30_000;
+
+function context(): { config: Config; kafka: KafkaClient } {
   const config = loadConfig(process.env, { logLevel: 'warn' });
   const logger = createLogger({ level: config.logLevel, name: 'ampseal-cli' });
   return { config, kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-cli', logger }) };
 }
 
-async function waitForReceipt(kafka: ReturnType<typeof createKafka>, topic: string, requestId: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
+/** The records of `topic` keyed `key`, read to the topic's end offsets (exact: not a quiet-period guess). */
+async function recordsKeyed(kafka: KafkaClient, topic: string, key: string, deadlineMs = READ_DEADLINE_MS) {
+  const { records } = await readToEnd(kafka, [topic], { deadlineMs, keep: (r) => r.key?.toString('utf8') === key });
+  return records;
+}
+
+/** Reads the receipts topic to its end until a receipt for the request is there, or the timeout passes. */
+async function waitForReceipt(kafka: KafkaClient, topic: string, requestId: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const found = await scanTopic(kafka, topic, requestId, Math.max(1_000, deadline - Date.now()));
+    const found = await recordsKeyed(kafka, topic, requestId, Math.max(READ_DEADLINE_MS, deadline - Date.now()));
     if (found.length > 0) return JSON.parse(found[found.length - 1]!.value!.toString('utf8')) as SubjectReceipt;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -93,12 +103,12 @@ export async function requestStatus(argv: string[]): Promise<number> {
   const [requestId, ...rest] = argv;
   if (!requestId || rest.length > 0) throw new CommandError('usage: ampseal erasure status ID');
   const { config, kafka } = context();
-  const receipts = await scanTopic(kafka, config.topics.erasureEvents, requestId);
+  const receipts = await recordsKeyed(kafka, config.topics.erasureEvents, requestId);
   if (receipts.length > 0) {
     process.stdout.write(describeReceipt(JSON.parse(receipts[receipts.length - 1]!.value!.toString('utf8')) as SubjectReceipt));
     return 0;
   }
-  const requests = await scanTopic(kafka, config.topics.erasureRequests, requestId);
+  const requests = await recordsKeyed(kafka, config.topics.erasureRequests, requestId);
   if (requests.length > 0) {
     const { requestedAt, action } = JSON.parse(requests[0]!.value!.toString('utf8')) as { requestedAt: string; action: string };
     process.stdout.write(`${requestId}: ${action} pending since ${requestedAt}\n`);
@@ -137,7 +147,7 @@ export async function currentTokens(argv: string[]): Promise<number> {
 export async function reapplyTombstones(argv: string[]): Promise<number> {
   if (argv.length > 0) throw new CommandError('usage: ampseal keyring reapply-tombstones');
   const { config, kafka } = context();
-  const records = await scanTopic(kafka, config.topics.tombstones, null, 120_000);
+  const { records } = await readToEnd(kafka, [config.topics.tombstones], { deadlineMs: 120_000 });
   const tombstones = records.flatMap((r) => (r.value && r.value.length > 0 ? [JSON.parse(r.value.toString('utf8'))] : []));
   const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
   try {

@@ -3,9 +3,9 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { roamingTopic } from '@ampseal/core';
-import { createKafka, decodeWire, ensureTopics } from '@ampseal/kafka';
-import { createLogger, loadConfig } from '@ampseal/runtime';
+import { RecordConsumer, RecordProducer, createKafka, decodeWire, ensureTopics } from '@ampseal/kafka';
 import { analyticsType } from '@ampseal/schemas/codec';
+import { createLogger, loadConfig } from '@ampseal/service-kit';
 import { createTraffic, type TrafficRecord } from '@ampseal/traffic';
 import { emptyCounters, render, type Pair } from './view';
 
@@ -83,18 +83,19 @@ async function main(): Promise<number> {
   const counters = emptyCounters();
   const waiting = new Map<string, TrafficRecord>();
   const pairs: Pair[] = [];
-  const consumer = kafka.consumer({ groupId: `ampseal-demo-view-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  for (const topic of [topics.analytics, ...roaming.keys(), topics.quarantine]) await consumer.subscribe({ topic, fromBeginning: false });
-  let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
-  });
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => {
+  const consumer = new RecordConsumer({
+    kafka,
+    name: 'demo-view',
+    groupId: `ampseal-demo-view-${Date.now()}`,
+    topics: [topics.analytics, ...roaming.keys(), topics.quarantine],
+    fromBeginning: false,
+    logger,
+    maxWaitMs: 100,
+    onRecord: (record) => {
+      const topic = record.topic;
       if (topic === topics.quarantine) {
         counters.out.quarantine++;
-        const reason = message.headers?.['ampseal.reason']?.toString() ?? 'unknown';
+        const reason = record.headers['ampseal.reason'] ?? 'unknown';
         counters.byReason[reason] = (counters.byReason[reason] ?? 0) + 1;
       } else if (roaming.has(topic)) {
         counters.out.roaming++;
@@ -102,7 +103,7 @@ async function main(): Promise<number> {
         counters.recipients[recipient] = (counters.recipients[recipient] ?? 0) + 1;
       } else {
         counters.out.analytics++;
-        const event = decodeWire(type, message.value!).value as { eventId: string; identifiers: Pair['tokens'] };
+        const event = decodeWire(type, record.value!).value as { eventId: string; identifiers: Pair['tokens'] };
         const input = waiting.get(event.eventId);
         if (input) {
           waiting.delete(event.eventId);
@@ -112,10 +113,11 @@ async function main(): Promise<number> {
       }
     },
   });
-  while (!joined) await sleep(50);
+  await consumer.start();
+  while (!consumer.hasJoined) await sleep(50);
 
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  const producer = new RecordProducer(kafka, { idempotent: false });
+  await producer.start();
   const started = Date.now();
   let stopping = false;
   process.once('SIGINT', () => {
@@ -137,12 +139,12 @@ async function main(): Promise<number> {
     const bulk = batch.filter((r, i) => !(r.kind === 'valid' && r.subjects?.length && (tick + i) % 40 === 0));
     const sampled = batch.filter((r) => !bulk.includes(r));
     for (const topic of [topics.ocppRaw, topics.ocpiRaw]) {
-      const messages = bulk.filter((r) => (r.topic === 'ocpp.raw.v1' ? topics.ocppRaw : topics.ocpiRaw) === topic).map((r) => ({ key: r.key, value: r.value }));
-      if (messages.length) await producer.send({ topic, messages });
+      const messages = bulk.filter((r) => (r.topic === 'ocpp.raw.v1' ? topics.ocppRaw : topics.ocpiRaw) === topic).map((r) => ({ topic, key: r.key, value: r.value }));
+      if (messages.length) await producer.sendAll(messages);
     }
     for (const record of sampled) {
       const topic = record.topic === 'ocpp.raw.v1' ? topics.ocppRaw : topics.ocpiRaw;
-      const [meta] = await producer.send({ topic, messages: [{ key: record.key, value: record.value }] });
+      const [meta] = await producer.sendAll([{ topic, key: record.key, value: record.value }]);
       waiting.set(`${topic}:${meta!.partition}:${meta!.baseOffset}`, record);
     }
     for (const r of batch) {
@@ -170,8 +172,8 @@ async function main(): Promise<number> {
   await sleep(500);
   clearInterval(timer);
   draw();
-  await producer.disconnect();
-  await consumer.disconnect();
+  await producer.stop();
+  await consumer.stop();
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   process.stdout.write(

@@ -1,31 +1,91 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import type { Component } from '@ampseal/runtime';
+import { Partitioners, type Producer } from 'kafkajs';
+import type { Component } from '@ampseal/foundation';
+import { producerOf, type KafkaClient } from './client';
 import type { OutputRecord } from './transactional-stream';
 
-/** A plain idempotent producer for single records outside a consume loop (erasure requests from the CLI). */
+/** A record for a chosen partition (a loader that keeps offsets equal to a dataset's). */
+export interface PartitionedRecord extends OutputRecord {
+  readonly partition?: number;
+}
+
+/** Where one produce request put each partition's records: the first one's offset. */
+export interface Written {
+  readonly topic: string;
+  readonly partition: number;
+  readonly baseOffset: bigint;
+}
+
+export interface RecordProducerOptions {
+  /** Idempotent (default): a retried request never duplicates a record. Off: a bulk loader's own choice. */
+  readonly idempotent?: boolean;
+  /** Makes it a transactional producer (idempotent): `transaction()` then works. */
+  readonly transactionalId?: string;
+}
+
+/** A plain producer for records outside a consume loop (erasure requests from the CLI, loaders, tests). */
 export class RecordProducer implements Component {
   readonly name = 'record-producer';
   private producer: Producer | undefined;
 
-  constructor(private readonly kafka: Kafka) {}
+  constructor(
+    private readonly kafka: KafkaClient,
+    private readonly options: RecordProducerOptions = {},
+  ) {}
 
   async start(): Promise<void> {
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
+    const idempotent = this.options.idempotent ?? true;
+    this.producer = producerOf(this.kafka, {
+      idempotent: idempotent || this.options.transactionalId !== undefined,
+      ...(this.options.transactionalId !== undefined ? { transactionalId: this.options.transactionalId } : {}),
+      ...(idempotent ? { maxInFlightRequests: 1 } : {}),
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
+      retry: idempotent ? { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 } : { retries: 5 },
     });
     await this.producer.connect();
   }
 
   async send(record: OutputRecord): Promise<void> {
+    await this.sendAll([record]);
+  }
+
+  /** One request (acks=all) for records of any topics and partitions; resolves once the broker has them all. */
+  async sendAll(records: readonly PartitionedRecord[]): Promise<Written[]> {
     if (!this.producer) throw new Error('producer not started');
-    await this.producer.send({
-      topic: record.topic,
-      messages: [{ key: record.key, value: record.value, ...(record.headers ? { headers: record.headers } : {}) }],
+    const byTopic = new Map<string, PartitionedRecord[]>();
+    for (const r of records) {
+      let list = byTopic.get(r.topic);
+      if (!list) byTopic.set(r.topic, (list = []));
+      list.push(r);
+    }
+    const metadata = await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({
+        topic,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          ...(m.headers ? { headers: m.headers } : {}),
+          ...(m.partition !== undefined ? { partition: m.partition } : {}),
+        })),
+      })),
     });
+    return metadata.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: BigInt(m.baseOffset ?? '-1') }));
+  }
+
+  /** One transaction holding `records`, committed or (to prove readers never see it) aborted. Transactional producers only. */
+  async transaction(records: readonly OutputRecord[], outcome: 'commit' | 'abort'): Promise<void> {
+    if (!this.producer || this.options.transactionalId === undefined) throw new Error('transactional producer not started');
+    const tx = await this.producer.transaction();
+    try {
+      for (const r of records) {
+        await tx.send({ topic: r.topic, messages: [{ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) }] });
+      }
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+    await (outcome === 'commit' ? tx.commit() : tx.abort());
   }
 
   async stop(): Promise<void> {

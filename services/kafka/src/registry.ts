@@ -74,3 +74,26 @@ export function decodeWire(type: avro.Type, buf: Buffer): { schemaId: number; va
   if (buf.length < 5 || buf[0] !== 0) throw new Error('not Confluent wire format');
   return { schemaId: buf.readInt32BE(1), value: type.fromBuffer(buf.subarray(5)) };
 }
+
+/**
+ * The registry as a downstream consumer uses it (tests, ops checks): register a schema, look one up, and encode
+ * or decode the Confluent wire format through the registry rather than through our own compiled type.
+ */
+export interface RegistryClient {
+  register(schema: string, subject: string): Promise<{ id: number }>;
+  latestSchemaId(subject: string): Promise<number>;
+  encode(schemaId: number, value: unknown): Promise<Buffer>;
+  /** The record as the writer schema says; its shape is the caller's to assert (`any`, as the registry client's own). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  decode(wire: Buffer): Promise<any>;
+}
+
+export function createRegistryClient(registryUrl: string): RegistryClient {
+  const registry = new SchemaRegistry({ host: registryUrl });
+  return {
+    register: (schema, subject) => registry.register({ type: SchemaType.AVRO, schema }, { subject }),
+    latestSchemaId: (subject) => registry.getLatestSchemaId(subject),
+    encode: (schemaId, value) => registry.encode(schemaId, value),
+    decode: (wire) => registry.decode(wire),
+  };
+}

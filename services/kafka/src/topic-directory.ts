@@ -1,10 +1,11 @@
 import { AmpsealError } from '@ampseal/core';
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaClient } from './client';
+import { TopicAdmin } from './topics';
 
 const MAX_MISSING = 10_000;
 
 export interface TopicDirectoryOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   /** Create a missing topic on first use; otherwise report it missing. */
   readonly create: boolean;
   readonly partitions: number;
@@ -26,16 +27,16 @@ export class TopicDirectory {
   readonly name = 'topic-directory';
   private readonly known = new Set<string>();
   private readonly missing = new Map<string, number>();
-  private admin: Promise<Admin> | undefined;
+  private readonly admin: TopicAdmin;
 
-  constructor(private readonly options: TopicDirectoryOptions) {}
+  constructor(private readonly options: TopicDirectoryOptions) {
+    this.admin = new TopicAdmin(options.kafka);
+  }
 
   async start(): Promise<void> {}
 
   async stop(): Promise<void> {
-    const admin = this.admin;
-    this.admin = undefined;
-    if (admin) await (await admin.catch(() => undefined))?.disconnect();
+    await this.admin.stop();
   }
 
   /** The subset of `topics` that exists (after creating the missing ones when allowed). Throws retriable on a broker failure. */
@@ -53,19 +54,14 @@ export class TopicDirectory {
 
   private async resolve(topics: readonly string[], now: number): Promise<void> {
     try {
-      const admin = await this.connected();
-      const listed = new Set(await admin.listTopics());
+      const listed = new Set(await this.admin.list());
       const absent = topics.filter((t) => !listed.has(t));
       if (absent.length > 0 && this.options.create) {
-        // Resolves false when another instance created them first ("already exists" is success here).
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: absent.map((topic) => ({
-            topic,
-            numPartitions: this.options.partitions,
-            replicationFactor: this.options.replicationFactor ?? -1,
-          })),
-        });
+        // Another instance may create them first: ensure() treats "already exists" as success.
+        await this.admin.ensure(
+          absent.map((topic) => ({ topic, partitions: this.options.partitions })),
+          this.options.replicationFactor ?? -1,
+        );
         for (const t of absent) listed.add(t);
       }
       for (const t of topics) {
@@ -80,18 +76,8 @@ export class TopicDirectory {
       }
     } catch (err) {
       // A broken connection is not kept: the next chunk connects afresh.
-      const admin = this.admin;
-      this.admin = undefined;
-      void admin?.then((a) => a.disconnect()).catch(() => undefined);
+      await this.admin.stop().catch(() => undefined);
       throw new AmpsealError('BROKER_UNAVAILABLE', 'listing or creating topics failed', { cause: err });
     }
-  }
-
-  private connected(): Promise<Admin> {
-    if (this.admin === undefined) {
-      const admin = this.options.kafka.admin();
-      this.admin = admin.connect().then(() => admin);
-    }
-    return this.admin;
   }
 }

@@ -1,7 +1,8 @@
 import { channel } from 'node:diagnostics_channel';
-import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { isRetriable } from '@ampseal/core';
-import type { Component, Logger } from '@ampseal/runtime';
+import type { Component, Logger } from '@ampseal/foundation';
+import { consumerOf, producerOf, type KafkaClient } from './client';
 
 export interface ConsumedRecord {
   readonly topic: string;
@@ -34,7 +35,7 @@ function publish(event: StreamEvent): void {
 }
 
 export interface TransactionalStreamOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topics: readonly string[];
   /** Transactional ids are `<prefix>-<topic>-<partition>`: stable per partition, so whoever owns a partition next fences a zombie. */
@@ -83,7 +84,7 @@ export class TransactionalStream implements Component {
 
   async start(): Promise<void> {
     const { kafka, groupId, topics } = this.options;
-    const consumer = kafka.consumer({
+    const consumer = consumerOf(kafka, {
       groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 50,
@@ -170,7 +171,7 @@ export class TransactionalStream implements Component {
     let producer = this.producers.get(id);
     if (!producer) {
       producer = (async () => {
-        const p = this.options.kafka.producer({
+        const p = producerOf(this.options.kafka, {
           transactionalId: id,
           idempotent: true,
           maxInFlightRequests: 1,

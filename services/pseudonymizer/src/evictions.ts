@@ -2,7 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import type { SubjectReceipt } from '@ampseal/core';
 import type { ConsumedRecord } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
-import type { Logger } from '@ampseal/runtime';
+import type { Logger } from '@ampseal/service-kit';
 
 export const EVICTION_CHANNEL = 'ampseal:evictions';
 
@@ -22,7 +22,7 @@ const events = channel(EVICTION_CHANNEL);
  * the next event of the subject goes to Redis, sees the tombstone or flag, and never gets the old token.
  * Idempotent, so at-least-once delivery is enough; an instance that misses a receipt is bounded by the TTL.
  */
-export function evictOnReceipt(instance: string, keyring: () => KeyRing | undefined, logger: Logger): (record: ConsumedRecord) => void {
+export function evictOnReceipt(instance: string, keyring: KeyRing, logger: Logger): (record: ConsumedRecord) => void {
   return (record) => {
     let receipt: SubjectReceipt;
     try {
@@ -31,10 +31,9 @@ export function evictOnReceipt(instance: string, keyring: () => KeyRing | undefi
       logger.warn({ topic: record.topic, offset: record.offset }, 'unreadable receipt skipped');
       return;
     }
-    const ring = keyring();
-    if (!ring || receipt.status !== 'done') return;
+    if (receipt.status !== 'done') return;
     const tokens = [...(receipt.retiredTokens ?? []), ...(receipt.affectedTokens ?? [])];
-    const evicted = tokens.length > 0 ? ring.evict(receipt.tenant, tokens) : 0;
+    const evicted = tokens.length > 0 ? keyring.evict(receipt.tenant, tokens) : 0;
     const event: EvictionEvent = { instance, requestId: receipt.requestId, tenant: receipt.tenant, evicted, at: Date.now() };
     if (events.hasSubscribers) events.publish(event);
     logger.info({ event: 'receipt.evicted', requestId: receipt.requestId, action: receipt.action, evicted }, 'caches evicted');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
 import { createMemoryKeyRing } from '@ampseal/keyring';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { evictOnReceipt } from './evictions';
 import { createRecordHandler } from './handler';
 
@@ -18,7 +18,7 @@ const transform = new Transform({
 });
 // Stands in for the registry-backed encoder: the wire header with schema id 42, then JSON.
 const encoder = { schemaId: 42, encode: (r: unknown) => Buffer.concat([Buffer.from([0, 0, 0, 0, 42]), Buffer.from(JSON.stringify(r))]) };
-const handler = createRecordHandler({ transform, encoder: () => encoder, topics });
+const handler = createRecordHandler({ transform, encoder, topics });
 
 const record = (offset: number, value: string | null) => ({ topic: topics.ocppRaw, partition: 3, offset: String(offset), key: Buffer.from('CP-1'), value: value === null ? null : Buffer.from(value) });
 const authorize = (idTag: string) =>
@@ -63,7 +63,7 @@ describe('roaming routing', () => {
 
   it("puts each CDR on its issuer's own topic, keyed by the CDR id, asking for the chunk's topics once", async () => {
     const directory = existing(['ocpi.roaming.DE-TNM.v1', 'ocpi.roaming.NL-EMS.v1']);
-    const routed = createRecordHandler({ transform, encoder: () => encoder, topics, roamingTopics: directory });
+    const routed = createRecordHandler({ transform, encoder, topics, roamingTopics: directory });
     const outputs = await routed([ocpiRecord(1, ['DE', 'TNM']), ocpiRecord(2, ['nl', 'ems']), ocpiRecord(3, ['de', 'tnm'])]);
     const roaming = outputs.filter((o) => o.topic.startsWith('ocpi.roaming.'));
     expect(roaming.map((o) => [o.topic, o.key])).toEqual([
@@ -75,7 +75,7 @@ describe('roaming routing', () => {
   });
 
   it('quarantines the whole record as unknown_recipient when its topic is missing or the issuer is not allowed', async () => {
-    const routed = createRecordHandler({ transform, encoder: () => encoder, topics, roamingTopics: existing(['ocpi.roaming.DE-TNM.v1', 'ocpi.roaming.NL-EMS.v1']), roamingRecipients: new Set(['DE-TNM', 'BE-BEC']) });
+    const routed = createRecordHandler({ transform, encoder, topics, roamingTopics: existing(['ocpi.roaming.DE-TNM.v1', 'ocpi.roaming.NL-EMS.v1']), roamingRecipients: new Set(['DE-TNM', 'BE-BEC']) });
     const outputs = await routed([ocpiRecord(1, ['NL', 'EMS']), ocpiRecord(2, ['BE', 'BEC']), ocpiRecord(3, ['DE', 'TNM'])]);
     expect(outputs.filter((o) => o.topic === topics.quarantine).map((o) => o.headers)).toEqual([
       { 'ampseal.reason': 'unknown_recipient', 'ampseal.source': `${topics.ocpiRaw}:3:1` },
@@ -99,7 +99,7 @@ describe('eviction on receipts', () => {
     const [first] = await keyring.tokens([{ subject, at: 1_000 }]);
     const token = first!.status === 'TOKENIZED' ? first!.token : '';
     const { retiredTokens } = await keyring.erase('acme-cpo', [{ kind: 'uid', value: 'CAFEBABE' }], { requestId: 'r1', erasedAt: 2_000 });
-    const evict = evictOnReceipt('pz-1', () => keyring, pino({ level: 'silent' }));
+    const evict = evictOnReceipt('pz-1', keyring, pino({ level: 'silent' }));
     evict({ topic: topics.erasureEvents, partition: 0, offset: '0', key: null, value: Buffer.from(JSON.stringify({ requestId: 'r1', tenant: 'acme-cpo', action: 'erase', status: 'done', retiredTokens })) });
     expect(retiredTokens).toEqual([token]);
     expect((await keyring.tokens([{ subject, at: 1_500 }]))[0]).toEqual({ status: 'ERASED' });

@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { roamingTopic, type Audience, type InputRecord, type RecordResult, type ReasonCode, type Transform } from '@ampseal/core';
 import type { AvroEncoder, ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
-import type { Topics } from '@ampseal/runtime';
+import type { Topics } from '@ampseal/service-kit';
 
 export const PIPELINE_CHANNEL = 'ampseal:pseudonymizer';
 
@@ -29,8 +29,8 @@ export interface RoamingTopics {
  */
 export function createRecordHandler(deps: {
   readonly transform: Transform;
-  /** Read per chunk: the encoder exists once the schema is registered at start. */
-  readonly encoder: () => AvroEncoder | undefined;
+  /** The analytics encoder (schema registered at start); none when the analytics audience is off. */
+  readonly encoder: AvroEncoder | undefined;
   readonly topics: Topics;
   readonly roamingTopics?: RoamingTopics;
   /** When given, only these recipients (`NL-TNM`) get roaming output; others are quarantined. */
@@ -70,7 +70,7 @@ export function createRecordHandler(deps: {
     const inputs: InputRecord[] = consumed.map((r) => ({ value: r.value, eventId: `${r.topic}:${r.partition}:${r.offset}` }));
     const results = await transform.run(inputs);
     const routes = await route(results);
-    const avro = encoder();
+    const avro = encoder;
     const outputs: OutputRecord[] = [];
     const stats = { analytics: 0, roaming: 0 };
     const quarantined: Record<string, number> = {};

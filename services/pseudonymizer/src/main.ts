@@ -1,4 +1,4 @@
-import { runService } from '@ampseal/runtime';
+import { runService } from '@ampseal/service-kit';
 import { createPseudonymizer } from './service';
 
 /** `ampseal run pseudonymizer`. */

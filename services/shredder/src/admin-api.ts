@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildSubjectRequest, type SubjectRequest } from '@ampseal/core';
-import type { Logger } from '@ampseal/runtime';
+import type { Logger } from '@ampseal/service-kit';
 import type { StatusIndex } from './status-index';
 
 const MAX_BODY = 64 * 1024;

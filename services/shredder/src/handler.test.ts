@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { AmpsealError } from '@ampseal/core';
 import { createMemoryKeyRing } from '@ampseal/keyring';
-import { loadConfig } from '@ampseal/runtime';
+import { loadConfig } from '@ampseal/service-kit';
 import { authorized } from './admin-api';
 import { createRequestHandler } from './handler';
 import { StatusIndex } from './status-index';
@@ -11,7 +11,7 @@ const topics = loadConfig({}).topics;
 
 describe('request handler', () => {
   const keyring = createMemoryKeyRing();
-  const handler = createRequestHandler({ keyring: () => keyring, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
+  const handler = createRequestHandler({ keyring, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
   const request = (body: object, key = 'req-1') => ({ topic: topics.erasureRequests, partition: 0, offset: '5', key: Buffer.from(key), value: Buffer.from(JSON.stringify(body)) });
 
   it('erases, journals the tombstone and answers with a receipt of retired tokens; a replay returns the same receipt', async () => {
@@ -35,7 +35,7 @@ describe('request handler', () => {
         return keyring.erase(tenant, ...rest);
       },
     });
-    const refusingHandler = createRequestHandler({ keyring: () => refusing, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
+    const refusingHandler = createRequestHandler({ keyring: refusing, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
     const body = (tenant: string, requestId: string) => ({ requestId, tenant, identifiers: [{ kind: 'uid', value: 'CAFEBABE' }], reason: 'Art. 17' });
     const out = await refusingHandler([request(body('gone-cpo', 'req-gone'), 'req-gone'), request(body('acme-cpo', 'req-after'), 'req-after')]);
     const receipts = out.filter((o) => o.topic === topics.erasureEvents).map((o) => JSON.parse(o.value.toString()));
@@ -51,7 +51,7 @@ describe('request handler', () => {
         throw new AmpsealError('KEYRING_UNAVAILABLE');
       },
     });
-    const downHandler = createRequestHandler({ keyring: () => down, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
+    const downHandler = createRequestHandler({ keyring: down, topics, logger: pino({ level: 'silent' }), clock: () => Date.parse('2026-11-25T00:00:00Z') });
     const body = { requestId: 'req-down', tenant: 'acme-cpo', identifiers: [{ kind: 'uid', value: 'CAFEBABE' }], reason: 'Art. 17' };
     await expect(downHandler([request(body, 'req-down')])).rejects.toMatchObject({ retriable: true });
   });

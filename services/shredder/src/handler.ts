@@ -1,7 +1,7 @@
 import { AmpsealError, buildSubjectRequest, isRequestId, ROAMING_AFTER_SUBJECT_REQUEST, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
 import type { ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
-import type { Logger, Topics } from '@ampseal/runtime';
+import type { Logger, Topics } from '@ampseal/service-kit';
 
 /**
  * Requests → receipts, inside the stream's transaction (exactly once): the key-ring work is idempotent per
@@ -9,7 +9,8 @@ import type { Logger, Topics } from '@ampseal/runtime';
  * never identifiers, tokens or the free-text reason.
  */
 export function createRequestHandler(deps: {
-  readonly keyring: () => KeyRing;
+  /** Started before the handler is built. */
+  readonly keyring: KeyRing;
   readonly topics: Topics;
   readonly logger: Logger;
   readonly clock?: () => number;
@@ -18,7 +19,7 @@ export function createRequestHandler(deps: {
   const audit = deps.logger.child({ component: 'audit' });
 
   const execute = async (request: SubjectRequest): Promise<{ receipt: SubjectReceipt; journal: OutputRecord[] }> => {
-    const keyring = deps.keyring();
+    const { keyring } = deps;
     const now = clock();
     const common = {
       version: 1 as const,

@@ -1,4 +1,4 @@
-import { runService } from '@ampseal/runtime';
+import { runService } from '@ampseal/service-kit';
 import { createShredder } from './service';
 
 /** `ampseal run shredder`. */

@@ -1,10 +1,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { STREAM_CHANNEL, type StreamEvent } from '@ampseal/kafka';
 
 /**
- * The Prometheus registry of a process, and the adapter for the key ring's diagnostics channel: the key
- * ring publishes typed events and imports no metrics library (style: @platformatic/kafka's diagnostics).
- * Labels are tenants, operations and outcomes: never an identifier, token or blind index.
+ * The Prometheus registry of a process, and the adapters from the diagnostics channels to it: the key ring and
+ * the transactional stream publish typed events and import no metrics library (style: @platformatic/kafka's
+ * diagnostics); a service adds the adapter for its own channel (`MetricsAdapter`). Labels are tenants,
+ * operations, reasons and outcomes: never an identifier, token or blind index.
  */
 export const KEYRING_CHANNEL = 'ampseal:keyring';
 
@@ -19,7 +21,25 @@ export interface Metrics {
   close(): void;
 }
 
-export function createMetrics(service: string): Metrics {
+/** Subscribes a channel's metrics to the registry; returns the unsubscribe. */
+export type MetricsAdapter = (registry: Registry) => () => void;
+
+/** The transactional stream's channel: transaction time, consumer lag, paused while a dependency is down. */
+export const streamMetrics: MetricsAdapter = (registry) => {
+  const txSeconds = new Histogram({ name: 'ampseal_transaction_seconds', help: 'Consume-to-commit time of one transaction', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
+  const lag = new Gauge({ name: 'ampseal_consumer_lag', help: 'Records behind the partition end', labelNames: ['topic', 'partition'], registers: [registry] });
+  const paused = new Gauge({ name: 'ampseal_paused', help: '1 while a dependency is down and nothing is emitted', registers: [registry] });
+  const onStream = (message: unknown) => {
+    const e = message as StreamEvent;
+    if (e.type === 'transaction') txSeconds.observe(e.durationMs / 1000);
+    else if (e.type === 'lag') lag.set({ topic: e.topic, partition: String(e.partition) }, e.lag);
+    else paused.set(e.type === 'paused' ? 1 : 0);
+  };
+  subscribe(STREAM_CHANNEL, onStream);
+  return () => unsubscribe(STREAM_CHANNEL, onStream);
+};
+
+export function createMetrics(service: string, adapters: readonly MetricsAdapter[] = []): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
@@ -50,10 +70,12 @@ export function createMetrics(service: string): Metrics {
     }
   };
   subscribe(KEYRING_CHANNEL, onKeyRing);
+  const closers = adapters.map((adapter) => adapter(registry));
   return {
     registry,
     close: () => {
       unsubscribe(KEYRING_CHANNEL, onKeyRing);
+      for (const close of closers) close();
     },
   };
 }

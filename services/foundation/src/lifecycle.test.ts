@@ -1,7 +1,7 @@
-import pino from 'pino';
+import { silentLogger } from './logger';
 import { Lifecycle, type Component } from './lifecycle';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger;
 
 function component(name: string, log: string[], behaviour: { failStart?: boolean; hangStop?: boolean } = {}): Component {
   return {
@@ -39,5 +39,16 @@ describe('Lifecycle', () => {
     await life.start();
     expect(await life.stop()).toBe(false);
     expect(log).toEqual(['start a', 'start b', 'stop a']);
+  });
+
+  it('tells every started component that it is stopping before it stops the first one', async () => {
+    const log: string[] = [];
+    const announcing = (name: string): Component => ({ ...component(name, log), stopping: () => log.push(`stopping ${name}`) });
+    const life = new Lifecycle(silent, 1000).add(announcing('ops')).add(announcing('stream'));
+    await life.start();
+    expect(life.isStopping).toBe(false);
+    await life.stop();
+    expect(life.isStopping).toBe(true);
+    expect(log).toEqual(['start ops', 'start stream', 'stopping ops', 'stopping stream', 'stop stream', 'stop ops']);
   });
 });

@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from './config';
-import type { Lifecycle } from './lifecycle';
+import type { Lifecycle } from '@ampseal/foundation';
 import { createLogger, type Logger } from './logger';
 import type { OpsServer } from './ops-server';
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Component } from './lifecycle';
+import type { Component } from '@ampseal/foundation';
 
 export interface Readiness {
   /** Ready to do its work (dependencies answer, partitions assigned). */
@@ -17,6 +17,7 @@ export class OpsServer implements Component {
   readonly name = 'ops-http';
   private server: Server | undefined;
   private boundPort = 0;
+  private draining = false;
   private readonly extraRoutes = new Map<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>();
 
   constructor(
@@ -26,6 +27,11 @@ export class OpsServer implements Component {
   /** Lets a service mount more routes (the shredder's admin API) on the same port. */
   route(prefix: string, handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): void {
     this.extraRoutes.set(prefix, handler);
+  }
+
+  /** Readiness fails first on SIGTERM: from here /readyz answers 503 `stopping` while the rest stops. */
+  stopping(): void {
+    this.draining = true;
   }
 
   get port(): number {
@@ -41,6 +47,10 @@ export class OpsServer implements Component {
         return;
       }
       if (req.method === 'GET' && path === '/readyz') {
+        if (this.draining) {
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"stopping","reasons":["stopping"]}');
+          return;
+        }
         const ready = readiness.ready();
         res
           .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })

@@ -1,10 +1,15 @@
-import type { Logger } from 'pino';
+import type { Logger } from './logger';
 
 /** Every component has start() and stop() (style rule 7); main.ts composes them here. */
 export interface Component {
   readonly name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Called on every started component, at once, before the first stop: readiness turns to `stopping` here, so a
+   * load balancer stops sending before anything is stopped.
+   */
+  stopping?(): void;
 }
 
 /**
@@ -47,7 +52,13 @@ export class Lifecycle {
     return this.stopping;
   }
 
+  /** Stop has begun (readiness answers `stopping` from here on). */
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
   private async stopAll(): Promise<boolean> {
+    for (const component of this.started) component.stopping?.();
     const deadline = Date.now() + this.stopDeadlineMs;
     let clean = true;
     for (const component of [...this.started].reverse()) {

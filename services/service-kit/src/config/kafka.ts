@@ -1,0 +1,71 @@
+import { hostname } from 'node:os';
+import { RECIPIENT_PLACEHOLDER, roamingTopic } from '@ampseal/core';
+import { TOPIC, integer, invalid, flag, name, topic, url, type Env } from './read';
+
+/** Topic names (design §1); every one configurable, `<domain>.<name>.v<N>` by default. */
+export interface Topics {
+  readonly ocppRaw: string;
+  readonly ocpiRaw: string;
+  readonly analytics: string;
+  /**
+   * Roaming output: one topic per recipient (`ocpi.roaming.{recipient}.v1`), because Kafka ACLs restrict
+   * reads per topic, not per key. Resolve with `roamingTopic(template, recipient)`.
+   */
+  readonly roamingTemplate: string;
+  readonly quarantine: string;
+  readonly erasureRequests: string;
+  readonly erasureEvents: string;
+  /** Internal, compacted, restricted: the key ring's tombstones, re-applied after a Redis restore. */
+  readonly tombstones: string;
+}
+
+/** The Kafka edge: brokers, registry, topics, the consumer group and its transactions. */
+export interface KafkaSection {
+  readonly kafkaBrokers: readonly string[];
+  readonly schemaRegistryUrl: string;
+  readonly topics: Topics;
+  readonly groupId: string;
+  readonly instanceId: string;
+  readonly maxRecordsPerTransaction: number;
+  /** Create missing topics at start (local stack, demo); production provisions topics itself. */
+  readonly createTopics: boolean;
+  readonly topicPartitions: number;
+  /** Consumer-group session timeout: how long a crashed instance holds its partitions. */
+  readonly sessionTimeoutMs: number;
+}
+
+const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+export function readKafkaSection(env: Env, defaults: { groupId?: string }): KafkaSection {
+  const brokers = (env.AMPSEAL_KAFKA_BROKERS?.trim() || '127.0.0.1:9092').split(',').map((b) => b.trim());
+  if (brokers.some((b) => !BROKER.test(b))) invalid('AMPSEAL_KAFKA_BROKERS', 'a comma-separated list of host:port');
+  return {
+    kafkaBrokers: Object.freeze(brokers),
+    schemaRegistryUrl: url(env, 'AMPSEAL_SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http', 'https'])!,
+    topics: Object.freeze({
+      ocppRaw: topic(env, 'AMPSEAL_TOPIC_OCPP_RAW', 'ocpp.raw.v1'),
+      ocpiRaw: topic(env, 'AMPSEAL_TOPIC_OCPI_RAW', 'ocpi.raw.v1'),
+      analytics: topic(env, 'AMPSEAL_TOPIC_ANALYTICS', 'charging.sessions.analytics.v1'),
+      roamingTemplate: topicTemplate(env, 'AMPSEAL_TOPIC_ROAMING', `ocpi.roaming.${RECIPIENT_PLACEHOLDER}.v1`),
+      quarantine: topic(env, 'AMPSEAL_TOPIC_QUARANTINE', 'ampseal.quarantine.v1'),
+      erasureRequests: topic(env, 'AMPSEAL_TOPIC_ERASURE_REQUESTS', 'privacy.erasure.requests.v1'),
+      erasureEvents: topic(env, 'AMPSEAL_TOPIC_ERASURE_EVENTS', 'privacy.erasure.events.v1'),
+      tombstones: topic(env, 'AMPSEAL_TOPIC_TOMBSTONES', 'ampseal.tombstones.v1'),
+    }),
+    groupId: name(env, 'AMPSEAL_GROUP_ID', defaults.groupId ?? 'ampseal-pseudonymizer'),
+    instanceId: name(env, 'AMPSEAL_INSTANCE_ID', `${hostname()}-${process.pid}`),
+    maxRecordsPerTransaction: integer(env, 'AMPSEAL_MAX_RECORDS_PER_TRANSACTION', 2_000, 1, 100_000),
+    createTopics: flag(env, 'AMPSEAL_CREATE_TOPICS', false),
+    topicPartitions: integer(env, 'AMPSEAL_TOPIC_PARTITIONS', 3, 1, 1_000),
+    sessionTimeoutMs: integer(env, 'AMPSEAL_KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
+  };
+}
+
+/** A topic name with `{recipient}` exactly once; a legal topic name for any recipient (`CC-PID`, 6 characters). */
+function topicTemplate(env: Env, variable: string, fallback: string): string {
+  const value = env[variable]?.trim() || fallback;
+  if (value.split(RECIPIENT_PLACEHOLDER).length !== 2 || !TOPIC.test(roamingTopic(value, 'NL-TNM'))) {
+    invalid(variable, `a Kafka topic name holding ${RECIPIENT_PLACEHOLDER} once, such as ocpi.roaming.${RECIPIENT_PLACEHOLDER}.v1`);
+  }
+  return value;
+}

@@ -1,0 +1,24 @@
+import { Registry } from 'prom-client';
+import { Lifecycle, silentLogger, type Component } from '@ampseal/foundation';
+import { OpsServer } from './ops-server';
+
+describe('the ops server', () => {
+  it('answers /readyz 503 stopping as soon as stop begins, before any other component is stopped', async () => {
+    const ops = new OpsServer({ host: '127.0.0.1', port: 0, registry: new Registry(), readiness: { ready: () => true, reasons: () => [] } });
+    const seen: Array<{ status: number; body: unknown }> = [];
+    const stream: Component = {
+      name: 'stream',
+      start: async () => undefined,
+      // What a load balancer sees while the stream drains its batch in hand.
+      stop: async () => {
+        const res = await fetch(`http://127.0.0.1:${ops.port}/readyz`);
+        seen.push({ status: res.status, body: await res.json() });
+      },
+    };
+    const life = new Lifecycle(silentLogger, 5_000).add(ops).add(stream);
+    await life.start();
+    expect((await fetch(`http://127.0.0.1:${ops.port}/readyz`)).status).toBe(200);
+    expect(await life.stop()).toBe(true);
+    expect(seen).toEqual([{ status: 503, body: { status: 'stopping', reasons: ['stopping'] } }]);
+  });
+});

@@ -1,0 +1,131 @@
+import { Lifecycle, type Component, type Logger } from '@ampseal/foundation';
+import { TransactionalStream, createKafka, ensureTopics, type KafkaClient, type StreamHandler, type TopicSpec } from '@ampseal/kafka';
+import type { KeyRing } from '@ampseal/keyring';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from './config';
+import { KeyRingComponent, type KeyRingKind } from './keyring';
+import { createMetrics, streamMetrics, type MetricsAdapter } from './metrics';
+import { OpsServer } from './ops-server';
+
+/** What a service's set-up gets: everything started before its own parts, the key ring included. */
+export interface StreamServiceContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly kafka: KafkaClient;
+  /** Started: the handler holds it directly. */
+  readonly keyring: KeyRing;
+}
+
+/** What is truly a service's own: its handler, its components, its HTTP routes. */
+export interface StreamServiceParts {
+  readonly handler: StreamHandler;
+  /** Started in order after the key ring and topics, before the stream; stopped in reverse after it. */
+  readonly components?: readonly Component[];
+  readonly routes?: ReadonlyArray<readonly [prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void]>;
+}
+
+export interface StreamServiceSpec {
+  /** `pseudonymizer`, `shredder`: the metrics' service label and the Kafka client id. */
+  readonly name: string;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly keyring?: KeyRingKind;
+  readonly inputTopics: readonly string[];
+  readonly maxRecordsPerTransaction: number;
+  /** Created at start when AMPSEAL_CREATE_TOPICS is on. */
+  readonly topics?: readonly TopicSpec[];
+  /** Adapters of the service's own diagnostics channels (the stream's and the key ring's are always on). */
+  readonly metrics?: readonly MetricsAdapter[];
+  /** Ready only once in the consumer group (a standby without partitions is ready: it takes over on rebalance). */
+  readonly readyWhenJoined?: boolean;
+  /** Builds the service's own parts once the key ring has started and the topics exist. */
+  readonly setUp: (context: StreamServiceContext) => Promise<StreamServiceParts> | StreamServiceParts;
+}
+
+export interface StreamService {
+  readonly lifecycle: Lifecycle;
+  readonly ops: OpsServer;
+  readonly kafka: KafkaClient;
+  /** The started key ring (tests read its counters), or undefined before start and after stop. */
+  keyring(): KeyRing | undefined;
+  /** The stream once set up. */
+  stream(): TransactionalStream | undefined;
+}
+
+/**
+ * One skeleton for every exactly-once stream service (style rule 7): ops HTTP first (so /healthz answers while
+ * starting, and /readyz turns to `stopping` before anything stops), metrics, the key ring, the topics, then the
+ * service's own parts built from the started key ring, then the stream; stopped in reverse within one deadline.
+ */
+export function createStreamService(spec: StreamServiceSpec): StreamService {
+  const { config, logger, name } = spec;
+  const metrics = createMetrics(name, [streamMetrics, ...(spec.metrics ?? [])]);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger });
+  const keyring = new KeyRingComponent(spec.keyring ?? 'redis', config, logger);
+  let stream: TransactionalStream | undefined;
+  let inner: Lifecycle | undefined;
+
+  const ops = new OpsServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    registry: metrics.registry,
+    readiness: {
+      ready: () => stream !== undefined && (!spec.readyWhenJoined || stream.hasJoined) && stream.blockedBy === undefined,
+      reasons: () => [
+        ...(stream === undefined ? ['starting'] : []),
+        ...(spec.readyWhenJoined && stream && !stream.hasJoined ? ['not_in_consumer_group'] : []),
+        ...(stream?.blockedBy ? [stream.blockedBy] : []),
+      ],
+    },
+  });
+
+  const own: Component = {
+    name: name,
+    start: async () => {
+      const parts = await spec.setUp({ config, logger, kafka, keyring: keyring.ring });
+      for (const [prefix, handler] of parts.routes ?? []) ops.route(prefix, handler);
+      const built = new TransactionalStream({
+        kafka,
+        groupId: config.groupId,
+        topics: spec.inputTopics,
+        transactionalIdPrefix: `${config.groupId}-tx`,
+        handler: parts.handler,
+        logger: logger.child({ component: 'stream' }),
+        maxRecordsPerTransaction: spec.maxRecordsPerTransaction,
+        sessionTimeoutMs: config.sessionTimeoutMs,
+      });
+      inner = new Lifecycle(logger, config.stopDeadlineMs);
+      for (const component of parts.components ?? []) inner.add(component);
+      inner.add({
+        name: built.name,
+        start: async () => {
+          stream = built;
+          await built.start();
+        },
+        stop: () => built.stop(),
+      });
+      await inner.start();
+    },
+    stop: async () => {
+      const clean = (await inner?.stop()) ?? true;
+      stream = undefined;
+      if (!clean) throw new Error(`${name} did not stop cleanly`);
+    },
+  };
+
+  const lifecycle = new Lifecycle(logger, config.stopDeadlineMs)
+    .add(ops)
+    .add({ name: 'metrics', start: async () => undefined, stop: async () => metrics.close() })
+    .add(keyring)
+    .add({
+      name: 'topics',
+      start: async () => {
+        if (!config.createTopics || !spec.topics?.length) return;
+        const created = await ensureTopics(kafka, spec.topics);
+        if (created.length) logger.info({ topics: created }, 'created topics');
+      },
+      stop: async () => undefined,
+    })
+    .add(own);
+  return { lifecycle, ops, kafka, keyring: () => (keyring.started ? keyring.ring : undefined), stream: () => stream };
+}

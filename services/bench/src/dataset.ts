@@ -1,10 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  CATALOG,
-  DEFAULT_POLICY_FILE,
-  Transform,
-  createInputParser,
-  parsePolicy,
+  createTransform,
+  type Transform,
   type Audience,
   type InputRecord,
   type TokenRequest,
@@ -99,14 +96,8 @@ export function eventIdOf(data: Dataset, topics: RawTopics, i: number): string {
   return `${data.topic[i] === 0 ? topics.ocpp : topics.ocpi}:${data.partition[i]}:${data.offset[i]}`;
 }
 
-export function createTransform(tokens: TokenSource): Transform {
-  return new Transform({
-    catalog: CATALOG,
-    policy: parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8'), CATALOG),
-    tokens,
-    parse: createInputParser().parse,
-    audiences: AUDIENCES,
-  });
+export function benchTransform(tokens: TokenSource): Transform {
+  return createTransform({ tokens, audiences: AUDIENCES });
 }
 
 const CHUNK = 500;
@@ -129,7 +120,7 @@ export async function buildDataset(options: DatasetOptions): Promise<Dataset> {
     links: (tenant) => keyring.links(tenant),
     learnPrivateSites: (tenant, values) => keyring.learnPrivateSites(tenant, values),
   };
-  const oracle = createTransform(recording);
+  const oracle = benchTransform(recording);
 
   const capacity = options.events ?? options.maxEvents;
   const P = options.partitions;

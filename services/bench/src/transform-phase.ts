@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import type { InputRecord, Transform } from '@ampseal/core';
-import { type Dataset, type RawTopics, createTransform, eventIdOf } from './dataset';
+import { type Dataset, type RawTopics, benchTransform, eventIdOf } from './dataset';
 
 /**
  * The transform alone (design §10: events/s on one core): Transform.run in this process, in batches of 500,
@@ -25,7 +25,7 @@ export class TransformBench {
   private readonly transform: Transform;
 
   constructor(private readonly data: Dataset, topics: RawTopics) {
-    this.transform = createTransform(data.keyring);
+    this.transform = benchTransform(data.keyring);
     for (let from = 0; from < data.size; from += TRANSFORM_BATCH) {
       const batch: InputRecord[] = [];
       for (let i = from; i < Math.min(data.size, from + TRANSFORM_BATCH); i++) batch.push({ value: data.values[i]!, eventId: eventIdOf(data, topics, i) });

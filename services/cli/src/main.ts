@@ -55,6 +55,7 @@ async function runPseudonymize(argv: string[]): Promise<number> {
         quarantineFile: values.quarantine,
         maxRecordBytes: config.maxRecordBytes,
         tenants: config.tenants,
+        maxClockSkewMs: config.maxClockSkewMs,
       },
       keyring,
       { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },

@@ -1,12 +1,8 @@
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import {
-  CATALOG,
-  DEFAULT_POLICY_FILE,
-  Transform,
-  createInputParser,
-  parsePolicy,
+  createTransform,
   type Audience,
   type InputRecord,
   type RecordResult,
@@ -23,6 +19,8 @@ export interface PseudonymizeOptions {
   readonly maxRecordBytes: number;
   /** Configured tenants (AMPSEAL_TENANTS); empty accepts any. */
   readonly tenants?: readonly string[];
+  /** AMPSEAL_MAX_CLOCK_SKEW_MS; the transform's default (5 minutes) when absent. */
+  readonly maxClockSkewMs?: number;
   readonly batchSize?: number;
 }
 
@@ -54,15 +52,13 @@ export async function pseudonymize(
   tokens: TokenSource,
   io: { stdin: Readable; stdout: Writable; stderr: Writable & { isTTY?: boolean } },
 ): Promise<Summary> {
-  const policy = parsePolicy(readFileSync(options.policyFile ?? DEFAULT_POLICY_FILE, 'utf8'), CATALOG);
-  const parser = createInputParser({ maxBytes: options.maxRecordBytes });
-  const transform = new Transform({
-    catalog: CATALOG,
-    policy,
+  const transform = createTransform({
     tokens,
-    parse: parser.parse,
     audiences: [options.audience],
-    ...(options.tenants && options.tenants.length > 0 ? { tenants: new Set(options.tenants) } : {}),
+    policyFile: options.policyFile,
+    maxRecordBytes: options.maxRecordBytes,
+    tenants: options.tenants,
+    maxClockSkewMs: options.maxClockSkewMs,
   });
 
   const input = options.inFile ? createReadStream(options.inFile) : io.stdin;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt } from '@ampseal/core';
+import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
 import { RecordProducer, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
 import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 
@@ -30,12 +30,19 @@ async function recordsKeyed(kafka: KafkaClient, topic: string, key: string, dead
   return records;
 }
 
+/** The newest receipt of a request, read by core's one receipt reader; a malformed one is an error, not a status. */
+function lastReceipt(records: ReadonlyArray<{ readonly value: Buffer | null }>): SubjectReceipt {
+  const parsed = parseReceipt(records[records.length - 1]!.value?.toString('utf8') ?? '');
+  if (!parsed.ok) throw new CommandError(`the receipts topic holds a malformed receipt for this request (${parsed.problem})`);
+  return parsed.value;
+}
+
 /** Reads the receipts topic to its end until a receipt for the request is there, or the timeout passes. */
 async function waitForReceipt(kafka: KafkaClient, topic: string, requestId: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const found = await recordsKeyed(kafka, topic, requestId, Math.max(READ_DEADLINE_MS, deadline - Date.now()));
-    if (found.length > 0) return JSON.parse(found[found.length - 1]!.value!.toString('utf8')) as SubjectReceipt;
+    if (found.length > 0) return lastReceipt(found);
     await new Promise((r) => setTimeout(r, 250));
   }
   return undefined;
@@ -105,7 +112,7 @@ export async function requestStatus(argv: string[]): Promise<number> {
   const { config, kafka } = context();
   const receipts = await recordsKeyed(kafka, config.topics.erasureEvents, requestId);
   if (receipts.length > 0) {
-    process.stdout.write(describeReceipt(JSON.parse(receipts[receipts.length - 1]!.value!.toString('utf8')) as SubjectReceipt));
+    process.stdout.write(describeReceipt(lastReceipt(receipts)));
     return 0;
   }
   const requests = await recordsKeyed(kafka, config.topics.erasureRequests, requestId);

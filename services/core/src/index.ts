@@ -1,5 +1,4 @@
 /** @ampseal/core: the pure transform. No Kafka, Redis, KMS or HTTP in here (style rule 1). */
-import * as path from 'node:path';
 
 export { isRecord, isRequestId, isTenant, parseDateTime, REQUEST_ID_RULE, TENANT_RULE } from './rules';
 export { AmpsealError, ERRORS, INPUT_REASONS, QUARANTINE_REASONS, isRetriable, type ErrorName, type ReasonCode } from './errors';
@@ -17,7 +16,8 @@ export { issuerOf, parseRecipient, roamingTopic, RECIPIENT_PLACEHOLDER, type Iss
 export { Transform, type Audience, type InputRecord, type RecordResult, type SkipReason, type TransformOptions } from './transform';
 
 /** The policy shipped with ampseal (services/core/policies/default.yaml): the default for every audience. */
-export const DEFAULT_POLICY_FILE = path.join(__dirname, '..', 'policies', 'default.yaml');
+export { DEFAULT_POLICY_FILE } from './paths';
+export { createTransform, type CreateTransformOptions } from './create-transform';
 /** schemas/avro/charging-session-event.avsc (the analytics record) and its earlier versions: see @ampseal/schemas. */
 export { ANALYTICS_SCHEMA_FILE, ANALYTICS_SCHEMA_HISTORY } from '@ampseal/schemas';
 export {

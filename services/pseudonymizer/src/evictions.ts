@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import type { SubjectReceipt } from '@ampseal/core';
+import { parseReceipt } from '@ampseal/core';
 import type { ConsumedRecord } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import type { Logger } from '@ampseal/service-kit';
@@ -24,13 +24,12 @@ const events = channel(EVICTION_CHANNEL);
  */
 export function evictOnReceipt(instance: string, keyring: KeyRing, logger: Logger): (record: ConsumedRecord) => void {
   return (record) => {
-    let receipt: SubjectReceipt;
-    try {
-      receipt = JSON.parse(record.value?.toString('utf8') ?? '') as SubjectReceipt;
-    } catch {
-      logger.warn({ topic: record.topic, offset: record.offset }, 'unreadable receipt skipped');
+    const parsed = parseReceipt(record.value?.toString('utf8') ?? '');
+    if (!parsed.ok) {
+      logger.warn({ topic: record.topic, offset: record.offset, problem: parsed.problem }, 'unreadable receipt skipped');
       return;
     }
+    const receipt = parsed.value;
     if (receipt.status !== 'done') return;
     const tokens = [...(receipt.retiredTokens ?? []), ...(receipt.affectedTokens ?? [])];
     const evicted = tokens.length > 0 ? keyring.evict(receipt.tenant, tokens) : 0;

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ANALYTICS_SCHEMA_FILE, CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
+import { ANALYTICS_SCHEMA_FILE, createTransform } from '@ampseal/core';
 import { RecordConsumer, TopicDirectory, createAvroEncoder } from '@ampseal/kafka';
 import { createStreamService, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { evictOnReceipt } from './evictions';
@@ -14,8 +13,6 @@ export type Pseudonymizer = StreamService;
  * directory, and the receipts consumer that evicts erased subjects from this instance's caches.
  */
 export function createPseudonymizer(config: Config, logger: Logger): Pseudonymizer {
-  const policy = parsePolicy(readFileSync(config.policyFile ?? DEFAULT_POLICY_FILE, 'utf8'), CATALOG);
-  const parser = createInputParser({ maxBytes: config.maxRecordBytes });
   const topics = config.topics;
   return createStreamService({
     name: 'pseudonymizer',
@@ -35,13 +32,13 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
         ? await createAvroEncoder(config.schemaRegistryUrl, topics.analytics, ANALYTICS_SCHEMA_FILE)
         : undefined;
       if (encoder) logger.info({ subject: `${topics.analytics}-value`, schemaId: encoder.schemaId }, 'analytics schema registered');
-      const transform = new Transform({
-        catalog: CATALOG,
-        policy,
+      const transform = createTransform({
         tokens: keyring,
-        parse: parser.parse,
         audiences: config.audiences,
-        ...(config.tenants.length > 0 ? { tenants: new Set(config.tenants) } : {}),
+        policyFile: config.policyFile,
+        maxRecordBytes: config.maxRecordBytes,
+        tenants: config.tenants,
+        maxClockSkewMs: config.maxClockSkewMs,
       });
       // One roaming topic per recipient, created on first use when topic creation is on (README "Roaming partners").
       const roamingTopics = new TopicDirectory({ kafka, create: config.createTopics, partitions: config.topicPartitions });

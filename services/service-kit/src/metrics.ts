@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { STREAM_CHANNEL, type StreamEvent } from '@ampseal/kafka';
+import { KEYRING_CHANNEL, type KeyRingEvent } from '@ampseal/keyring';
 
 /**
  * The Prometheus registry of a process, and the adapters from the diagnostics channels to it: the key ring and
@@ -8,13 +9,7 @@ import { STREAM_CHANNEL, type StreamEvent } from '@ampseal/kafka';
  * diagnostics); a service adds the adapter for its own channel (`MetricsAdapter`). Labels are tenants,
  * operations, reasons and outcomes: never an identifier, token or blind index.
  */
-export const KEYRING_CHANNEL = 'ampseal:keyring';
-
-type KeyRingEvent =
-  | { type: 'kms'; operation: string; tenant: string; durationMs: number; ok: boolean }
-  | { type: 'redis'; commands: number; durationMs: number; ok: boolean }
-  | { type: 'cache'; hits: number; misses: number }
-  | { type: 'keys-created'; tenant: string; count: number };
+export { KEYRING_CHANNEL };
 
 export interface Metrics {
   readonly registry: Registry;

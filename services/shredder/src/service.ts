@@ -1,4 +1,4 @@
-import type { SubjectReceipt } from '@ampseal/core';
+import { parseReceipt } from '@ampseal/core';
 import { RecordConsumer, RecordProducer } from '@ampseal/kafka';
 import { createStreamService, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { ADMIN_PREFIX, adminApi } from './admin-api';
@@ -39,11 +39,9 @@ export function createShredder(config: Config, logger: Logger): Shredder {
         fromBeginning: true,
         logger,
         onRecord: (record) => {
-          try {
-            status.receipt(JSON.parse(record.value!.toString('utf8')) as SubjectReceipt);
-          } catch {
-            logger.warn({ topic: record.topic, offset: record.offset }, 'unreadable receipt skipped');
-          }
+          const parsed = parseReceipt(record.value?.toString('utf8') ?? '');
+          if (parsed.ok) status.receipt(parsed.value);
+          else logger.warn({ topic: record.topic, offset: record.offset, problem: parsed.problem }, 'unreadable receipt skipped');
         },
       });
       const admin = config.adminToken

@@ -1,3 +1,4 @@
+import { isTenant, TENANT_RULE } from '@ampseal/core';
 import { integer, invalid, url, type Env } from './read';
 
 /** The key ring: Redis, KMS, the key cache, the tenants unwrapped at start. */
@@ -26,6 +27,14 @@ export function readKeyRingSection(env: Env): KeyRingSection {
     keyCacheSize: integer(env, 'AMPSEAL_KEY_CACHE_SIZE', 200_000, 1, 50_000_000),
     keyCacheTtlMs: integer(env, 'AMPSEAL_KEY_CACHE_TTL_MS', 300_000, 1_000, 86_400_000),
     keySetRefreshMs: integer(env, 'AMPSEAL_KEY_SET_REFRESH_MS', 3_600_000, 60_000, 604_800_000),
-    tenants: Object.freeze((env.AMPSEAL_TENANTS?.trim() || '').split(',').map((t) => t.trim()).filter(Boolean)),
+    tenants: tenantList(env.AMPSEAL_TENANTS),
   };
+}
+
+/** AMPSEAL_TENANTS: comma-separated tenant names, each by core's one tenant rule (the envelope's). */
+function tenantList(raw: string | undefined): readonly string[] {
+  const tenants = (raw?.trim() || '').split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = tenants.findIndex((t) => !isTenant(t));
+  if (bad >= 0) invalid('AMPSEAL_TENANTS', `tenant names (${TENANT_RULE}); entry ${bad + 1} is not one`);
+  return Object.freeze(tenants);
 }

@@ -8,6 +8,8 @@ export interface PseudonymizerSection {
   readonly audiences: readonly ('analytics' | 'roaming')[];
   /** Token issuers (`NL-TNM`, upper case) allowed to receive roaming output; empty: any well-formed issuer. */
   readonly roamingRecipients: readonly string[];
+  /** How far a payload time may run ahead of receivedAt before the record is quarantined (event_time_ahead). */
+  readonly maxClockSkewMs: number;
 }
 
 export function readPseudonymizerSection(env: Env): PseudonymizerSection {
@@ -16,6 +18,8 @@ export function readPseudonymizerSection(env: Env): PseudonymizerSection {
     policyFile: env.AMPSEAL_POLICY_FILE?.trim() || undefined,
     audiences: audiences(env),
     roamingRecipients: recipients(env),
+    // Station clocks without NTP drift by minutes; beyond a day it is a wrong clock, not drift (keyring SPEC K17).
+    maxClockSkewMs: integer(env, 'AMPSEAL_MAX_CLOCK_SKEW_MS', 300_000, 0, 86_400_000),
   };
 }
 

@@ -137,8 +137,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ampseal: ${err.message} (${err.code})\n`);
       return err.code === 'AMPSEAL_ERR_CONFIG_INVALID' || err.code === 'AMPSEAL_ERR_POLICY_INVALID' ? 2 : 1;
     }
-    // Unexpected: the name only. A message or stack could quote data from a record (JSON.parse does).
-    process.stderr.write(`ampseal: unexpected ${(err as Error)?.name ?? 'error'}; no record content is shown\n`);
+    // Anything else is a failure the table names too (INTERNAL), with the error's class only: a message or stack
+    // could quote data from a record (JSON.parse does).
+    const internal = new AmpsealError('INTERNAL', `${(err as Error)?.name ?? 'error'}; no record content is shown`);
+    process.stderr.write(`ampseal: ${internal.message} (${internal.code})\n`);
     return 1;
   }
 }

@@ -22,9 +22,10 @@ export function keyPrefix(resources: Resources, redis: Redis): string {
   return prefix;
 }
 
-export function keyRing(resources: Resources, prefix: string, options: Partial<RedisKeyRingOptions> = {}): KeyRing {
+/** The Redis key ring on the test stack: local-kms, a key prefix of the test's own, test-sized cache and refresh. */
+export function redisKeyRingOptions(prefix: string, options: Partial<RedisKeyRingOptions> = {}): RedisKeyRingOptions {
   const { redisUrl, kmsEndpoint, kmsRegion } = endpoints();
-  const ring = createRedisKeyRing({
+  return {
     redisUrl,
     kmsEndpoint,
     kmsRegion,
@@ -36,8 +37,11 @@ export function keyRing(resources: Resources, prefix: string, options: Partial<R
     // local-kms accepts any credentials; real AWS takes them from the default chain instead.
     kmsCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     ...options,
-  });
-  return resources.add('keyring', ring, (r) => r.stop());
+  };
+}
+
+export function keyRing(resources: Resources, prefix: string, options: Partial<RedisKeyRingOptions> = {}): KeyRing {
+  return resources.add('keyring', createRedisKeyRing(redisKeyRingOptions(prefix, options)), (r) => r.stop());
 }
 
 export async function keysUnder(redis: Redis, pattern: string): Promise<string[]> {

@@ -1,9 +1,8 @@
 import type Redis from 'ioredis';
 import { createRedisKeyRing, type KeyRing } from '@ampseal/keyring';
 import type { ConformanceStore } from '@ampseal/keyring/dist/conformance';
-import { endpoints } from '../harness/endpoints';
 import type { Resources } from '../harness/resources';
-import { keyPrefix, keysUnder } from './keyring-fixtures';
+import { keyPrefix, keysUnder, redisKeyRingOptions } from './keyring-fixtures';
 
 /**
  * A Redis + local-kms store for the key-ring conformance suite and the differential test: its own key prefix
@@ -12,24 +11,17 @@ import { keyPrefix, keysUnder } from './keyring-fixtures';
 export async function openRedisConformanceStore(resources: Resources, redis: Redis): Promise<ConformanceStore> {
   const prefix = keyPrefix(resources, redis);
   const rings: KeyRing[] = [];
-  const { redisUrl, kmsEndpoint, kmsRegion } = endpoints();
   const subjectKeys = () => keysUnder(redis, `${prefix}*:[ste]:*`);
   return {
     async ring(options) {
-      const ring = createRedisKeyRing({
-        redisUrl,
-        kmsEndpoint,
-        kmsRegion,
-        aliasPrefix: 'alias/ampseal/',
-        cacheSize: 100_000,
-        cacheTtlMs: options.cacheTtlMs ?? 60_000,
-        keySetRefreshMs: 3_600_000,
-        keyPrefix: prefix,
-        kmsCredentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        clock: options.clock,
-        logger: options.logger,
-        siteRefreshMs: options.siteRefreshMs,
-      });
+      const ring = createRedisKeyRing(
+        redisKeyRingOptions(prefix, {
+          ...(options.cacheTtlMs === undefined ? {} : { cacheTtlMs: options.cacheTtlMs }),
+          clock: options.clock,
+          logger: options.logger,
+          siteRefreshMs: options.siteRefreshMs,
+        }),
+      );
       rings.push(ring);
       await ring.start();
       return ring;

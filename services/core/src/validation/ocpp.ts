@@ -188,6 +188,18 @@ export function schemaViolation(errors: readonly ErrorObject[] | null | undefine
  * the vendored files stay verbatim (CC BY-ND 4.0).
  */
 export function acceptBothCelsiusSpellings(schema: unknown): number {
+  return widenEnums(schema, (values) => {
+    const hasOld = values.includes('Celcius');
+    const hasNew = values.includes('Celsius');
+    return hasOld === hasNew ? [] : [hasOld ? 'Celsius' : 'Celcius'];
+  });
+}
+
+/**
+ * Visits every `enum` of a schema (in memory) and appends what `missing` says it lacks; returns how many values
+ * were added. The one walk behind the spelling quirk and the errata's units.
+ */
+function widenEnums(schema: unknown, missing: (values: readonly unknown[]) => readonly string[]): number {
   let widened = 0;
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) {
@@ -198,12 +210,9 @@ export function acceptBothCelsiusSpellings(schema: unknown): number {
     const record = node as Record<string, unknown>;
     const values = record.enum;
     if (Array.isArray(values)) {
-      const hasOld = values.includes('Celcius');
-      const hasNew = values.includes('Celsius');
-      if (hasOld !== hasNew) {
-        values.push(hasOld ? 'Celsius' : 'Celcius');
-        widened++;
-      }
+      const add = missing(values);
+      values.push(...add);
+      widened += add.length;
     }
     for (const key of Object.keys(record)) {
       if (key !== 'enum') walk(record[key]);
@@ -227,29 +236,8 @@ export function acceptBothCelsiusSpellings(schema: unknown): number {
 const ERRATA_UNITS: readonly string[] = ['Hertz'];
 
 export function acceptErrataUnits(schema: unknown): number {
-  let widened = 0;
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) walk(item);
-      return;
-    }
-    if (node === null || typeof node !== 'object') return;
-    const record = node as Record<string, unknown>;
-    const values = record.enum;
-    if (Array.isArray(values) && values.includes('Wh')) {
-      for (const unit of ERRATA_UNITS) {
-        if (!values.includes(unit)) {
-          values.push(unit);
-          widened++;
-        }
-      }
-    }
-    for (const key of Object.keys(record)) {
-      if (key !== 'enum') walk(record[key]);
-    }
-  };
-  walk(schema);
-  return widened;
+  // The UnitOfMeasure enums are the ones that list "Wh".
+  return widenEnums(schema, (values) => (values.includes('Wh') ? ERRATA_UNITS.filter((unit) => !values.includes(unit)) : []));
 }
 
 /**

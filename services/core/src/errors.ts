@@ -40,6 +40,9 @@ export const ERRORS = {
   BAD_REQUEST_ID: { stage: 'request', reason: 'bad_request_id', retriable: false, message: 'request id is malformed' },
   BAD_TENANT: { stage: 'request', reason: 'bad_tenant', retriable: false, message: 'tenant name is malformed' },
   BAD_ERASURE_TIME: { stage: 'request', reason: 'bad_erasure_time', retriable: false, message: 'erasure time is not a valid epoch time' },
+  // A request id already used for an erasure of other subjects: ticket numbers are reused in practice, and a silent
+  // "done" with the first request's result would leave the second subject's key in place (keyring SPEC K16).
+  REQUEST_ID_REUSED: { stage: 'request', reason: 'request_id_reused', retriable: false, message: 'request id was already used for another request' },
   BAD_TOMBSTONE: { stage: 'request', reason: 'bad_tombstone', retriable: false, message: 'a tombstone journal record is malformed' },
   // Dependencies: retriable, the processor pauses and resumes by itself.
   KEYRING_UNAVAILABLE: { stage: 'dependency', reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },

@@ -272,6 +272,20 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
         expect(await tokenOf(ring, 'IDEM', T0 + 500)).toBe(fresh);
       });
 
+      scenario('K16 a request id reused for other subjects is refused (REQUEST_ID_REUSED), and their keys stay untouched', async (w) => {
+        const ring = await w.ring();
+        await ring.erase(ACME, [card('TICKET-A')], { requestId: 'TICKET-42', erasedAt: T0 });
+        const b = await tokenOf(ring, 'TICKET-B', T0 + 1);
+        const state = await w.store.contents();
+        const reuse = await ring.erase(ACME, [card('TICKET-B')], { requestId: 'TICKET-42', erasedAt: T0 + 10 }).catch((e: unknown) => e);
+        expect(reuse).toMatchObject({ code: 'AMPSEAL_ERR_REQUEST_ID_REUSED', retriable: false });
+        expect(await w.store.contents()).toEqual(state);
+        expect(await tokenOf(ring, 'TICKET-B', T0 + 20)).toBe(b);
+        // The same subjects in another order and spelling is the same request: its stored result, not a refusal.
+        const again = await ring.erase(ACME, [card('TICKET-A'), card('TICKET-A')], { requestId: 'TICKET-42', erasedAt: T0 + 30 });
+        expect(again.erased + again.alreadyErased).toBe(1);
+      });
+
       scenario('K16 the same request delivered to two instances at once: one erasure, one result', async (w) => {
         const [a, b] = await Promise.all([w.ring(), w.ring()]);
         await tokenOf(a, 'IDEM-2', T0 - 1);
@@ -338,21 +352,21 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
         const ring = await w.ring();
         const first = await ring.erase(ACME, [card('NEVER')], { requestId: 'r-a', erasedAt: T0 });
         const bi = first.tombstones[0]!.blindIndex;
-        expect(first).toEqual({ retiredTokens: [], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 0, T0, 'r-a')] });
+        expect(first).toEqual({ retiredTokens: [], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 0, T0, 'r-a')], requestDigest: expect.any(String) });
         expect(await outcome(ring, 'NEVER', T0 - 1)).toEqual({ status: 'ERASED' });
         const g1 = await tokenOf(ring, 'NEVER', T0 + 10);
 
         const again = await ring.erase(ACME, [card('NEVER')], { requestId: 'r-b', erasedAt: T0 + 20 });
-        expect(again).toEqual({ retiredTokens: [g1], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 1, T0 + 20, 'r-b')] });
+        expect(again).toEqual({ retiredTokens: [g1], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 1, T0 + 20, 'r-b')], requestDigest: expect.any(String) });
         expect(await outcome(ring, 'NEVER', T0 + 10)).toEqual({ status: 'ERASED' });
         const g2 = await tokenOf(ring, 'NEVER', T0 + 30);
         expect(g2).not.toBe(g1);
 
         const third = await ring.erase(ACME, [card('NEVER'), card('NEVER')], { requestId: 'r-c', erasedAt: T0 + 40 });
-        expect(third).toEqual({ retiredTokens: [g2], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 2, T0 + 40, 'r-c')] });
+        expect(third).toEqual({ retiredTokens: [g2], erased: 1, alreadyErased: 0, tombstones: [tomb(bi, 2, T0 + 40, 'r-c')], requestDigest: expect.any(String) });
         const fourth = await ring.erase(ACME, [card('NEVER')], { requestId: 'r-d', erasedAt: T0 + 35 });
         // the tombstone as written: generation kept, erasedAt not shortened, the new request id
-        expect(fourth).toEqual({ retiredTokens: [], erased: 0, alreadyErased: 1, tombstones: [tomb(bi, 2, T0 + 40, 'r-d')] });
+        expect(fourth).toEqual({ retiredTokens: [], erased: 0, alreadyErased: 1, tombstones: [tomb(bi, 2, T0 + 40, 'r-d')], requestDigest: expect.any(String) });
         expect(await w.store.tombstone(ACME, bi)).toEqual({ generation: 2, erasedAt: T0 + 40, requestId: 'r-d' });
         expect(await outcome(ring, 'NEVER', T0 + 38)).toEqual({ status: 'ERASED' });
       });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AmpsealError, isRequestId, REQUEST_ID_RULE } from '@ampseal/core';
 import { isTenantName } from './key-set';
 import type { KeySets } from './key-sets';
@@ -72,6 +73,18 @@ function withTombstones(
   return { ...stored, tombstones };
 }
 
+/** K16: the request's subjects as a keyed digest (blind indexes are keyed), order-independent. */
+function digestOf(tenant: string, blindIndexes: readonly string[]): string {
+  return createHash('sha256').update(`ampseal/request/v1\0${tenant}\0${[...blindIndexes].sort().join(',')}`).digest('base64url');
+}
+
+/** K16: a stored result of the same id for other subjects is not this request's: refuse, never answer "done". */
+function refuseReuse(stored: string | undefined, digest: string): void {
+  if (stored !== undefined && stored !== digest) {
+    throw new AmpsealError('REQUEST_ID_REUSED', 'the request id was used for an erasure of other subjects; use a new one');
+  }
+}
+
 export class Erasure {
   constructor(
     private readonly store: SubjectStore,
@@ -93,10 +106,12 @@ export class Erasure {
     const keys = await this.keySets.keySet(tenant, now);
     const unique = this.tokens.distinct(tenant, subjects, keys);
     const blindIndexes = unique.map((p) => p.blindIndex);
+    const requestDigest = digestOf(tenant, blindIndexes);
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const read = await this.store.readErasure(tenant, requestId, blindIndexes);
       if (read.stored !== null) {
+        refuseReuse(read.stored.requestDigest, requestDigest);
         const stored = withTombstones(read.stored, tenant, requestId, unique, read.states);
         this.tokens.forget(tenant, unique, stored.retiredTokens);
         return stored;
@@ -133,10 +148,11 @@ export class Erasure {
           requestId,
         });
       });
-      const result: ErasureResult = { retiredTokens, erased, alreadyErased, tombstones };
+      const result: ErasureResult = { retiredTokens, erased, alreadyErased, tombstones, requestDigest };
       const written = await this.store.erase(tenant, { requestId, erasedAt, result, expected });
       if (written.status === 'conflict') continue; // K16: a key or tombstone changed between read and write
       if (written.status === 'done' && written.result.tombstones === undefined) continue; // re-read, rebuild
+      if (written.status === 'done') refuseReuse(written.result.requestDigest, requestDigest);
       const final = written.status === 'done' ? (written.result as ErasureResult) : result;
       this.tokens.forget(tenant, unique, final.retiredTokens);
       return final;

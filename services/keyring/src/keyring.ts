@@ -40,6 +40,12 @@ export interface ErasureResult {
    * (K30): the receipt carries `retiredTokens`, `erased` and `alreadyErased`, never these.
    */
   readonly tombstones: TombstoneRecord[];
+  /**
+   * K16: what the request erased, as a keyed digest (SHA-256 over the tenant and the sorted blind indexes): the same
+   * request id with other subjects is refused (REQUEST_ID_REUSED). Internal like the tombstones; absent on results
+   * stored before it existed.
+   */
+  readonly requestDigest?: string;
 }
 
 /** What `applyTombstones` did (K31). */

@@ -328,7 +328,12 @@ function parseStates(reply: unknown): SubjectState[] {
 
 function parseResult(json: string): StoredErasureResult {
   const value = JSON.parse(json) as StoredErasureResult;
-  const result = { retiredTokens: [...value.retiredTokens], erased: value.erased, alreadyErased: value.alreadyErased };
+  const result = {
+    retiredTokens: [...value.retiredTokens],
+    erased: value.erased,
+    alreadyErased: value.alreadyErased,
+    ...(typeof value.requestDigest === 'string' ? { requestDigest: value.requestDigest } : {}),
+  };
   if (!Array.isArray(value.tombstones)) return result; // stored before K29: the engine rebuilds them
   const tombstones = value.tombstones.map(({ tenant, blindIndex, generation, erasedAt, requestId }) => ({
     tenant,

@@ -56,6 +56,16 @@ describe('request handler', () => {
     await expect(downHandler([request(body, 'req-down')])).rejects.toMatchObject({ retriable: true });
   });
 
+  it('answers a request id reused for another subject with a failed receipt (request_id_reused), never a silent done', async () => {
+    const body = (value: string) => ({ requestId: 'TICKET-42', tenant: 'acme-cpo', identifiers: [{ kind: 'uid', value }], reason: 'Art. 17' });
+    const [, first] = await handler([request(body('0A0B0C0D'), 'TICKET-42')]);
+    expect(JSON.parse(first!.value.toString())).toMatchObject({ status: 'done', erased: 1 });
+    const [reused] = await handler([request(body('0E0F0A0B'), 'TICKET-42')]);
+    expect(JSON.parse(reused!.value.toString())).toMatchObject({ requestId: 'TICKET-42', status: 'failed', error: 'request_id_reused' });
+    const [live] = await keyring.tokens([{ subject: { tenant: 'acme-cpo', kind: 'uid', value: '0E0F0A0B' }, at: Date.parse('2026-11-26T00:00:00Z') }]);
+    expect(live!.status).toBe('TOKENIZED');
+  });
+
   it('answers an invalid request with a failed receipt under its key, and never throws', async () => {
     const [out] = await handler([request({ tenant: 'acme-cpo', identifiers: [] }, 'req-bad')]);
     expect(out!.topic).toBe(topics.erasureEvents);

@@ -5,7 +5,7 @@ import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, redisClient } from '../harness/clients';
 import { consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
-import { runAmpseal } from '../harness/processes';
+import { CommandError, runAmpseal } from '../harness/processes';
 import { PrivateRedis } from '../harness/redis-server';
 import { useResources } from '../harness/resources';
 
@@ -51,8 +51,18 @@ describe('restoring an older Redis backup (services/keyring/BACKUP.md)', () => {
     };
     expect(await fresh()).toEqual(first);
 
-    const { stdout } = await runAmpseal(['keyring', 'reapply-tombstones'], { env });
-    expect(stdout).toMatch(/tombstones read [1-9]\d*, applied 1, stale keys deleted 1/);
+    // A malformed journal record (a corrupt write, a bad mirror) is reported and skipped; the rest is applied, and the
+    // exit code (3) tells the operator to look. Every partition is read to its end offset, or the command fails.
+    await produce(kafkaClient('restore'), config.topics.tombstones, [{ key: 'corrupt', value: '{"tenant":"acme-cpo","generation":-7}' }]);
+    const failure = await runAmpseal(['keyring', 'reapply-tombstones'], { env }).catch((e: unknown) => e as CommandError);
+    expect(failure).toBeInstanceOf(CommandError);
+    const { code, stdout, stderr } = failure as CommandError;
+    expect(code).toBe(3);
+    const lines = [...stdout.matchAll(/partition \d+: read to end, (\d+) records, applied (\d+), skipped (\d+), stale keys deleted (\d+)/g)];
+    expect(lines.length).toBeGreaterThan(0);
+    const total = (i: number) => lines.reduce((sum, m) => sum + Number(m[i]), 0);
+    expect({ read: total(1), applied: total(2), skipped: total(3), deleted: total(4) }).toEqual({ read: 2, applied: 1, skipped: 1, deleted: 1 });
+    expect(stderr).toMatch(/skipped a malformed journal record at .+\[\d+\]@\d+/);
     expect(await fresh()).toEqual({ status: 'ERASED' });
   }, 90_000);
 });

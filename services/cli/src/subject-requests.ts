@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
 import { RecordProducer, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
+import { isTombstoneRecord, type TombstoneRecord } from '@ampseal/keyring';
 import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 
 export class CommandError extends Error {}
@@ -154,13 +155,41 @@ export async function currentTokens(argv: string[]): Promise<number> {
 export async function reapplyTombstones(argv: string[]): Promise<number> {
   if (argv.length > 0) throw new CommandError('usage: ampseal keyring reapply-tombstones');
   const { config, kafka } = context();
-  const { records } = await readToEnd(kafka, [config.topics.tombstones], { deadlineMs: 120_000 });
-  const tombstones = records.flatMap((r) => (r.value && r.value.length > 0 ? [JSON.parse(r.value.toString('utf8'))] : []));
+  // The exact reader fails (exit non-zero) unless every partition of the journal was read to its end offset: a
+  // restore that silently read nothing would leave every erased key of the backup alive.
+  const { records, partitions } = await readToEnd(kafka, [config.topics.tombstones], { deadlineMs: 120_000 });
+  const byPartition = new Map<number, { read: number; skipped: number; valid: TombstoneRecord[] }>();
+  for (const p of partitions) byPartition.set(p.partition, { read: 0, skipped: 0, valid: [] });
+  for (const r of records) {
+    const entry = byPartition.get(r.partition)!;
+    if (r.value === null || r.value.length === 0) continue; // a compaction tombstone of the journal topic itself
+    entry.read++;
+    let value: unknown;
+    try {
+      value = JSON.parse(r.value.toString('utf8'));
+    } catch {
+      value = undefined;
+    }
+    // One malformed record is reported and skipped; the rest are applied (K31 refuses a whole call otherwise).
+    if (value !== undefined && isTombstoneRecord(value as TombstoneRecord)) entry.valid.push(value as TombstoneRecord);
+    else {
+      entry.skipped++;
+      process.stderr.write(`ampseal: skipped a malformed journal record at ${config.topics.tombstones}[${r.partition}]@${r.offset}\n`);
+    }
+  }
   const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  let skipped = 0;
   try {
-    const result = await keyring.applyTombstones(tombstones);
-    process.stdout.write(`tombstones read ${tombstones.length}, applied ${result.applied}, stale keys deleted ${result.keysDeleted}\n`);
-    return 0;
+    for (const [partition, entry] of [...byPartition].sort(([a], [b]) => a - b)) {
+      const result = entry.valid.length > 0 ? await keyring.applyTombstones(entry.valid) : { applied: 0, keysDeleted: 0 };
+      skipped += entry.skipped;
+      process.stdout.write(
+        `partition ${partition}: read to end, ${entry.read} records, applied ${result.applied}, skipped ${entry.skipped}, stale keys deleted ${result.keysDeleted}\n`,
+      );
+    }
+    // 3: everything was read and applied except the records reported above (an operator must look at them); a read
+    // that could not reach every partition's end fails before anything is applied (exit 1).
+    return skipped > 0 ? 3 : 0;
   } finally {
     await keyring.stop();
   }

@@ -27,7 +27,7 @@ const BLIND_INDEX_FORM = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const MAX_GENERATION = 0xfffffffe;
 
 /** K31: a journal record is checked whole before anything is written; the error names no value (K26). */
-function isTombstoneRecord(r: TombstoneRecord): boolean {
+export function isTombstoneRecord(r: TombstoneRecord): boolean {
   return (
     typeof r === 'object' &&
     r !== null &&

@@ -13,3 +13,4 @@ export type {
 export { createMemoryKeyRing, type MemoryKeyRing, type MemoryKeyRingOptions } from './memory';
 export { createRedisKeyRing, type RedisKeyRingOptions } from './redis-keyring';
 export { KEYRING_CHANNEL, type KeyRingEvent } from './instruments';
+export { isTombstoneRecord } from './erasure';

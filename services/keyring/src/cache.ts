@@ -36,6 +36,13 @@ export class SubjectCache<V> {
   private readonly bySubject = new Map<string, Node<V>>();
   private readonly byBlindIndex = new Map<string, Node<V>>();
   private readonly byToken = new Map<string, Node<V>>();
+  /**
+   * Eviction epochs per tenant (SPEC K21): every eviction call bumps its tenant's epoch, whether it found an entry or
+   * not. A miss-path lookup takes the epoch before it goes to Redis and caches its answer only if no eviction came in
+   * between: a receipt handled while the lookup was in flight evicted nothing (the subject was not cached yet), and
+   * caching the lookup's answer afterwards would keep the retired token for a whole TTL.
+   */
+  private readonly epochs = new Map<string, number>();
   // Most recently used at head, eviction from tail.
   private head: Node<V> | null = null;
   private tail: Node<V> | null = null;
@@ -64,7 +71,18 @@ export class SubjectCache<V> {
     return node.value;
   }
 
-  set(key: string, ids: CacheIds, value: V, now: number): void {
+  /** The tenant's eviction epoch: take it before a lookup, pass it to `set`. */
+  epoch(tenant: string): number {
+    return this.epochs.get(tenant) ?? 0;
+  }
+
+  private bump(tenant: string): void {
+    this.epochs.set(tenant, this.epoch(tenant) + 1);
+  }
+
+  /** Caches `value`, unless `epoch` (taken before the lookup) is older than the tenant's: an eviction came between. */
+  set(key: string, ids: CacheIds, value: V, now: number, epoch?: number): void {
+    if (epoch !== undefined && epoch !== this.epoch(ids.tenant)) return;
     const existing = this.bySubject.get(key);
     if (existing !== undefined) this.remove(existing);
     const node: Node<V> = {
@@ -99,6 +117,7 @@ export class SubjectCache<V> {
   }
 
   evictByToken(tenant: string, token: string): boolean {
+    this.bump(tenant);
     const node = this.byToken.get(`${tenant}\0${token}`);
     if (node === undefined) return false;
     this.remove(node);
@@ -106,6 +125,7 @@ export class SubjectCache<V> {
   }
 
   evictByBlindIndex(tenant: string, blindIndex: string): boolean {
+    this.bump(tenant);
     const node = this.byBlindIndex.get(`${tenant}\0${blindIndex}`);
     if (node === undefined) return false;
     this.remove(node);
@@ -114,6 +134,7 @@ export class SubjectCache<V> {
 
   /** Drops every entry of a tenant (its key set changed). O(n): happens only on a key-set change. */
   evictTenant(tenant: string): number {
+    this.bump(tenant);
     let evicted = 0;
     for (const node of this.bySubject.values()) {
       if (node.tenant === tenant) {

@@ -433,6 +433,22 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
         expect(await tokenOf(b, 'ERASE-ME', T0 + 1)).toBe(fresh);
       });
 
+      scenario('K21 a lookup in flight when an eviction arrives does not cache its answer (no receipt lost to the race)', async (w) => {
+        const ring = await w.ring();
+        // Control: a lookup with no eviction in between is cached (the second call is a hit).
+        await ring.tokens([req('EPOCH-CONTROL')]);
+        const hitsBefore = ring.stats().cacheHits;
+        await ring.tokens([req('EPOCH-CONTROL')]);
+        expect(ring.stats().cacheHits).toBe(hitsBefore + 1);
+        // The race: the miss path is under way (awaiting the store) when a receipt's eviction is handled.
+        const inFlight = ring.tokens([req('EPOCH-RACE')]);
+        ring.evict(ACME, ['AAAAAAAAAAAAAAAAAAAAAA']);
+        await inFlight;
+        const missesBefore = ring.stats().cacheMisses;
+        await ring.tokens([req('EPOCH-RACE')]);
+        expect(ring.stats().cacheMisses).toBe(missesBefore + 1);
+      });
+
       scenario('K21 K14 an instance that missed the eviction converges within the TTL', async (w) => {
         const [a, b] = await Promise.all([w.ring(), w.ring()]);
         const old = await tokenOf(b, 'MISSED', T0 - 1);

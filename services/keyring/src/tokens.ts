@@ -234,6 +234,8 @@ export class SubjectTokens {
   private async resolve(list: Pending[], mode: Mode, now: number): Promise<void> {
     const keySets = new Map<string, TenantKeySet>();
     const tenants = [...new Set(list.map((p) => p.tenant))];
+    // K21: the eviction epochs before anything is awaited; an eviction during the lookup keeps its answer uncached.
+    const epochs = new Map(tenants.map((tenant) => [tenant, this.cache.epoch(tenant)] as const));
     const loaded = await Promise.all(tenants.map((tenant) => this.keySets.keySet(tenant, now)));
     tenants.forEach((tenant, i) => keySets.set(tenant, loaded[i]!));
     for (const p of list) {
@@ -310,7 +312,7 @@ export class SubjectTokens {
               tombstoneGeneration: state.tombstoneGeneration,
               outcome: p.token === null ? null : state.restricted ? RESTRICTED : { status: 'TOKENIZED', token: p.token },
             };
-            this.cache.set(p.cacheKey, { tenant, blindIndex: p.blindIndex, token: p.token }, p.entry, now);
+            this.cache.set(p.cacheKey, { tenant, blindIndex: p.blindIndex, token: p.token }, p.entry, now, epochs.get(tenant));
           });
           if (created > 0) this.instruments.created(tenant, created);
         });

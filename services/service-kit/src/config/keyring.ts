@@ -25,7 +25,9 @@ export function readKeyRingSection(env: Env): KeyRingSection {
     kmsRegion: region,
     kmsAliasPrefix: aliasPrefix,
     keyCacheSize: integer(env, 'AMPSEAL_KEY_CACHE_SIZE', 200_000, 1, 50_000_000),
-    keyCacheTtlMs: integer(env, 'AMPSEAL_KEY_CACHE_TTL_MS', 300_000, 1_000, 86_400_000),
+    // At most an hour: the TTL is how long an instance that missed a receipt may still issue an erased subject's token
+    // (README "Configuration"); eviction epochs close the in-flight race, the TTL only the missed-receipt case.
+    keyCacheTtlMs: integer(env, 'AMPSEAL_KEY_CACHE_TTL_MS', 300_000, 1_000, 3_600_000),
     keySetRefreshMs: integer(env, 'AMPSEAL_KEY_SET_REFRESH_MS', 3_600_000, 60_000, 604_800_000),
     tenants: tenantList(env.AMPSEAL_TENANTS),
   };

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { createRedisKeyRing, type KeyRing } from '@ampseal/keyring';
-import type { ConformanceStore } from '@ampseal/keyring/dist/conformance';
+import { flipFirstByte, type ConformanceStore } from '@ampseal/keyring/dist/conformance';
 import type { Resources } from '../harness/resources';
 import { keyPrefix, keysUnder, redisKeyRingOptions } from './keyring-fixtures';
 
@@ -57,6 +57,12 @@ export async function openRedisConformanceStore(resources: Resources, redis: Red
       return generations.sort((a, b) => a - b);
     },
     privateSites: (tenant) => redis.smembers(`${prefix}{${tenant}}:sites`),
+    async corruptWrappedKeys(tenant) {
+      for (const k of await keysUnder(redis, `${prefix}{${tenant}}:s:*`)) {
+        const wrapped = await redis.hget(k, 'k');
+        if (wrapped !== null) await redis.hset(k, 'k', flipFirstByte(wrapped));
+      }
+    },
     async close() {
       for (const ring of rings) await ring.stop();
     },

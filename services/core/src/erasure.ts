@@ -40,6 +40,11 @@ export interface SubjectReceipt {
   readonly changed?: number;
   /** Tokens retired by an erasure, computed before deletion: downstream stores purge these rows. */
   readonly retiredTokens?: readonly string[];
+  /**
+   * Subjects whose key was destroyed although it failed authentication (corrupt or tampered), so their retired tokens
+   * are not in `retiredTokens`: downstream stores cannot purge those rows by token (keyring SPEC K15).
+   */
+  readonly tokensNotComputed?: number;
   /** Current tokens of restricted/unrestricted subjects: pseudonymizers evict them so the flag applies at once. */
   readonly affectedTokens?: readonly string[];
   /**
@@ -134,7 +139,7 @@ export function parseReceipt(text: string): Parsed<SubjectReceipt> {
   if (r.status !== 'done' && r.status !== 'failed') return { ok: false, problem: 'receipt status must be done or failed' };
   if (typeof r.completedAt !== 'string') return { ok: false, problem: 'receipt completedAt' };
   if (!isCount(r.subjects)) return { ok: false, problem: 'receipt subjects must be a count' };
-  for (const field of ['erased', 'alreadyErased', 'changed'] as const) {
+  for (const field of ['erased', 'alreadyErased', 'changed', 'tokensNotComputed'] as const) {
     if (!optional(r[field], isCount)) return { ok: false, problem: `receipt ${field} must be a count` };
   }
   for (const field of ['retiredTokens', 'affectedTokens'] as const) {

@@ -49,6 +49,8 @@ export interface ConformanceStore {
   recordGenerations(tenant: string): Promise<number[]>;
   /** The tenant's stored private-site set (K35). */
   privateSites(tenant: string): Promise<string[]>;
+  /** Flips a bit of every stored wrapped key of the tenant, as disk corruption or tampering would (K8). */
+  corruptWrappedKeys(tenant: string): Promise<void>;
   /** Stops every ring it made and frees the store. */
   close(): Promise<void>;
 }
@@ -270,6 +272,22 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
         expect(second).toEqual(first);
         expect(await w.store.contents()).toEqual(state);
         expect(await tokenOf(ring, 'IDEM', T0 + 500)).toBe(fresh);
+      });
+
+      scenario('K15 a subject whose wrapped key fails authentication is still erased: key deleted, tombstone written, its token reported as not computed', async (w) => {
+        const ring = await w.ring();
+        await tokenOf(ring, 'TAMPERED', T0 - 1);
+        const healthy = await tokenOf(ring, 'HEALTHY', T0 - 1);
+        await w.store.corruptWrappedKeys(ACME);
+        // A fresh instance: nothing cached, every key read from the (corrupt) store.
+        const other = await w.ring();
+        const result = await other.erase(ACME, [card('TAMPERED')], { requestId: 'r-tampered', erasedAt: T0 });
+        expect(result).toMatchObject({ erased: 1, retiredTokens: [], tokensNotComputed: 1 });
+        expect(await outcome(other, 'TAMPERED', T0 - 1)).toEqual({ status: 'ERASED' });
+        expect(await w.store.recordGenerations(ACME)).toHaveLength(1); // only HEALTHY's record is left
+        // The healthy subject's key is corrupt too now, so its lookup fails closed: never a wrong token.
+        await expect(other.tokens([req('HEALTHY', T0 + 1)])).rejects.toMatchObject({ code: 'AMPSEAL_ERR_KEY_INTEGRITY' });
+        expect(healthy).toMatch(/^[A-Za-z0-9_-]{22}$/);
       });
 
       scenario('K16 a request id reused for other subjects is refused (REQUEST_ID_REUSED), and their keys stay untouched', async (w) => {
@@ -724,6 +742,13 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
  * The conformance suite over the in-memory key ring. "Another instance" is another engine over the same store
  * and key sets, as another process shares Redis and KMS; only `close` stops the shared store.
  */
+/** A wrapped key (base64) with its first byte's lowest bit flipped: still well-formed, no longer authentic. */
+export function flipFirstByte(wrapped: string): string {
+  const bytes = Buffer.from(wrapped, 'base64');
+  bytes[0] = bytes[0]! ^ 1;
+  return bytes.toString('base64');
+}
+
 export async function openMemoryConformanceStore(): Promise<ConformanceStore> {
   const store = new MemorySubjectStore();
   const keySets = new MemoryKeySets();
@@ -764,6 +789,11 @@ export async function openMemoryConformanceStore(): Promise<ConformanceStore> {
         .map(([, record]) => record.generation)
         .sort((a, b) => a - b),
     privateSites: (tenant) => store.privateSites(tenant),
+    async corruptWrappedKeys(tenant) {
+      const records = store.snapshotRecords();
+      for (const [key, record] of records) if (key.startsWith(`${tenant}\0`)) record.wrapped = flipFirstByte(record.wrapped);
+      store.restoreRecords(records);
+    },
     async close() {
       for (const ring of rings) await ring.stop();
       await store.stop();

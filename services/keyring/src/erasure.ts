@@ -122,11 +122,19 @@ export class Erasure {
       const tombstones: TombstoneRecord[] = [];
       let erased = 0;
       let alreadyErased = 0;
+      let tokensNotComputed = 0;
       read.states.forEach((state, i) => {
         const pending = unique[i]!;
         let generation = 0;
         if (state.status === 'existing') {
-          retiredTokens.push(this.tokens.tokenOf(keys, pending, state));
+          // K15: erase always destroys. A key that fails authentication (corrupt or tampered) cannot give its retired
+          // token, but it is deleted all the same; the receipt says how many tokens could not be computed.
+          try {
+            retiredTokens.push(this.tokens.tokenOf(keys, pending, state));
+          } catch (err) {
+            if (!(err instanceof AmpsealError) || err.reason !== 'key_integrity') throw err;
+            tokensNotComputed++;
+          }
           erased++;
           generation = state.generation;
         } else {
@@ -148,7 +156,14 @@ export class Erasure {
           requestId,
         });
       });
-      const result: ErasureResult = { retiredTokens, erased, alreadyErased, tombstones, requestDigest };
+      const result: ErasureResult = {
+        retiredTokens,
+        erased,
+        alreadyErased,
+        tombstones,
+        requestDigest,
+        ...(tokensNotComputed > 0 ? { tokensNotComputed } : {}),
+      };
       const written = await this.store.erase(tenant, { requestId, erasedAt, result, expected });
       if (written.status === 'conflict') continue; // K16: a key or tombstone changed between read and write
       if (written.status === 'done' && written.result.tombstones === undefined) continue; // re-read, rebuild

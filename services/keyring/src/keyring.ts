@@ -46,6 +46,8 @@ export interface ErasureResult {
    * stored before it existed.
    */
   readonly requestDigest?: string;
+  /** K15: subjects whose key was deleted although it failed authentication, so its retired token is not known. */
+  readonly tokensNotComputed?: number;
 }
 
 /** What `applyTombstones` did (K31). */

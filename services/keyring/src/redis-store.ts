@@ -333,6 +333,7 @@ function parseResult(json: string): StoredErasureResult {
     erased: value.erased,
     alreadyErased: value.alreadyErased,
     ...(typeof value.requestDigest === 'string' ? { requestDigest: value.requestDigest } : {}),
+    ...(typeof value.tokensNotComputed === 'number' ? { tokensNotComputed: value.tokensNotComputed } : {}),
   };
   if (!Array.isArray(value.tombstones)) return result; // stored before K29: the engine rebuilds them
   const tombstones = value.tombstones.map(({ tenant, blindIndex, generation, erasedAt, requestId }) => ({

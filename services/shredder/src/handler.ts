@@ -52,6 +52,7 @@ export function createRequestHandler(deps: {
           erased: result.erased,
           alreadyErased: result.alreadyErased,
           retiredTokens: result.retiredTokens,
+          ...(result.tokensNotComputed ? { tokensNotComputed: result.tokensNotComputed } : {}),
         },
         journal,
       };

@@ -1,19 +1,21 @@
 import { parseArgs } from 'node:util';
 import { AmpsealError } from '@ampseal/core';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
+import { COMMAND_HELP, wantsHelp } from './help';
 import { formatSummary, pseudonymize } from './pseudonymize';
 import { CommandError, currentTokens, reapplyTombstones, requestStatus, submitRequest } from './subject-requests';
 
 const USAGE = `usage:
   ampseal pseudonymize --audience analytics|roaming [--policy FILE] [--keyring memory|redis]
                        [--in FILE] [--out FILE] [--quarantine FILE]
-  ampseal erase --tenant T --id KIND:VALUE [--id …] --reason TEXT [--request-id ID] [--wait]
-  ampseal restrict|unrestrict --tenant T --id KIND:VALUE [--id …] --reason TEXT [--request-id ID] [--wait]
+  ampseal erase --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) --reason TEXT [--request-id ID] [--wait]
+  ampseal restrict|unrestrict (same flags as erase)
   ampseal erasure status ID
-  ampseal tokens --tenant T --id KIND:VALUE [--id …]
+  ampseal tokens --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-)
   ampseal run pseudonymizer|shredder
   ampseal schemas register
   ampseal keyring reapply-tombstones
+  ampseal COMMAND --help    the command's flags and the variables it reads
 
   KIND: uid group emaid visual authref extra vehicle driver device certserial energycontract customer
 `;
@@ -99,6 +101,10 @@ async function runSchemas(argv: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && COMMAND_HELP[command] !== undefined && wantsHelp(rest)) {
+    process.stdout.write(COMMAND_HELP[command]!);
+    return 0;
+  }
   try {
     switch (command) {
       case 'pseudonymize':

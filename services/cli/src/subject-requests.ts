@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
 import { RecordProducer, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
@@ -7,11 +8,29 @@ import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/ser
 
 export class CommandError extends Error {}
 
-function identifiers(args: string[] | undefined): Array<{ kind: string; value: string }> {
-  if (!args || args.length === 0) throw new CommandError('--id KIND:VALUE is required (repeat it for several identifiers)');
-  return args.map((arg) => {
+/**
+ * `--id` values, plus `--ids-from FILE|-` (one KIND:VALUE per line; # comments and blank lines ignored), so identifiers
+ * need not sit in shell history or the process list.
+ */
+export function identifiers(args: string[] | undefined, from?: string): Array<{ kind: string; value: string }> {
+  const all = [...(args ?? [])];
+  if (from !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(from === '-' ? 0 : from, 'utf8');
+    } catch (err) {
+      throw new CommandError(`--ids-from: cannot read ${from === '-' ? 'stdin' : 'the file'} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed !== '' && !trimmed.startsWith('#')) all.push(trimmed);
+    }
+  }
+  if (all.length === 0) throw new CommandError('--id KIND:VALUE or --ids-from FILE|- is required (repeat --id for several identifiers)');
+  return all.map((arg, i) => {
     const split = splitIdentifierArg(arg);
-    if (!split.ok) throw new CommandError(`--id ${split.problem}`);
+    // The position, never the value: a mistyped identifier is still an identifier.
+    if (!split.ok) throw new CommandError(`identifier ${i + 1}: ${split.problem}`);
     return { kind: split.value.kind, value: split.value.raw };
   });
 }
@@ -67,6 +86,7 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
     options: {
       tenant: { type: 'string' },
       id: { type: 'string', multiple: true },
+      'ids-from': { type: 'string' },
       reason: { type: 'string' },
       'request-id': { type: 'string' },
       wait: { type: 'boolean', default: false },
@@ -80,7 +100,7 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
     requestId: values['request-id'] ?? randomUUID(),
     tenant: values.tenant,
     action,
-    identifiers: identifiers(values.id),
+    identifiers: identifiers(values.id, values['ids-from']),
     reason: values.reason,
   });
   if (!built.ok) throw new CommandError(built.problem);
@@ -128,9 +148,13 @@ export async function requestStatus(argv: string[]): Promise<number> {
 
 /** `ampseal tokens --tenant T --id KIND:VALUE`: the subject's current tokens (access requests, Art. 15/20). */
 export async function currentTokens(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { tenant: { type: 'string' }, id: { type: 'string', multiple: true } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { tenant: { type: 'string' }, id: { type: 'string', multiple: true }, 'ids-from': { type: 'string' } },
+    strict: true,
+  });
   if (!values.tenant) throw new CommandError('--tenant is required');
-  const built = buildSubjectRequest({ requestId: 'access', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id), reason: 'access request' });
+  const built = buildSubjectRequest({ requestId: 'access', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'access request' });
   if (!built.ok) throw new CommandError(built.problem);
   const config = loadConfig(process.env, { logLevel: 'warn' });
   const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));

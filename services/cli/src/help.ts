@@ -1,0 +1,65 @@
+/**
+ * `ampseal <command> --help`: each command's flags and the variables it reads (README "Configuration" has them all).
+ * Kept beside the commands so a new flag is documented where it is parsed.
+ */
+const KAFKA = 'AMPSEAL_KAFKA_BROKERS';
+const KEY_STORE = 'AMPSEAL_REDIS_URL, AMPSEAL_KMS_ENDPOINT, AMPSEAL_KMS_REGION, AMPSEAL_KMS_ALIAS_PREFIX';
+const IDS = `  --id KIND:VALUE         an identifier (repeat it); KIND is one of uid group emaid visual authref extra
+                          vehicle driver device certserial energycontract customer
+  --ids-from FILE|-       identifiers from a file or stdin, one KIND:VALUE per line (# comments, blank lines
+                          ignored): identifiers stay out of shell history and the process list`;
+
+const COMMANDS: Record<string, string> = {
+  pseudonymize: `ampseal pseudonymize --audience analytics|roaming [options]
+  File mode: NDJSON envelopes in, one NDJSON record out per output; bad lines to the quarantine file.
+  --audience analytics|roaming  which output to write (required)
+  --policy FILE                 audience policy (default: AMPSEAL_POLICY_FILE, else the built-in policy)
+  --keyring memory|redis        memory: keys for this run only (default); redis: the real key ring
+  --in FILE / --out FILE        input and output (default: stdin, stdout)
+  --quarantine FILE             where rejected lines go as {"reason","offset","pointer","keyword"}
+  reads: AMPSEAL_POLICY_FILE, AMPSEAL_MAX_RECORD_BYTES, AMPSEAL_TENANTS, AMPSEAL_MAX_CLOCK_SKEW_MS; with --keyring
+         redis also ${KEY_STORE}
+`,
+  erase: `ampseal erase|restrict|unrestrict --tenant T (--id KIND:VALUE … | --ids-from FILE|-) --reason TEXT [options]
+  Publishes a data-subject request to the shredder; prints the request id, or with --wait the receipt.
+  --tenant T              the CPO tenant (required)
+${IDS}
+  --reason TEXT           why (audited, never put in a receipt) (required)
+  --request-id ID         idempotency key (default: a new UUID); reusing one for other subjects is refused
+  --wait                  wait for the receipt (exact reads of the receipts topic)
+  --timeout SECONDS       how long --wait waits (default 60)
+  reads: ${KAFKA}, AMPSEAL_TOPIC_ERASURE_REQUESTS, AMPSEAL_TOPIC_ERASURE_EVENTS
+`,
+  tokens: `ampseal tokens --tenant T (--id KIND:VALUE … | --ids-from FILE|-)
+  A subject's current token, restriction and last erasure time, for access requests (Art. 15/20).
+  --tenant T              the CPO tenant (required)
+${IDS}
+  reads: ${KEY_STORE}
+`,
+  erasure: `ampseal erasure status ID
+  done / failed (with times and counts) from the receipts topic, pending when only the request is there.
+  reads: ${KAFKA}, AMPSEAL_TOPIC_ERASURE_REQUESTS, AMPSEAL_TOPIC_ERASURE_EVENTS
+`,
+  keyring: `ampseal keyring reapply-tombstones
+  After restoring a Redis backup: reads the tombstone journal to its end (every partition) and re-applies it.
+  Exit 0: all applied; 3: applied, some malformed records skipped (reported); 1: failed, nothing applied.
+  reads: ${KAFKA}, AMPSEAL_TOPIC_TOMBSTONES, ${KEY_STORE}
+`,
+  run: `ampseal run pseudonymizer|shredder
+  Runs a service (health /healthz, /readyz and /metrics on AMPSEAL_HTTP_PORT); SIGTERM drains it.
+  reads: every AMPSEAL_* variable of README "Configuration"
+`,
+  schemas: `ampseal schemas register
+  Registers the analytics schema as <topic>-value with BACKWARD compatibility, ahead of a deploy.
+  reads: AMPSEAL_SCHEMA_REGISTRY_URL, AMPSEAL_TOPIC_ANALYTICS
+`,
+};
+
+COMMANDS.restrict = COMMANDS.erase!;
+COMMANDS.unrestrict = COMMANDS.erase!;
+
+export const COMMAND_HELP: Readonly<Record<string, string>> = COMMANDS;
+
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}

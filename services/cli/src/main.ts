@@ -141,6 +141,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof AmpsealError) {
       process.stderr.write(`ampseal: ${err.message} (${err.code})\n`);
+      // The common cause on a laptop: no endpoint set, so the AWS SDK asked real AWS KMS instead of local-kms.
+      if (err.reason === 'kms_unavailable' && !process.env.AMPSEAL_KMS_ENDPOINT) {
+        process.stderr.write('ampseal: AMPSEAL_KMS_ENDPOINT is not set, so AWS KMS itself was asked; for the local stack run: set -a; eval "$(bash infra/stack.sh env)"; set +a\n');
+      }
       return err.code === 'AMPSEAL_ERR_CONFIG_INVALID' || err.code === 'AMPSEAL_ERR_POLICY_INVALID' ? 2 : 1;
     }
     // Anything else is a failure the table names too (INTERNAL), with the error's class only: a message or stack

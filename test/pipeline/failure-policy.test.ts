@@ -63,6 +63,7 @@ describe('failure policy: a non-retriable infrastructure failure', () => {
     expect(failure.code).toBe('AMPSEAL_ERR_PRODUCER_FENCED');
     expect(await readyz()).toEqual({ status: 503, body: { status: 'failed', reasons: ['producer_fenced'] } });
     expect(service.stream()?.failedBy?.reason).toBe('producer_fenced');
+    expect(await (await fetch(`http://127.0.0.1:${service.ops.port}/metrics`)).text()).toMatch(/^ampseal_failed\{[^}]*reason="producer_fenced"[^}]*\} 1$/m);
     expect(await progress.committed()).toBe(20);
     // What a read_committed reader sees: the first twenty, nothing of the refused transaction.
     expect(await consumeUntil(kafka, [config.topics.analytics], (s) => s.length > 20, 2_000)).toHaveLength(20);

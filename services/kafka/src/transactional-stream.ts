@@ -156,7 +156,7 @@ export class TransactionalStream implements Component {
             // The partition moved away mid-chunk (its new owner fenced our producer): not a failure, the owner
             // re-reads the chunk from the committed offset. A fresh producer is made if it ever comes back.
             if (!isRunning() || isStale()) {
-              this.dropProducersExcept(new Set());
+              this.dropProducer(this.transactionalId(batch.topic, batch.partition));
               return;
             }
             const { action, error } = classifyFailure(err);
@@ -242,11 +242,14 @@ export class TransactionalStream implements Component {
 
   /** Disconnects the producers of partitions this instance no longer owns: one that comes back gets a fresh one. */
   private dropProducersExcept(keep: ReadonlySet<string>): void {
-    for (const [id, producer] of this.producers) {
-      if (keep.has(id)) continue;
-      this.producers.delete(id);
-      producer.then((p) => p.disconnect()).catch(() => undefined);
-    }
+    for (const id of [...this.producers.keys()]) if (!keep.has(id)) this.dropProducer(id);
+  }
+
+  private dropProducer(id: string): void {
+    const producer = this.producers.get(id);
+    if (!producer) return;
+    this.producers.delete(id);
+    producer.then((p) => p.disconnect()).catch(() => undefined);
   }
 
   private producerFor(topic: string, partition: number): Promise<Producer> {

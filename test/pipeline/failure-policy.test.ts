@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { ANALYTICS_SCHEMA_FILE, AmpsealError } from '@ampseal/core';
+import { ANALYTICS_SCHEMA_FILE, AmpsealError, createTransform } from '@ampseal/core';
 import { RecordProducer, createAvroEncoder } from '@ampseal/kafka';
-import { createPseudonymizer } from '@ampseal/pseudonymizer';
-import { loadConfig } from '@ampseal/service-kit';
+import { createPseudonymizer, createRecordHandler } from '@ampseal/pseudonymizer';
+import { createStreamService, loadConfig } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
-import { kafkaClient } from '../harness/clients';
+import { kafkaClient, registryClient } from '../harness/clients';
 import { endpoints } from '../harness/endpoints';
 import { GroupProgress, consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { exitOf, freePort, spawnService, waitForHttp } from '../harness/processes';
 import { uniqueName, useResources } from '../harness/resources';
 
-/** Two short services and a registry call (about 10 s alone); most of it is consumer group joins. */
+/** Three short services and a registry call (about 15 s alone); most of it is consumer group joins. */
 const resources = useResources({ budgetMs: 120_000 });
 
 function authorize(i: number): { key: string; value: string } {
@@ -100,6 +100,51 @@ describe('failure policy: a non-retriable infrastructure failure', () => {
 });
 
 describe('failure policy: a per-record failure', () => {
+  it('a poison record (its analytics record does not fit the schema) is quarantined with encode_failed, and every other record is delivered exactly once', async () => {
+    const env = pipelineEnv({ AMPSEAL_AUDIENCES: 'analytics', AMPSEAL_TOPIC_PARTITIONS: '1', AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '7' });
+    const config = loadConfig(env);
+    const { logger } = captureLogger('warn');
+    const topics = config.topics;
+    const POISON = `${topics.ocppRaw}:0:10`;
+    // The pseudonymizer's own parts on the service kit (the same handler, transform, registry-backed encoder and
+    // Kafka edge), except that one record's analytics record is bent out of the schema before the real encoder
+    // sees it: what a policy and a schema out of step would do to every record of a kind.
+    const service = createStreamService({
+      name: 'pseudonymizer',
+      config,
+      logger,
+      inputTopics: [topics.ocppRaw],
+      maxRecordsPerTransaction: config.maxRecordsPerTransaction,
+      readyWhenJoined: true,
+      topics: [topics.ocppRaw, topics.analytics, topics.quarantine].map((topic) => ({ topic, partitions: 1 })),
+      setUp: async ({ keyring }) => {
+        const real = await createAvroEncoder(config.schemaRegistryUrl, topics.analytics, ANALYTICS_SCHEMA_FILE);
+        const encoder = { schemaId: real.schemaId, encode: (r: unknown) => real.encode((r as { eventId: string }).eventId === POISON ? { ...(r as object), eventType: 42 } : r) };
+        const transform = createTransform({ tokens: keyring, audiences: ['analytics'], policyFile: config.policyFile });
+        return { handler: createRecordHandler({ transform, encoder, topics }) };
+      },
+    });
+    resources.add('pseudonymizer', service, (s) => s.lifecycle.stop());
+    await service.lifecycle.start();
+    const kafka = kafkaClient('failure-policy-poison');
+    const progress = new GroupProgress(kafka, config.groupId, topics.ocppRaw);
+
+    await produce(kafka, topics.ocppRaw, batch(0, 30));
+    while ((await progress.committed()) < 30) await sleep(50);
+
+    const quarantined = await consumeUntil(kafka, [topics.quarantine], (q) => q.length >= 1);
+    expect(quarantined.map((q) => [q.headers['ampseal.reason'], q.headers['ampseal.source']])).toEqual([['encode_failed', POISON]]);
+    // Everything is committed: a read_committed reader sees the final output; reading on briefly lets a duplicate show.
+    await consumeUntil(kafka, [topics.analytics], (a) => a.length >= 29);
+    const analytics = await consumeUntil(kafka, [topics.analytics], (a) => a.length > 29, 3_000);
+    const registry = registryClient();
+    const ids = await Promise.all(analytics.map(async (m) => ((await registry.decode(m.value!)) as { eventId: string }).eventId));
+    const expected = Array.from({ length: 30 }, (_, o) => `${topics.ocppRaw}:0:${o}`).filter((id) => id !== POISON);
+    expect(ids.sort()).toEqual(expected.sort());
+    expect((await fetch(`http://127.0.0.1:${service.ops.port}/readyz`)).status).toBe(200);
+    expect(await service.lifecycle.stop()).toBe(true);
+  });
+
   it('the registry-backed encoder refuses a record that does not fit the analytics schema as ENCODE_FAILED, naming fields, never values', async () => {
     const encoder = await createAvroEncoder(endpoints().schemaRegistryUrl, uniqueName('failure-policy.analytics'), ANALYTICS_SCHEMA_FILE);
     let thrown: unknown;

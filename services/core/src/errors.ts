@@ -34,6 +34,9 @@ export const ERRORS = {
   BAD_ISSUER: { stage: 'record', reason: 'bad_issuer', retriable: false, message: 'token issuer country_code or party_id is malformed' },
   // A well-formed issuer that this deployment has no roaming topic for (topic creation off, topic missing).
   UNKNOWN_RECIPIENT: { stage: 'record', reason: 'unknown_recipient', retriable: false, message: 'no roaming topic for the token issuer' },
+  // The transform's analytics record does not fit the analytics Avro schema (a policy and schema out of step): that
+  // record is quarantined, the records behind it flow on.
+  ENCODE_FAILED: { stage: 'record', reason: 'encode_failed', retriable: false, message: 'analytics record does not fit the analytics schema' },
   // Data-subject requests and the key ring's own inputs: the request is answered with a failed receipt (or the
   // command stops), nothing is written.
   BAD_REQUEST: { stage: 'request', reason: 'bad_request', retriable: false, message: 'data-subject request is malformed' },
@@ -57,6 +60,12 @@ export const ERRORS = {
   INTERNAL: { stage: 'setup', reason: 'internal', retriable: false, message: 'internal error' },
   POLICY_INVALID: { stage: 'setup', reason: 'policy_invalid', retriable: false, message: 'audience policy is invalid' },
   KEY_INTEGRITY: { stage: 'setup', reason: 'key_integrity', retriable: false, message: 'a stored key failed authentication' },
+  // The running instance can no longer do its work and will not recover by waiting (the Kafka edge maps kafkajs
+  // errors to these in one place): not ready with the reason, the stream stops, the process exits non-zero so the
+  // orchestrator starts a fresh one.
+  PRODUCER_FENCED: { stage: 'instance', reason: 'producer_fenced', retriable: false, message: 'another producer with the same transactional id fenced this one' },
+  KAFKA_AUTHORIZATION: { stage: 'instance', reason: 'kafka_authorization', retriable: false, message: 'Kafka refused an operation: not authorized' },
+  STREAM_FAILED: { stage: 'instance', reason: 'stream_failed', retriable: false, message: 'the Kafka client failed and will not recover by itself' },
 } as const;
 
 export type ErrorName = keyof typeof ERRORS;
@@ -64,7 +73,8 @@ export type ReasonCode = (typeof ERRORS)[ErrorName]['reason'];
 /**
  * Stages: `input` (the parser: size, JSON, envelope, schema), `record` (the transform or routing: tenant, numbers,
  * roaming issuer), both quarantined; `request` (a data-subject request or key-ring input: failed receipt, nothing
- * written); `dependency` (retriable); `setup` (the process stops).
+ * written); `dependency` (retriable); `setup` (the process stops); `instance` (a running instance fails for good:
+ * not ready, the process exits non-zero to be restarted).
  * The reasons the input parser gives.
  */
 export const INPUT_REASONS = Object.values(ERRORS)
@@ -113,6 +123,7 @@ const STAGE_EFFECT: Readonly<Record<(typeof ERRORS)[ErrorName]['stage'], string>
   request: 'failed receipt, nothing written',
   dependency: 'retried: fail closed, not ready',
   setup: 'process stops',
+  instance: 'not ready, process exits non-zero (restarted)',
 };
 
 /**

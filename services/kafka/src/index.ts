@@ -1,4 +1,5 @@
 export { KafkaClient, createKafka, type KafkaClientOptions } from './client';
+export { classifyFailure, kafkaFailure, type Failure, type FailureAction } from './failure-policy';
 export { mapKafkaLog, type KafkaLogFields } from './log-mapper';
 export { TransactionalStream, STREAM_CHANNEL, type ConsumedRecord, type OutputRecord, type StreamEvent, type StreamHandler, type TransactionalStreamOptions } from './transactional-stream';
 export { RecordProducer, type PartitionedRecord, type RecordProducerOptions, type Written } from './producer';

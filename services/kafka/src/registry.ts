@@ -12,6 +12,7 @@ import { avroTypeOf } from '@ampseal/schemas/codec';
  */
 export interface AvroEncoder {
   readonly schemaId: number;
+  /** Throws ENCODE_FAILED (stage `record`: the caller quarantines that record) when the record does not fit. */
   encode(record: unknown): Buffer;
 }
 
@@ -56,11 +57,19 @@ export async function createAvroEncoder(registryUrl: string, topic: string, sche
   return {
     schemaId: id,
     encode(record: unknown): Buffer {
-      let end = type.encode(record, scratch, 5);
-      if (end < 0) {
-        // avsc reports the bytes missing as a negative number: grow once and write again.
-        scratch = header(Buffer.allocUnsafe(Math.max(2 * scratch.length, scratch.length - end)));
+      let end: number;
+      try {
         end = type.encode(record, scratch, 5);
+        if (end < 0) {
+          // avsc reports the bytes missing as a negative number: grow once and write again.
+          scratch = header(Buffer.allocUnsafe(Math.max(2 * scratch.length, scratch.length - end)));
+          end = type.encode(record, scratch, 5);
+        }
+      } catch {
+        // avsc's message quotes the offending value: only the field paths are kept, and no cause is attached.
+        const paths: string[] = [];
+        type.isValid(record, { errorHook: (path) => paths.push(path.join('.')) });
+        throw new AmpsealError('ENCODE_FAILED', paths.length > 0 ? `fields ${paths.slice(0, 5).join(', ')}` : undefined);
       }
       const out = Buffer.allocUnsafe(end);
       scratch.copy(out, 0, 0, end);

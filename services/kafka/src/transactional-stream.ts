@@ -1,8 +1,9 @@
 import { channel } from 'node:diagnostics_channel';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
-import { isRetriable } from '@ampseal/core';
+import { AmpsealError } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/foundation';
 import { consumerOf, producerOf, type KafkaClient } from './client';
+import { classifyFailure } from './failure-policy';
 
 export interface ConsumedRecord {
   readonly topic: string;
@@ -19,7 +20,10 @@ export interface OutputRecord {
   readonly headers?: Record<string, string>;
 }
 
-/** Pure-ish step between consume and produce. Throws a retriable AmpsealError when a dependency is down. */
+/**
+ * Pure-ish step between consume and produce. Throws a retriable AmpsealError when a dependency is down; never throws
+ * for one record (it quarantines that record instead); any other throw stops the stream (see failure-policy.ts).
+ */
 export type StreamHandler = (records: readonly ConsumedRecord[]) => Promise<OutputRecord[]>;
 
 export const STREAM_CHANNEL = 'ampseal:stream';
@@ -27,7 +31,8 @@ export type StreamEvent =
   | { readonly type: 'transaction'; readonly topic: string; readonly partition: number; readonly records: number; readonly outputs: number; readonly durationMs: number }
   | { readonly type: 'lag'; readonly topic: string; readonly partition: number; readonly lag: number }
   | { readonly type: 'paused'; readonly reason: string }
-  | { readonly type: 'resumed' };
+  | { readonly type: 'resumed' }
+  | { readonly type: 'failed'; readonly reason: string };
 
 const events = channel(STREAM_CHANNEL);
 function publish(event: StreamEvent): void {
@@ -47,6 +52,11 @@ export interface TransactionalStreamOptions {
   readonly backoffMs?: { readonly initial: number; readonly max: number };
   readonly fromBeginning?: boolean;
   readonly sessionTimeoutMs?: number;
+  /**
+   * Called once when the stream fails for good (failure policy `stop`): it has stopped consuming and committed
+   * nothing more; the owner marks the instance not ready, stops it and exits non-zero.
+   */
+  readonly onFailure?: (error: AmpsealError) => void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,15 +71,23 @@ export class TransactionalStream implements Component {
   private consumer: Consumer | undefined;
   private readonly producers = new Map<string, Promise<Producer>>();
   private pausedReason: string | undefined;
+  private failure: AmpsealError | undefined;
+  /** kafkajs is restarting the consumer after a retriable failure: cleared when it has joined the group again. */
+  private restarting: string | undefined;
   private assigned = false;
   private joined = false;
   private running = false;
 
   constructor(private readonly options: TransactionalStreamOptions) {}
 
-  /** Why the stream is not making progress (a dependency down), or undefined. */
+  /** Why the stream is not making progress for now (a dependency down, the consumer restarting), or undefined. */
   get blockedBy(): string | undefined {
-    return this.pausedReason;
+    return this.pausedReason ?? this.restarting;
+  }
+
+  /** Why the stream stopped for good (policy `stop`), or undefined. */
+  get failedBy(): AmpsealError | undefined {
+    return this.failure;
   }
 
   /** Owns at least one partition. */
@@ -95,7 +113,18 @@ export class TransactionalStream implements Component {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
-      this.assigned = Object.keys(e.payload.memberAssignment).length > 0;
+      this.restarting = undefined;
+      const assignment = e.payload.memberAssignment;
+      this.assigned = Object.keys(assignment).length > 0;
+      this.dropProducersExcept(new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => this.transactionalId(topic, p)))));
+    });
+    // kafkajs restarts its consumer after a retriable failure (not ready until a chunk commits again) and gives up
+    // for good after any other: without this the process would live on, answering ready, with nothing moving.
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!this.running) return;
+      const { action, error } = classifyFailure(e.payload.error);
+      if (e.payload.restart) this.restarting = error.reason;
+      else this.fail(action === 'retry' ? new AmpsealError('STREAM_FAILED', 'the consumer stopped', { cause: e.payload.error }) : error);
     });
     await consumer.connect();
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
@@ -108,7 +137,7 @@ export class TransactionalStream implements Component {
         const max = this.options.maxRecordsPerTransaction ?? 2_000;
         const messages = batch.messages;
         for (let i = 0; i < messages.length; i += max) {
-          if (!isRunning() || isStale()) return;
+          if (!isRunning() || isStale() || this.failure) return;
           const chunk = messages.slice(i, i + max);
           const records: ConsumedRecord[] = chunk.map((m) => ({
             topic: batch.topic,
@@ -121,7 +150,25 @@ export class TransactionalStream implements Component {
           const outputs = await this.handleWithRetry(records, heartbeat, isRunning);
           if (outputs === undefined) return; // stopping while a dependency was down: nothing committed
           const last = chunk[chunk.length - 1]!.offset;
-          await this.commit(batch.topic, batch.partition, outputs, (BigInt(last) + 1n).toString());
+          try {
+            await this.commit(batch.topic, batch.partition, outputs, (BigInt(last) + 1n).toString());
+          } catch (err) {
+            // The partition moved away mid-chunk (its new owner fenced our producer): not a failure, the owner
+            // re-reads the chunk from the committed offset. A fresh producer is made if it ever comes back.
+            if (!isRunning() || isStale()) {
+              this.dropProducer(this.transactionalId(batch.topic, batch.partition));
+              return;
+            }
+            const { action, error } = classifyFailure(err);
+            if (action !== 'retry') {
+              this.fail(error);
+              return;
+            }
+            // Retriable (the producer itself retries for ever, so this is the consumer's side): kafkajs restarts
+            // the consumer from the committed offsets; not ready until then.
+            this.restarting = error.reason;
+            throw err;
+          }
           resolveOffset(last);
           publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0 });
           await heartbeat();
@@ -148,13 +195,14 @@ export class TransactionalStream implements Component {
         }
         return outputs;
       } catch (err) {
-        if (!isRetriable(err)) throw err;
-        const reason = (err as { reason: string }).reason;
-        if (this.pausedReason === undefined) {
-          this.options.logger.warn({ reason }, 'dependency down: paused, nothing emitted or committed');
-          publish({ type: 'paused', reason });
+        const { action, error } = classifyFailure(err);
+        if (action !== 'retry') {
+          // A per-record failure reaching here broke the handler contract: there is no record to blame, and
+          // retrying would stall the partition for ever, so it stops the instance like any other.
+          this.fail(error, action === 'quarantine' ? 'handler threw a per-record failure' : undefined);
+          return undefined;
         }
-        this.pausedReason = reason;
+        this.pause(error.reason);
         const until = Date.now() + delay;
         while (Date.now() < until) {
           if (!isRunning() || !this.running) return undefined;
@@ -166,8 +214,46 @@ export class TransactionalStream implements Component {
     }
   }
 
+  private pause(reason: string): void {
+    if (this.pausedReason === undefined) {
+      this.options.logger.warn({ reason }, 'dependency down: paused, nothing emitted or committed');
+      publish({ type: 'paused', reason });
+    }
+    this.pausedReason = reason;
+  }
+
+  /** Policy `stop`: consume nothing more, commit nothing more, tell the owner once. */
+  private fail(error: AmpsealError, why?: string): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.options.logger.error({ err: { code: error.code, reason: error.reason }, ...(why ? { why } : {}) }, 'stream failed: stopping');
+    publish({ type: 'failed', reason: error.reason });
+    try {
+      this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));
+    } catch {
+      // not running any more: nothing to pause
+    }
+    this.options.onFailure?.(error);
+  }
+
+  private transactionalId(topic: string, partition: number): string {
+    return `${this.options.transactionalIdPrefix}-${topic}-${partition}`;
+  }
+
+  /** Disconnects the producers of partitions this instance no longer owns: one that comes back gets a fresh one. */
+  private dropProducersExcept(keep: ReadonlySet<string>): void {
+    for (const id of [...this.producers.keys()]) if (!keep.has(id)) this.dropProducer(id);
+  }
+
+  private dropProducer(id: string): void {
+    const producer = this.producers.get(id);
+    if (!producer) return;
+    this.producers.delete(id);
+    producer.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
   private producerFor(topic: string, partition: number): Promise<Producer> {
-    const id = `${this.options.transactionalIdPrefix}-${topic}-${partition}`;
+    const id = this.transactionalId(topic, partition);
     let producer = this.producers.get(id);
     if (!producer) {
       producer = (async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
+import { AmpsealError, CATALOG, DEFAULT_POLICY_FILE, Transform, createInputParser, parsePolicy } from '@ampseal/core';
 import { createMemoryKeyRing } from '@ampseal/keyring';
 import { loadConfig } from '@ampseal/service-kit';
 import { evictOnReceipt } from './evictions';
@@ -90,6 +90,43 @@ describe('roaming routing', () => {
     expect(outputs.map((o) => [o.topic, o.headers])).toEqual([
       [topics.quarantine, { 'ampseal.reason': 'bad_issuer', 'ampseal.source': `${topics.ocpiRaw}:3:4`, 'ampseal.pointer': '/cdr_token/country_code', 'ampseal.keyword': 'pattern' }],
     ]);
+  });
+});
+
+describe('a record the analytics encoder refuses', () => {
+  // The registry-backed encoder throws ENCODE_FAILED when a record does not fit the schema (a policy and schema out
+  // of step); this one refuses the records it is told to, and wire-encodes the others like the stand-in above.
+  const refusing = (refuse: (eventId: string) => boolean | Error) => ({
+    schemaId: 42,
+    encode: (r: unknown) => {
+      const verdict = refuse((r as { eventId: string }).eventId);
+      if (verdict instanceof Error) throw verdict;
+      if (verdict) throw new AmpsealError('ENCODE_FAILED', 'fields energyKwh');
+      return encoder.encode(r);
+    },
+  });
+
+  it('is quarantined with its reason and position, and the records behind it are emitted', async () => {
+    const poisoned = createRecordHandler({ transform, encoder: refusing((id) => id.endsWith(':3:21')), topics });
+    const outputs = await poisoned([record(20, authorize('04A2B3C4')), record(21, authorize('04A2B3C5')), record(22, authorize('04A2B3C6'))]);
+    expect(outputs.map((o) => [o.topic, o.headers])).toEqual([
+      [topics.analytics, undefined],
+      [topics.quarantine, { 'ampseal.reason': 'encode_failed', 'ampseal.source': `${topics.ocppRaw}:3:21` }],
+      [topics.analytics, undefined],
+    ]);
+    expect(outputs[1]!.value.toString()).toBe(authorize('04A2B3C5'));
+  });
+
+  it('leaves no roaming output behind: the record is quarantined as a whole', async () => {
+    const cdr = JSON.parse(readFileSync(CDR_EXAMPLE, 'utf8')) as Record<string, unknown>;
+    const poisoned = createRecordHandler({ transform, encoder: refusing(() => true), topics });
+    const outputs = await poisoned([{ ...record(5, JSON.stringify({ tenant: 'acme-cpo', source: 'ocpi2.2.1', module: 'cdrs', object: cdr })), topic: topics.ocpiRaw }]);
+    expect(outputs.map((o) => [o.topic, o.headers?.['ampseal.reason']])).toEqual([[topics.quarantine, 'encode_failed']]);
+  });
+
+  it('throws what is not a per-record failure (an encoder bug), so the Kafka edge stops the instance', async () => {
+    const broken = createRecordHandler({ transform, encoder: refusing(() => new TypeError('encoder bug')), topics });
+    await expect(broken([record(30, authorize('04A2B3C7'))])).rejects.toThrow(TypeError);
   });
 });
 

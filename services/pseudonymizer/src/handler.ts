@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { roamingTopic, type Audience, type InputRecord, type RecordResult, type ReasonCode, type Transform } from '@ampseal/core';
-import type { AvroEncoder, ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
+import { classifyFailure, type AvroEncoder, type ConsumedRecord, type OutputRecord, type StreamHandler } from '@ampseal/kafka';
 import type { Topics } from '@ampseal/service-kit';
 
 export const PIPELINE_CHANNEL = 'ampseal:pseudonymizer';
@@ -25,7 +25,8 @@ export interface RoamingTopics {
  * Consumed records → the records of one transaction: analytics (Avro, Confluent wire format), roaming
  * (OCPI JSON on the recipient's own topic) and quarantine (the raw record, restricted topic, with its
  * reason and position in headers). Throws (retriable) when the key ring or the broker is down: nothing is
- * produced then.
+ * produced then. Never throws for one record: a record whose analytics record the encoder refuses is quarantined
+ * (`encode_failed`) as a whole, and the records behind it flow on.
  */
 export function createRecordHandler(deps: {
   readonly transform: Transform;
@@ -76,15 +77,18 @@ export function createRecordHandler(deps: {
     const quarantined: Record<string, number> = {};
     const skipped: Record<string, number> = {};
     let droppedFields = 0;
+    const quarantine = (i: number, failure: { reason: string; pointer?: string; keyword?: string }) => {
+      const source = consumed[i]!;
+      quarantined[failure.reason] = (quarantined[failure.reason] ?? 0) + 1;
+      const headers: Record<string, string> = { 'ampseal.reason': failure.reason, 'ampseal.source': inputs[i]!.eventId };
+      if (failure.pointer !== undefined) headers['ampseal.pointer'] = failure.pointer;
+      if (failure.keyword !== undefined) headers['ampseal.keyword'] = failure.keyword;
+      outputs.push({ topic: topics.quarantine, key: source.key, value: source.value ?? Buffer.alloc(0), headers });
+    };
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;
-      const source = consumed[i]!;
       if (result.status === 'quarantined') {
-        quarantined[result.reason] = (quarantined[result.reason] ?? 0) + 1;
-        const headers: Record<string, string> = { 'ampseal.reason': result.reason, 'ampseal.source': inputs[i]!.eventId };
-        if (result.pointer !== undefined) headers['ampseal.pointer'] = result.pointer;
-        if (result.keyword !== undefined) headers['ampseal.keyword'] = result.keyword;
-        outputs.push({ topic: topics.quarantine, key: source.key, value: source.value ?? Buffer.alloc(0), headers });
+        quarantine(i, result);
         continue;
       }
       droppedFields += result.droppedFields;
@@ -94,9 +98,20 @@ export function createRecordHandler(deps: {
       }
       if (result.analytics && avro) {
         const a = result.analytics;
+        let value: Buffer;
+        try {
+          value = avro.encode(a);
+        } catch (err) {
+          // Encoded before anything of this record is emitted, so a refused record leaves no roaming output behind.
+          const { action, error } = classifyFailure(err);
+          if (action !== 'quarantine') throw err;
+          droppedFields -= result.droppedFields;
+          quarantine(i, error);
+          continue;
+        }
         // The key is the station's link token, else the location's (what the record itself carries), never a clear id:
         // per-station ordering without naming the station.
-        outputs.push({ topic: topics.analytics, key: (a.stationId ?? a.locationId ?? null) as string | null, value: avro.encode(a) });
+        outputs.push({ topic: topics.analytics, key: (a.stationId ?? a.locationId ?? null) as string | null, value });
         stats.analytics++;
       }
       if (result.roaming) {

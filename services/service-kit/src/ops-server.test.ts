@@ -21,4 +21,22 @@ describe('the ops server', () => {
     expect(await life.stop()).toBe(true);
     expect(seen).toEqual([{ status: 503, body: { status: 'stopping', reasons: ['stopping'] } }]);
   });
+
+  it('answers /readyz 503 failed with the reason once the instance failed for good, also while it stops', async () => {
+    const ops = new OpsServer({ host: '127.0.0.1', port: 0, registry: new Registry(), readiness: { ready: () => true, reasons: () => [] } });
+    const seen: unknown[] = [];
+    const readyz = async () => {
+      const res = await fetch(`http://127.0.0.1:${ops.port}/readyz`);
+      return { status: res.status, body: await res.json() };
+    };
+    const stream: Component = { name: 'stream', start: async () => undefined, stop: async () => void seen.push(await readyz()) };
+    const life = new Lifecycle(silentLogger, 5_000).add(ops).add(stream);
+    await life.start();
+    ops.fail('producer_fenced');
+    ops.fail('stream_failed'); // the first reason stays: it is the cause, later ones are consequences
+    seen.push(await readyz());
+    expect(await life.stop()).toBe(true);
+    const failed = { status: 503, body: { status: 'failed', reasons: ['producer_fenced'] } };
+    expect(seen).toEqual([failed, failed]);
+  });
 });

@@ -18,6 +18,7 @@ export class OpsServer implements Component {
   private server: Server | undefined;
   private boundPort = 0;
   private draining = false;
+  private failure: string | undefined;
   private readonly extraRoutes = new Map<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>();
 
   constructor(
@@ -27,6 +28,14 @@ export class OpsServer implements Component {
   /** Lets a service mount more routes (the shredder's admin API) on the same port. */
   route(prefix: string, handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): void {
     this.extraRoutes.set(prefix, handler);
+  }
+
+  /**
+   * The instance failed for good (failure policy `stop`): from here /readyz answers 503 `failed` with the reason,
+   * also while the process stops, until it is gone.
+   */
+  fail(reason: string): void {
+    this.failure ??= reason;
   }
 
   /** Readiness fails first on SIGTERM: from here /readyz answers 503 `stopping` while the rest stops. */
@@ -47,6 +56,10 @@ export class OpsServer implements Component {
         return;
       }
       if (req.method === 'GET' && path === '/readyz') {
+        if (this.failure !== undefined) {
+          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'failed', reasons: [this.failure] }));
+          return;
+        }
         if (this.draining) {
           res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"stopping","reasons":["stopping"]}');
           return;

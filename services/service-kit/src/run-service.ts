@@ -1,22 +1,34 @@
 import { loadConfig, type Config } from './config';
+import type { AmpsealError } from '@ampseal/core';
 import type { Lifecycle } from '@ampseal/foundation';
 import { createLogger, type Logger } from './logger';
 import type { OpsServer } from './ops-server';
 
 /**
  * `ampseal run <service>`: configuration, the root logger, signal handling, start. The process then lives
- * until SIGTERM/SIGINT, drains, and exits 0 only on a clean stop; a failed start exits 1.
+ * until SIGTERM/SIGINT, drains, and exits 0 only on a clean stop; a failed start exits 1. When the service fails
+ * for good while running (`failed` settles: fenced, not authorized, the consumer gone), it stops within the stop
+ * deadline and exits 1, so the orchestrator starts a fresh instance.
  */
 export async function runService(
   name: string,
   env: NodeJS.ProcessEnv,
-  create: (config: Config, logger: Logger) => { readonly lifecycle: Lifecycle; readonly ops: OpsServer },
+  create: (config: Config, logger: Logger) => { readonly lifecycle: Lifecycle; readonly ops: OpsServer; readonly failed?: Promise<AmpsealError> },
   defaults: { groupId?: string } = {},
+  exit: (code: number) => void = (code) => process.exit(code),
 ): Promise<void> {
   const config = loadConfig(env, defaults);
   const logger = createLogger({ level: config.logLevel, name });
   const service = create(config, logger);
-  service.lifecycle.exitOnSignals();
+  let failed = false;
+  // A signal during the stop that follows a failure must not turn the exit code into 0.
+  service.lifecycle.exitOnSignals((code) => exit(failed ? 1 : code));
+  void service.failed?.then(async (error) => {
+    failed = true;
+    logger.fatal({ err: { code: error.code, reason: error.reason } }, `${name} failed: stopping, exit 1`);
+    await service.lifecycle.stop();
+    exit(1);
+  });
   try {
     await service.lifecycle.start();
   } catch (err) {

@@ -1,3 +1,4 @@
+import type { AmpsealError } from '@ampseal/core';
 import { Lifecycle, type Component, type Logger } from '@ampseal/foundation';
 import { TransactionalStream, createKafka, ensureTopics, type KafkaClient, type StreamHandler, type TopicSpec } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
@@ -50,6 +51,12 @@ export interface StreamService {
   keyring(): KeyRing | undefined;
   /** The stream once set up. */
   stream(): TransactionalStream | undefined;
+  /**
+   * Settles when the stream fails for good (failure policy `stop`: fenced, not authorized, the consumer gone, a
+   * handler's non-retriable failure). By then /readyz answers 503 with the reason; stopping and the exit code are
+   * the owner's (`runService` stops the lifecycle and exits 1). Never settles otherwise.
+   */
+  readonly failed: Promise<AmpsealError>;
 }
 
 /**
@@ -64,6 +71,10 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
   const keyring = new KeyRingComponent(spec.keyring ?? 'redis', config, logger);
   let stream: TransactionalStream | undefined;
   let inner: Lifecycle | undefined;
+  let onFailure: (error: AmpsealError) => void = () => undefined;
+  const failed = new Promise<AmpsealError>((resolve) => {
+    onFailure = resolve;
+  });
 
   const ops = new OpsServer({
     host: config.httpHost,
@@ -93,6 +104,11 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
         logger: logger.child({ component: 'stream' }),
         maxRecordsPerTransaction: spec.maxRecordsPerTransaction,
         sessionTimeoutMs: config.sessionTimeoutMs,
+        onFailure: (error) => {
+          // Readiness first, so the reason is what /readyz says from now until the process is gone.
+          ops.fail(error.reason);
+          onFailure(error);
+        },
       });
       inner = new Lifecycle(logger, config.stopDeadlineMs);
       for (const component of parts.components ?? []) inner.add(component);
@@ -127,5 +143,5 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
       stop: async () => undefined,
     })
     .add(own);
-  return { lifecycle, ops, kafka, keyring: () => (keyring.started ? keyring.ring : undefined), stream: () => stream };
+  return { lifecycle, ops, kafka, keyring: () => (keyring.started ? keyring.ring : undefined), stream: () => stream, failed };
 }

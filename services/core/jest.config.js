@@ -1,11 +1,2 @@
-/** Unit tests of the pure core: fast, no services. */
-module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/src'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
-  // A run must end: jest exits once the results are in, and the shared reporter bounds each file and the
-  // whole run, naming the file that overran (see test/harness/budget-reporter.js).
-  forceExit: true,
-  reporters: ['default', ['<rootDir>/../../test/harness/budget-reporter.js', { fileTimeoutS: 180, runTimeoutS: 900 }]],
-};
+/** Unit tests of @ampseal/core: the shared unit configuration (jest.unit.js at the repository root). */
+module.exports = require('../../jest.unit.js');

@@ -72,6 +72,21 @@ function tokenized(outcome: TokenOutcome | undefined): string {
   return (outcome as { token: string }).token;
 }
 
+/** Runs `work` on a ring whose key-ring events and log lines are captured (K26, K27, K30 look at both). */
+async function observed(w: World, work: (ring: KeyRing) => Promise<void>): Promise<{ events: unknown[]; logged: unknown[] }> {
+  const events: unknown[] = [];
+  const listener = (message: unknown) => events.push(message);
+  const logged: unknown[] = [];
+  const ring = await w.ring({ logger: { info: (f: object) => logged.push(f), warn: (f: object) => logged.push(f) } });
+  subscribe(KEYRING_CHANNEL, listener);
+  try {
+    await work(ring);
+  } finally {
+    unsubscribe(KEYRING_CHANNEL, listener);
+  }
+  return { events, logged };
+}
+
 async function outcome(ring: KeyRing, value: string, at = T0, kind: IdentifierKind = 'uid', tenant = ACME): Promise<TokenOutcome> {
   const [result] = await ring.tokens([req(value, at, kind, tenant)]);
   return result!;
@@ -224,19 +239,11 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
       });
 
       scenario('K27 K26 cache events per batch on ampseal:keyring; no identifier in events or logs', async (w) => {
-        const events: unknown[] = [];
-        const listener = (message: unknown) => events.push(message);
-        const logged: unknown[] = [];
-        const logger = { info: (f: object) => logged.push(f), warn: (f: object) => logged.push(f) };
-        const ring = await w.ring({ logger });
-        subscribe(KEYRING_CHANNEL, listener);
-        try {
+        const { events, logged } = await observed(w, async (ring) => {
           await ring.tokens([req('SECRET-CARD-1'), req('SECRET-CARD-1'), req('SECRET-CARD-2')]);
           await ring.tokens([req('SECRET-CARD-1')]);
           await ring.erase(ACME, [card('SECRET-CARD-2')], { requestId: 'k27', erasedAt: T0 });
-        } finally {
-          unsubscribe(KEYRING_CHANNEL, listener);
-        }
+        });
         expect(events).toContainEqual({ type: 'cache', hits: 0, misses: 3 });
         expect(events).toContainEqual({ type: 'cache', hits: 1, misses: 0 });
         expect(events).toContainEqual({ type: 'keys-created', tenant: ACME, count: 2 });
@@ -552,21 +559,15 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
       });
 
       scenario('K30 K27 tombstone records reach neither instrumentation nor logs', async (w) => {
-        const events: unknown[] = [];
-        const listener = (message: unknown) => events.push(message);
-        const logged: unknown[] = [];
-        const logger = { info: (f: object) => logged.push(f), warn: (f: object) => logged.push(f) };
-        const ring = await w.ring({ logger });
-        subscribe(KEYRING_CHANNEL, listener);
-        try {
+        let blindIndex = '';
+        const { events, logged } = await observed(w, async (ring) => {
           await ring.tokens([req('J-LOG')]);
           const { tombstones } = await ring.erase(ACME, [card('J-LOG')], { requestId: 'r-log', erasedAt: T0 });
           await ring.applyTombstones(tombstones);
-          expect(JSON.stringify([events, logged])).not.toContain(tombstones[0]!.blindIndex);
-          expect(logged).toContainEqual({ event: 'keyring.tombstones.applied', records: 1, applied: 0, keysDeleted: 0 });
-        } finally {
-          unsubscribe(KEYRING_CHANNEL, listener);
-        }
+          blindIndex = tombstones[0]!.blindIndex;
+        });
+        expect(JSON.stringify([events, logged])).not.toContain(blindIndex);
+        expect(logged).toContainEqual({ event: 'keyring.tombstones.applied', records: 1, applied: 0, keysDeleted: 0 });
       });
 
       scenario('K31 K32 an older snapshot brings the erased key back until the journal is re-applied', async (w) => {

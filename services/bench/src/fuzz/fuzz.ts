@@ -47,6 +47,8 @@ export interface FuzzReport {
   readonly unclassified: number;
   readonly analyticsChecked: number;
   readonly crashCount: number;
+  /** Crashes by error class and message (all of them, not only the listed ones). */
+  readonly crashKinds: Record<string, number>;
   readonly leakCount: number;
   /** The first 50 of each. */
   readonly crashes: readonly Crash[];
@@ -95,6 +97,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   let unclassified = 0;
   let analyticsChecked = 0;
   let crashCount = 0;
+  const crashKinds: Record<string, number> = {};
   let leakCount = 0;
   const bump = (into: Record<string, number>, key: string) => {
     into[key] = (into[key] ?? 0) + 1;
@@ -124,6 +127,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         } catch (err) {
           const c = cases[j]!;
           crashCount++;
+          bump(crashKinds, describe(err));
           if (crashes.length < MAX_LISTED) crashes.push({ seed: options.seed, index: c.index, error: describe(err), mutations: c.mutations });
           results[j] = undefined;
           bump(outcomes, 'crashed');
@@ -163,6 +167,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     unclassified,
     analyticsChecked,
     crashCount,
+    crashKinds,
     leakCount,
     crashes,
     leaks,

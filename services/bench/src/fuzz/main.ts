@@ -59,7 +59,11 @@ export function printReport(title: string, report: Pick<FuzzReport, 'seed' | 'ev
   if (report.analyticsChecked !== undefined) w(`  analytics records checked for identifiers: ${fmt(report.analyticsChecked)}`);
   if (report.unclassified !== undefined) w(`  unclassified: ${report.unclassified}, generator-malformed with another reason: ${report.wrongReason}`);
   w(`  crashes: ${report.crashCount}, leaks: ${report.leakCount}`);
-  for (const c of report.crashes) w(`    CRASH seed ${c.seed} index ${c.index} (${c.mutations.join('+') || 'unmutated'}): ${c.error}  → npm run fuzz -- --seed ${c.seed} --dump ${c.index}`);
+  for (const [kind, n] of Object.entries(report.crashKinds ?? {})) w(`    ${fmt(n)} × ${kind}`);
+  for (const c of report.crashes) {
+    if (c.index < 0) w(`    PIPELINE STOPPED: ${c.error}`);
+    else w(`    CRASH seed ${c.seed} index ${c.index} (${c.mutations.join('+') || 'unmutated'}): ${c.error}  → npm run fuzz -- --seed ${c.seed} --dump ${c.index}`);
+  }
   for (const l of report.leaks) w(`    LEAK  seed ${l.seed} index ${l.index} (${l.mutations.join('+') || 'unmutated'}): ${l.identifiers} identifier(s) in the analytics record  → npm run fuzz -- --seed ${l.seed} --dump ${l.index}`);
 }
 
@@ -111,10 +115,13 @@ if (require.main === module) {
   main(args).then(
     (code) => {
       process.exitCode = code;
+      // A client a failed run could not close must not keep the command alive: it has reported.
+      setTimeout(() => process.exit(), 2_000).unref();
     },
     (err: unknown) => {
       process.stderr.write(`[fuzz] failed: ${(err as Error).stack ?? String(err)}\n`);
       process.exitCode = 1;
+      setTimeout(() => process.exit(), 2_000).unref();
     },
   );
 }

@@ -177,7 +177,7 @@ export async function runPipelineFuzz(options: { seed: number; corpus: PipelineC
     } catch (err) {
       const committed = await probe.committed(pipeline.groupId, raw).catch(() => -1);
       problems.push(`pipeline died or stalled at ${committed} of ${count} committed`);
-      crashes.push({ seed, index: committed, error: (err as Error).message.split('\n').slice(0, 8).join(' | '), mutations: [] });
+      crashes.push({ seed, index: -1, error: `${committed} of ${count} committed: ${(err as Error).message.split('\n').slice(0, 8).join(' | ')}`, mutations: [] });
     } finally {
       death.cancel();
       await probe.close();

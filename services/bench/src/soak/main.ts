@@ -106,10 +106,13 @@ if (require.main === module) {
   main(args).then(
     (code) => {
       process.exitCode = code;
+      // A client a failed run could not close must not keep the command alive: it has reported.
+      setTimeout(() => process.exit(), 2_000).unref();
     },
     (err: unknown) => {
       process.stderr.write(`[soak] failed: ${(err as Error).stack ?? String(err)}\n`);
       process.exitCode = 1;
+      setTimeout(() => process.exit(), 2_000).unref();
     },
   );
 }

@@ -5,10 +5,10 @@
  * the key cache fills (bounded LRU, design §4), V8 grows its heap to the size its collector settles at, the
  * broker's and the registry's clients fill their buffers; a process that has settled then holds RSS level.
  * RSS_GROWTH_MB_PER_MIN is the line. A leak worth a verdict is one that kills a pod within a working day: the
- * chart's limit is 512 MiB and the pipeline settles around 150-250 MB (bench/results.json, soak runs), so
- * ~300 MB of headroom; at 1 MB/min that is gone in five hours. Slower growth is below what a run of minutes can
- * tell from the collector's sawtooth: a 10-minute run sampled every 5 s has 60 points in its second half, and a
- * sawtooth of ±10 MB gives a slope's standard error of ~1 MB/min (reported beside the slope). So the verdict is
+ * chart's limit is 512 MiB and the pipeline settles around 125 MB (10-minute soak, 10,000 subjects cached) to
+ * 225 MB (bench/results.json, 100,000 subjects), so ~300 MB of headroom; at 1 MB/min that is gone in five hours. Slower growth is below what a run of minutes can
+ * tell from the collector's sawtooth: a 10-minute run sampled every 5 s has 60 points in its second half, and
+ * the measured run's sawtooth gave a standard error of 0.2-0.25 MB/min (reported beside the slope). So the verdict is
  * "growing" when the slope is over the line and more than two standard errors above zero; a long run (the
  * issue's 30 minutes) narrows the error, not the line.
  *

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { type SoakReport, runSoak } from './soak';
+import { SOAK_KEY_CACHE_SIZE, type SoakReport, runSoak } from './soak';
 
 /**
  * `npm run soak -- --minutes N --rate R [--sample-every S] [--seed S] [--out FILE]` (issue 11). Prints the
@@ -11,6 +11,8 @@ export const SOAK_USAGE = `usage: npm run soak -- --minutes N --rate R [--sample
   --rate R          events per second offered to the pipeline (default 2,000)
   --sample-every S  seconds between samples of RSS, heap and lag (default 5)
   --seed S          traffic seed (default 42)
+  --key-cache-size N  the pipeline's AMPSEAL_KEY_CACHE_SIZE (default ${SOAK_KEY_CACHE_SIZE}: full within the
+                    warm-up, so its filling is not mistaken for growth; 200000 is the service default)
   --out FILE        also write the report (samples, curve, verdict) as JSON
 `;
 
@@ -19,6 +21,7 @@ export interface SoakArgs {
   readonly rate: number;
   readonly sampleEveryS: number;
   readonly seed: number;
+  readonly keyCacheSize: number;
   readonly out: string | undefined;
 }
 
@@ -33,6 +36,7 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
   let rate = 2_000;
   let sampleEveryS = 5;
   let seed = 42;
+  let keyCacheSize = SOAK_KEY_CACHE_SIZE;
   let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -40,13 +44,14 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
     else if (arg === '--seconds') seconds = number(arg, argv[++i], 3, 24 * 3_600);
     else if (arg === '--rate') rate = Math.round(number(arg, argv[++i], 1, 100_000));
     else if (arg === '--sample-every') sampleEveryS = number(arg, argv[++i], 0.5, 600);
+    else if (arg === '--key-cache-size') keyCacheSize = Math.round(number(arg, argv[++i], 1, 50_000_000));
     else if (arg === '--seed') seed = Math.round(number(arg, argv[++i], 0, Number.MAX_SAFE_INTEGER));
     else if (arg === '--out') {
       out = argv[++i];
       if (!out) throw new Error('--out needs a file');
     } else throw new Error(`unknown argument '${arg}'`);
   }
-  return Object.freeze({ seconds, rate, sampleEveryS, seed, out });
+  return Object.freeze({ seconds, rate, sampleEveryS, seed, keyCacheSize, out });
 }
 
 /** Exit status of a soak: 0 stable or too short to tell, 1 growth, falling behind, or a dead pipeline. */
@@ -81,7 +86,7 @@ function print(report: SoakReport): void {
 async function main(args: SoakArgs): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const log = (line: string) => process.stderr.write(`[soak] ${line}\n`);
-  log(`${fmt(args.seconds)} s at ${fmt(args.rate)} events/s, a sample every ${args.sampleEveryS} s`);
+  log(`${fmt(args.seconds)} s at ${fmt(args.rate)} events/s, a sample every ${args.sampleEveryS} s, key cache ${fmt(args.keyCacheSize)} subjects`);
   // A SIGTERM (an integration test's clean-up, Ctrl-C) ends the run through the normal path, which stops the
   // pipeline child and deletes the run's topics rather than leaving them behind.
   let stop = false;

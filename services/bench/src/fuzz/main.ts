@@ -2,10 +2,10 @@ import { type FuzzReport, caseAt, runFuzz } from './fuzz';
 import { PipelineCorpus, runPipelineFuzz } from './pipeline';
 
 /**
- * `npm run fuzz -- --events N [--seed S] [--pipeline] [--dump INDEX]` (issue 11). Exit 1 on any crash or leak
+ * `npm run fuzz -- --events N [--seed S] [--pipeline [--with-crashes]] [--dump INDEX]` (issue 11). Exit 1 on any crash or leak
  * (or, with --pipeline, a pipeline that died, stalled or disagreed with the transform), 2 on a usage error.
  */
-export const FUZZ_USAGE = `usage: npm run fuzz -- --events N [--seed S] [--pipeline] [--dump INDEX]
+export const FUZZ_USAGE = `usage: npm run fuzz -- --events N [--seed S] [--pipeline [--with-crashes]] [--dump INDEX]
   --events N     records to generate (malformed and mutated; default 100,000)
   --seed S       corpus seed (default 1); a crash prints its seed and index
   --pipeline     also push the same records through the running pipeline (child process, local stack);

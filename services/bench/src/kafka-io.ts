@@ -39,7 +39,12 @@ export async function deleteTopics(kafka: KafkaClient, topics: readonly string[]
  * one ordered sender per partition, all partitions at once. Offsets then equal the dataset's, which the
  * high watermarks confirm (a retried request that duplicated a batch would show here).
  */
-export async function loadDataset(kafka: KafkaClient, data: Dataset, topics: RawTopics, count: number): Promise<{ seconds: number }> {
+export async function loadDataset(
+  kafka: KafkaClient,
+  data: Pick<Dataset, 'partitions' | 'topic' | 'partition' | 'values' | 'keys'>,
+  topics: RawTopics,
+  count: number,
+): Promise<{ seconds: number }> {
   const started = performance.now();
   const producer = new RecordProducer(kafka, { idempotent: false });
   await producer.start();

@@ -19,6 +19,21 @@ export function ensureStack(root: string): Record<string, string> {
   return env;
 }
 
+/**
+ * The endpoints from this process's environment when they are all set (an integration test's harness, or
+ * `eval "$(bash infra/stack.sh env)"`), else from `ensureStack`: the soak and the fuzzer must not start a
+ * second stack under a test that already has one.
+ */
+export function stackFromEnvOrUp(root: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const needed = ['AMPSEAL_KAFKA_BROKERS', 'AMPSEAL_SCHEMA_REGISTRY_URL', 'AMPSEAL_REDIS_URL', 'AMPSEAL_KMS_ENDPOINT'];
+  if (needed.every((name) => env[name])) {
+    const out: Record<string, string> = {};
+    for (const name of [...needed, 'AMPSEAL_KMS_REGION']) if (env[name]) out[name] = env[name];
+    return out;
+  }
+  return ensureStack(root);
+}
+
 export interface Machine {
   readonly cores: number;
   readonly cpu: string;

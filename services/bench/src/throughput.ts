@@ -5,7 +5,7 @@ import { roamingTopic } from '@ampseal/core';
 import { decodeWire } from '@ampseal/kafka';
 import { analyticsType } from '@ampseal/schemas/codec';
 import { type BenchContext, resolveEventId } from './context';
-import { ANALYTICS, QUARANTINE, ROAMING, type RawTopics } from './dataset';
+import { ANALYTICS, QUARANTINE, ROAMING, type Dataset, type RawTopics } from './dataset';
 import { CommitProbe, existingTopics, readTopics } from './kafka-io';
 import type { PassthroughConfig, PassthroughMessage } from './passthrough';
 import { captureStderr, exited, failOnExit, freePort, memoryOf } from './processes';
@@ -164,11 +164,16 @@ export interface PipelineProcess {
  * Subject keys live in the shared local Redis under the fixed `ampseal:` prefix (not configurable), so each
  * repetition starts a new process: its in-process key cache is cold, while the keys in Redis already exist.
  */
+/** What starting a pipeline needs of a run: the bench's context, or the fuzzer's and the soak's smaller one. */
+export type PipelineHost = Pick<BenchContext, 'root' | 'stackEnv' | 'runId' | 'nodeOptions' | 'partitions' | 'maxRecordsPerTransaction' | 'profileDir' | 'created'> & {
+  readonly data: Pick<Dataset, 'recipients'>;
+};
+
 export async function startPipeline(
-  ctx: BenchContext,
+  ctx: PipelineHost,
   label: string,
   raw: RawTopics,
-  options: { profile?: boolean; nodeArgs?: readonly string[] } = {},
+  options: { profile?: boolean; nodeArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
 ): Promise<PipelineProcess> {
   const id = `${ctx.runId}-${label}`;
   const port = await freePort();
@@ -201,6 +206,7 @@ export async function startPipeline(
     AMPSEAL_TOPIC_PARTITIONS: String(ctx.partitions),
     AMPSEAL_LOG_LEVEL: 'warn',
     AMPSEAL_MAX_RECORDS_PER_TRANSACTION: String(ctx.maxRecordsPerTransaction),
+    ...options.env,
   };
   const nodeArgs = [
     ...(options.nodeArgs ?? []),

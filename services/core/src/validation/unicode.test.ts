@@ -1,3 +1,4 @@
+import { createInputParser } from '../input';
 import { findLoneSurrogate, mayHoldLoneSurrogate, type SchemaNode } from './unicode';
 
 describe('mayHoldLoneSurrogate: the cheap pre-check on the raw text', () => {
@@ -51,5 +52,22 @@ describe('findLoneSurrogate: the pointer of the first ill-formed string, named b
   test('skips the object it is told to skip', () => {
     const payload = { uid: '\ud800' };
     expect(findLoneSurrogate({ payload }, { pointer: '', schema: undefined, root: undefined, skip: payload })).toBeUndefined();
+  });
+});
+
+describe('deeply nested input (found by npm run fuzz: a recursive walk overflowed the stack and stalled a partition)', () => {
+  test('a lone surrogate under 100,000 levels of nesting is found without throwing, named to its declared ancestor', () => {
+    let deep: unknown = '\ud800';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const schema: SchemaNode = { properties: { customData: {} } };
+    expect(findLoneSurrogate({ customData: { vendor: deep } }, { pointer: '/frame/3', schema, root: schema })).toBe('/frame/3/customData');
+  });
+
+  test('the whole parser quarantines such a record as bad_unicode', () => {
+    const deep = `${'['.repeat(50_000)}"\\ud800"${']'.repeat(50_000)}`;
+    const text = `{"tenant":"acme-cpo","source":"ocpp2.0.1","stationId":"CP-1","receivedAt":"2026-11-24T10:00:00Z","frame":[2,"m","Heartbeat",{"customData":{"vendorId":"x","deep":${deep}}}]}`;
+    const result = createInputParser().parse(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatchObject({ reason: 'bad_unicode', pointer: '/frame/3/customData' });
   });
 });

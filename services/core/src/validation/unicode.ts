@@ -60,55 +60,67 @@ export interface WalkPlace {
  * undefined when every one is.
  */
 export function findLoneSurrogate(value: unknown, place: WalkPlace): string | undefined {
-  const segments: string[] = [];
-  // A first pass without the schema (no $ref lookups): well-formed values, the common case, cost only the walk.
-  if (!walk(value, undefined, undefined, false, place.skip, segments)) return undefined;
-  walk(value, place.schema, place.root, true, place.skip, segments);
-  // Segments were collected while unwinding, innermost first; the pointer is built once, only when needed.
-  let pointer = place.pointer;
-  for (let i = segments.length - 1; i >= 0; i--) pointer += `/${segments[i]!}`;
-  return pointer;
+  // Depth-first, in document order, with an explicit stack: a record nested 10,000 levels deep (JSON.parse takes
+  // it) would overflow a recursive walk, and a throw here would stall the partition instead of quarantining.
+  const stack: Frame[] = [{ value, schema: place.schema, named: true, segment: null, parent: null }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const bad = visit(frame, place, stack);
+    if (bad !== undefined) return pointerOf(place.pointer, bad);
+  }
+  return undefined;
 }
 
 /**
- * True when `value` holds an ill-formed string; `segments` then receives the pointer's segments, innermost first.
- * `named`: the path so far is made of declared names and indices only, so the segment of this level may be added.
+ * One value on the walk. `named`: the path to it is made of declared names and indices only, so its segment may be
+ * part of the pointer; below an undeclared property nothing more is named (the name may be an identifier).
  */
-function walk(
-  value: unknown,
-  schema: SchemaNode | undefined,
-  root: SchemaNode | undefined,
-  named: boolean,
-  skip: unknown,
-  segments: string[],
-): boolean {
-  if (typeof value === 'string') return !isWellFormed(value);
-  if (typeof value !== 'object' || value === null || value === skip) return false;
-  const node = named ? resolve(schema, root) : undefined;
+interface Frame {
+  readonly value: unknown;
+  readonly schema: SchemaNode | undefined;
+  readonly named: boolean;
+  /** This value's pointer segment, or null when it is not named. */
+  readonly segment: string | null;
+  readonly parent: Frame | null;
+}
+
+/** The frame whose pointer names the ill-formed value (itself, or its object for a bad property name), or undefined. */
+function visit(frame: Frame, place: WalkPlace, stack: Frame[]): Frame | undefined {
+  const { value, named } = frame;
+  if (typeof value === 'string') return isWellFormed(value) ? undefined : frame;
+  if (typeof value !== 'object' || value === null || value === place.skip) return undefined;
+  const node = named ? resolve(frame.schema, place.root) : undefined;
+  const children: Frame[] = [];
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = node === undefined ? undefined : itemSchema(node, i);
-      if (walk(value[i], item, root, named, skip, segments)) {
-        if (named) segments.push(String(i));
-        return true;
-      }
+      children.push({ value: value[i], schema: item, named, segment: named ? String(i) : null, parent: frame });
     }
-    return false;
-  }
-  const properties = isObject(node?.properties) ? node.properties : undefined;
-  const object = value as Record<string, unknown>;
-  // JSON.parse objects have no inherited enumerable properties: for…in sees the own keys, without an array.
-  for (const key in object) {
-    // A bad property name is reported as its object: the name is not a declared one, so it is not quoted.
-    if (!isWellFormed(key)) return true;
-    const declared = properties !== undefined && Object.prototype.hasOwnProperty.call(properties, key);
-    const child = declared ? (properties[key] as SchemaNode) : undefined;
-    if (walk(object[key], child, root, named && declared, skip, segments)) {
-      if (named && declared) segments.push(escapePointer(key));
-      return true;
+  } else {
+    const properties = isObject(node?.properties) ? node.properties : undefined;
+    const object = value as Record<string, unknown>;
+    // JSON.parse objects have no inherited enumerable properties: for…in sees the own keys, without an array.
+    for (const key in object) {
+      // A bad property name is reported as its object: the name is not a declared one, so it is not quoted.
+      if (!isWellFormed(key)) return frame;
+      const declared = properties !== undefined && Object.prototype.hasOwnProperty.call(properties, key);
+      const childNamed = named && declared;
+      const child = declared ? (properties[key] as SchemaNode) : undefined;
+      children.push({ value: object[key], schema: child, named: childNamed, segment: childNamed ? escapePointer(key) : null, parent: frame });
     }
   }
-  return false;
+  // Pushed in reverse, popped in document order: the first ill-formed value is the one reported.
+  for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  return undefined;
+}
+
+/** The pointer of a frame: its named segments, outermost first (unnamed ones stop at their declared ancestor). */
+function pointerOf(base: string, frame: Frame): string {
+  const segments: string[] = [];
+  for (let at: Frame | null = frame; at !== null; at = at.parent) if (at.segment !== null) segments.push(at.segment);
+  let pointer = base;
+  for (let i = segments.length - 1; i >= 0; i--) pointer += `/${segments[i]!}`;
+  return pointer;
 }
 
 function itemSchema(node: SchemaNode, index: number): SchemaNode | undefined {

@@ -6,6 +6,13 @@
 #   infra/stack.sh down     stop the processes this script started (by pid), nothing else
 #   infra/stack.sh status   one line per service
 #   infra/stack.sh env      the endpoints as AMPSEAL_* variables (for `eval`)
+#
+# `--brokers 3` (or AMPSEAL_STACK_BROKERS=3) after the command: Kafka is a three-node KRaft cluster instead
+# of the single node (replication factor 3, min.insync.replicas 2), on its own ports (brokers 19092, 19094,
+# 19096; controllers one above each; AMPSEAL_CLUSTER_PORT_BASE moves them) and with its own state in
+# $AMPSEAL_CLUSTER_DIR (default <repo>/.stack-cluster), so it runs beside the single-node stack. Redis,
+# local-kms and the registry are the single stack's, shared. `up --brokers 3` starts only the nodes that are
+# not running (a killed node rejoins); `down --brokers 3` stops the cluster only; plain `down` stops both.
 #   infra/stack.sh kms-seed write (once) and print the path of the local-kms seed file (compose uses it)
 #   infra/stack.sh redis-bin install Redis if missing and print the server binary (tests run private servers)
 #
@@ -28,6 +35,10 @@ READY_TIMEOUT=${AMPSEAL_STACK_TIMEOUT:-180}
 
 KAFKA_PORT=9092
 KAFKA_CONTROLLER_PORT=9093
+
+CLUSTER_DIR=${AMPSEAL_CLUSTER_DIR:-$ROOT/.stack-cluster}
+CLUSTER_PORT_BASE=${AMPSEAL_CLUSTER_PORT_BASE:-19092}
+BROKERS=${AMPSEAL_STACK_BROKERS:-1}
 REGISTRY_PORT=8081
 REGISTRY_MGMT_PORT=9081
 REDIS_PORT=6379
@@ -258,15 +269,110 @@ start_registry() {
   wait_ready registry registry_probe
 }
 
+
+# ---- the three-broker cluster --------------------------------------------------------------------
+
+# Node i (1-based): broker on base + 2(i-1), controller one above.
+node_port() { echo $((CLUSTER_PORT_BASE + 2 * ($1 - 1))); }
+node_controller_port() { echo $((CLUSTER_PORT_BASE + 2 * ($1 - 1) + 1)); }
+
+cluster_brokers() {
+  local i out=()
+  for i in $(seq 1 "$BROKERS"); do out+=("127.0.0.1:$(node_port "$i")"); done
+  (IFS=,; echo "${out[*]}")
+}
+
+# Every node is started before any is waited for: a node's broker only comes up once the controller quorum
+# (a majority of the voters) has elected a leader. Nodes already running are left alone, so `up` after a
+# node was killed restarts just that node (warm: its data directory is kept).
+start_cluster() {
+  local LOGS="$CLUSTER_DIR/logs" PIDS="$CLUSTER_DIR/pids" DATA="$CLUSTER_DIR/data"
+  mkdir -p "$LOGS" "$PIDS" "$DATA"
+  install_kafka
+  local libs i voters=() port started=()
+  libs=$(kafka_libs)
+  for i in $(seq 1 "$BROKERS"); do voters+=("$i@127.0.0.1:$(node_controller_port "$i")"); done
+  local jvm=(java -Xms128m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+             "-Dlog4j2.configurationFile=$INFRA/kafka/log4j2.properties" -cp "$libs/*")
+  # One cluster id for all nodes, kept with the data: a warm start formats nothing.
+  local id_file="$DATA/cluster.id"
+  [[ -f "$id_file" ]] || "${jvm[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1 >"$id_file"
+  for i in $(seq 1 "$BROKERS"); do
+    port=$(node_port "$i")
+    if pid_alive "kafka-$i"; then log "kafka node $i: already up on $port"; continue; fi
+    # Never mistake someone else's listener for our node: a test kills these processes by pid.
+    port_open "$port" && die "kafka node $i: port $port is taken by a process this script did not start"
+    port_open "$(node_controller_port "$i")" && die "kafka node $i: port $(node_controller_port "$i") is taken by a process this script did not start"
+    local dir="$DATA/kafka-$i" props="$CLUSTER_DIR/kafka-$i.properties"
+    mkdir -p "$dir"
+    sed -e "s#@NODE_ID@#$i#g" -e "s#@DATA_DIR@#$dir#g" -e "s#@BROKER_PORT@#$port#g" \
+        -e "s#@CONTROLLER_PORT@#$(node_controller_port "$i")#g" -e "s#@VOTERS@#$(IFS=,; echo "${voters[*]}")#g" \
+        "$INFRA/kafka/cluster.properties" >"$props"
+    if [[ ! -f "$dir/meta.properties" ]]; then
+      if ! "${jvm[@]}" kafka.tools.StorageTool format --ignore-formatted -t "$(cat "$id_file")" -c "$props" \
+          >"$LOGS/kafka-$i-format.log" 2>&1; then
+        tail -n 40 "$LOGS/kafka-$i-format.log" >&2; die "kafka node $i: storage format failed"
+      fi
+    fi
+    spawn "kafka-$i" "${jvm[@]}" kafka.Kafka "$props"
+    started+=("$i")
+  done
+  for i in "${started[@]}"; do
+    wait_ready "kafka-$i" "port_open $(node_port "$i") && grep -q 'Kafka Server started' '$LOGS/kafka-$i.log'"
+    log "kafka node $i: up on $(node_port "$i") (pid $(cat "$PIDS/kafka-$i.pid"))"
+  done
+}
+
+# TERM to every node at once (one by one, the last nodes would wait for a quorum that is leaving), then
+# KILL what is still running after the grace: the cluster's data is throwaway.
+stop_cluster() {
+  local PIDS="$CLUSTER_DIR/pids" grace=${AMPSEAL_CLUSTER_STOP_GRACE_S:-10} f pid pids=() i
+  [[ -d "$PIDS" ]] || return 0
+  for f in "$PIDS"/kafka-*.pid; do
+    [[ -f "$f" ]] || continue
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping $(basename "$f" .pid) (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$f"
+  done
+  for ((i = 0; i < grace * 5; i++)); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    (( alive )) || return 0
+    sleep 0.2
+  done
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null && { log "pid $pid did not stop in ${grace}s, killing"; kill -KILL "$pid" 2>/dev/null || true; }
+  done
+  return 0
+}
+
+status_cluster() {
+  local PIDS="$CLUSTER_DIR/pids" i port
+  for i in $(seq 1 "$BROKERS"); do
+    port=$(node_port "$i")
+    if pid_alive "kafka-$i"; then echo "kafka node $i: running (pid $(cat "$PIDS/kafka-$i.pid"), port $port)"
+    elif port_open "$port"; then echo "kafka node $i: port $port answers (not started by this script)"
+    else echo "kafka node $i: down"; fi
+  done
+}
+
 print_env() {
   cat <<EOF
-AMPSEAL_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+AMPSEAL_KAFKA_BROKERS=$(kafka_brokers)
 AMPSEAL_SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 AMPSEAL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 AMPSEAL_KMS_ENDPOINT=http://127.0.0.1:$KMS_PORT
 AMPSEAL_KMS_REGION=$KMS_REGION
 EOF
+  # A cluster keeps every partition on three brokers and acknowledges on two: topics the services create say so.
+  if (( BROKERS > 1 )); then printf 'AMPSEAL_TOPIC_REPLICATION_FACTOR=3\nAMPSEAL_TOPIC_MIN_INSYNC_REPLICAS=2\n'; fi
 }
+
+kafka_brokers() { if (( BROKERS > 1 )); then cluster_brokers; else echo "127.0.0.1:$KAFKA_PORT"; fi; }
 
 cmd_up() {
   mkdir -p "$LOGS" "$PIDS" "$DATA" "$CACHE_DIR"
@@ -276,23 +382,34 @@ cmd_up() {
   local s
   for s in "${services[@]}"; do
     case "$s" in
-      redis|kms|kafka|registry) "start_$s" ;;
+      kafka) if (( BROKERS > 1 )); then start_cluster; else start_kafka; fi ;;
+      redis|kms|registry) "start_$s" ;;
       *) die "unknown service '$s' (expected redis, kms, kafka or registry)" ;;
     esac
   done
-  print_env >"$STACK_DIR/endpoints.env"
+  local kafka_line="127.0.0.1:$KAFKA_PORT   (KRaft, Apache Kafka $KAFKA_VERSION)" logs=$LOGS
+  if (( BROKERS > 1 )); then
+    mkdir -p "$CLUSTER_DIR"
+    print_env >"$CLUSTER_DIR/endpoints.env"
+    kafka_line="$(cluster_brokers)   ($BROKERS-node KRaft cluster, Apache Kafka $KAFKA_VERSION; RF 3, min ISR 2)"
+    logs="$LOGS, $CLUSTER_DIR/logs"
+  else
+    print_env >"$STACK_DIR/endpoints.env"
+  fi
   log "ready in $((SECONDS - t0))s"
   cat >&2 <<EOF
-  kafka     127.0.0.1:$KAFKA_PORT   (KRaft, Apache Kafka $KAFKA_VERSION)
+  kafka     $kafka_line
   registry  http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7   (Apicurio Registry $APICURIO_VERSION)
   redis     redis://127.0.0.1:$REDIS_PORT   (AOF on)
   kms       http://127.0.0.1:$KMS_PORT   (local-kms, region $KMS_REGION; aliases: $(printf 'alias/ampseal/%s ' $SEED_TENANTS))
-  logs      $LOGS
+  logs      $logs
 EOF
   print_env
 }
 
 cmd_down() {
+  stop_cluster
+  (( BROKERS > 1 )) && return 0
   local name pid
   for name in registry kafka kms redis; do
     [[ -f "$PIDS/$name.pid" ]] || continue
@@ -315,14 +432,38 @@ cmd_status() {
     elif port_open "$port"; then echo "$name: port $port answers (not started by this script)"
     else echo "$name: down"; fi
   done
+  # The cluster's lines when asked for, or when it has been started.
+  if (( BROKERS > 1 )) || compgen -G "$CLUSTER_DIR/pids/kafka-*.pid" >/dev/null; then
+    (( BROKERS > 1 )) || BROKERS=$(ls "$CLUSTER_DIR"/kafka-*.properties 2>/dev/null | wc -l)
+    status_cluster
+  fi
 }
 
-case "${1:-}" in
-  up) shift; cmd_up "$@" ;;
+# `--brokers N` anywhere after the command (npm passes `npm run stack:up -- --brokers 3` that way).
+parse_brokers() {
+  ARGS=()
+  while (( $# )); do
+    case "$1" in
+      --brokers) [[ $# -ge 2 ]] || die "--brokers needs a number"; BROKERS=$2; shift 2 ;;
+      --brokers=*) BROKERS=${1#--brokers=}; shift ;;
+      *) ARGS+=("$1"); shift ;;
+    esac
+  done
+  [[ "$BROKERS" =~ ^[0-9]+$ ]] && { (( BROKERS == 1 )) || (( BROKERS >= 3 && BROKERS <= 9 )); } \
+    || die "--brokers (AMPSEAL_STACK_BROKERS) must be 1 (the single node) or 3 to 9 (a cluster: replication factor 3 needs three)"
+}
+
+CMD=${1:-}
+(( $# )) && shift
+parse_brokers "$@"
+set -- "${ARGS[@]+"${ARGS[@]}"}"
+
+case "$CMD" in
+  up) cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) print_env ;;
   kms-seed) mkdir -p "$DATA"; write_kms_seed; echo "$DATA/kms/seed.yaml" ;;
   redis-bin) install_redis; redis_bin ;;
-  *) echo "usage: $0 up [redis|kms|kafka|registry]…|down|status|env|kms-seed|redis-bin" >&2; exit 2 ;;
+  *) echo "usage: $0 up [redis|kms|kafka|registry]…|down|status|env|kms-seed|redis-bin [--brokers 1|3]" >&2; exit 2 ;;
 esac

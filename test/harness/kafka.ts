@@ -21,12 +21,18 @@ export function topicAdmin(kafka: KafkaClient): TopicAdmin {
 
 export async function createTopics(kafka: KafkaClient, resources: Resources, topics: Array<{ topic: string; partitions?: number }>): Promise<void> {
   const admin = resources.add('admin', topicAdmin(kafka), (a) => a.stop());
-  await admin.ensure(topics.map((t) => ({ topic: t.topic, partitions: t.partitions ?? 1 })), 1);
+  await admin.ensure(topics.map((t) => ({ topic: t.topic, partitions: t.partitions ?? 1 })), { factor: 1 });
   resources.add('topics', topics.map((t) => t.topic), (names) => admin.delete(names).catch(() => undefined));
 }
 
-export async function produce(kafka: KafkaClient, topic: string, messages: Array<{ key: string | null; value: string | Buffer }>): Promise<void> {
-  const producer = new RecordProducer(kafka, { idempotent: false });
+/** Idempotent on request: a produce retried across a leader failover must not write an input twice. */
+export async function produce(
+  kafka: KafkaClient,
+  topic: string,
+  messages: Array<{ key: string | null; value: string | Buffer }>,
+  options: { idempotent?: boolean } = {},
+): Promise<void> {
+  const producer = new RecordProducer(kafka, { idempotent: options.idempotent ?? false });
   await producer.start();
   try {
     for (let i = 0; i < messages.length; i += 500) await producer.sendAll(messages.slice(i, i + 500).map((m) => ({ topic, ...m })));

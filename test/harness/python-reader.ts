@@ -20,7 +20,7 @@ export function pythonReader(): { run(args: string[]): string } {
   return {
     run: (args) => {
       try {
-        return execFileSync('python3', [script, ...args], { env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] });
+        return execFileSync('python3', [script, ...args], { env: { ...process.env, PYTHONPATH: dir }, encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
       } catch (err) {
         // A plain error: the child-process error holds circular references jest's JSON reporter cannot write.
         const e = err as { message?: string; stderr?: string; stdout?: string };

@@ -157,6 +157,10 @@ values are not printed in float notation (3.6e+06).
   value: {{ $c.kafka.createTopics | toString | quote }}
 - name: AMPSEAL_TOPIC_PARTITIONS
   value: {{ int64 $c.kafka.topicPartitions | toString | quote }}
+- name: AMPSEAL_TOPIC_REPLICATION_FACTOR
+  value: {{ int64 $c.kafka.topicReplicationFactor | toString | quote }}
+- name: AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS
+  value: {{ int64 $c.kafka.topicMinInsyncReplicas | toString | quote }}
 - name: AMPSEAL_SCHEMA_REGISTRY_URL
   value: {{ $c.schemaRegistryUrl | quote }}
 - name: AMPSEAL_REDIS_URL

@@ -59,7 +59,7 @@ async function main(): Promise<number> {
     ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics, ...roaming.keys()].map((topic) => ({ topic, partitions: config.topicPartitions })),
     { topic: topics.quarantine, partitions: 1 },
     { topic: topics.erasureEvents, partitions: 1 },
-  ]);
+  ], config.topicReplication);
 
   const logs = join(process.env.AMPSEAL_STACK_DIR ?? join(ROOT, '.stack'), 'logs');
   mkdirSync(logs, { recursive: true });

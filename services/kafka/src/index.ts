@@ -5,6 +5,6 @@ export { TransactionalStream, STREAM_CHANNEL, type ConsumedRecord, type OutputRe
 export { RecordProducer, type PartitionedRecord, type RecordProducerOptions, type Written } from './producer';
 export { RecordConsumer, type ReadRecord, type RecordConsumerOptions } from './record-consumer';
 export { readToEnd, type PartitionRead, type ReadToEndOptions, type ReadToEndResult } from './reader';
-export { TopicAdmin, ensureTopics, type TopicSpec } from './topics';
+export { TopicAdmin, ensureTopics, BROKER_DEFAULT_REPLICATION, type PartitionReplicas, type TopicReplication, type TopicSpec } from './topics';
 export { TopicDirectory, type TopicDirectoryOptions } from './topic-directory';
 export { createAvroEncoder, registerSchema, subjectFor, decodeWire, createRegistryClient, type AvroEncoder, type RegistryClient } from './registry';

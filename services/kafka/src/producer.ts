@@ -22,6 +22,27 @@ export interface RecordProducerOptions {
   readonly transactionalId?: string;
 }
 
+/** Attempts at connecting while the broker kafkajs picked is unreachable (about 20 s with the backoff below). */
+const CONNECT_ATTEMPTS = 8;
+
+/**
+ * kafkajs asks the broker that the metadata names as controller for an idempotent producer's id, and gives up
+ * at once when that broker cannot be reached: right after a broker died it is still listed, until the cluster
+ * has noticed. Connecting writes nothing, so trying again (on fresh metadata: disconnect drops it) is safe.
+ */
+async function connectRetrying(producer: Producer): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await producer.connect();
+      return;
+    } catch (err) {
+      if ((err as Error).name !== 'KafkaJSConnectionError' || attempt >= CONNECT_ATTEMPTS) throw err;
+      await producer.disconnect().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
+    }
+  }
+}
+
 /** A plain producer for records outside a consume loop (erasure requests from the CLI, loaders, tests). */
 export class RecordProducer implements Component {
   readonly name = 'record-producer';
@@ -42,7 +63,7 @@ export class RecordProducer implements Component {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: idempotent ? { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 } : { retries: 5 },
     });
-    await this.producer.connect();
+    await connectRetrying(this.producer);
   }
 
   async send(record: OutputRecord): Promise<void> {

@@ -1,6 +1,6 @@
 import { AmpsealError } from '@ampseal/core';
 import type { KafkaClient } from './client';
-import { TopicAdmin } from './topics';
+import { BROKER_DEFAULT_REPLICATION, TopicAdmin, type TopicReplication } from './topics';
 
 const MAX_MISSING = 10_000;
 
@@ -9,8 +9,8 @@ export interface TopicDirectoryOptions {
   /** Create a missing topic on first use; otherwise report it missing. */
   readonly create: boolean;
   readonly partitions: number;
-  /** -1: the broker default. */
-  readonly replicationFactor?: number;
+  /** The broker's default unless given. */
+  readonly replication?: TopicReplication;
   /** How long a topic found missing is reported missing without asking the broker again. */
   readonly missingTtlMs?: number;
   readonly clock?: () => number;
@@ -60,7 +60,7 @@ export class TopicDirectory {
         // Another instance may create them first: ensure() treats "already exists" as success.
         await this.admin.ensure(
           absent.map((topic) => ({ topic, partitions: this.options.partitions })),
-          this.options.replicationFactor ?? -1,
+          this.options.replication ?? BROKER_DEFAULT_REPLICATION,
         );
         for (const t of absent) listed.add(t);
       }

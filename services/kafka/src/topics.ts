@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
 import type { Component } from '@ampseal/foundation';
 import { adminOf, type KafkaClient } from './client';
@@ -7,6 +7,25 @@ export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
   readonly config?: Record<string, string>;
+}
+
+/**
+ * How the topics a service creates are replicated. `factor` -1: the broker's default (and its min ISR).
+ * `minInsyncReplicas`: the topic's `min.insync.replicas` (how many replicas an acks=all write, every
+ * transactional one, needs), unless the spec's own config sets it.
+ */
+export interface TopicReplication {
+  readonly factor: number;
+  readonly minInsyncReplicas?: number;
+}
+
+export const BROKER_DEFAULT_REPLICATION: TopicReplication = Object.freeze({ factor: -1 });
+
+/** Where a partition lives: its leader's node id (-1 while it has none), its replicas and in-sync replicas. */
+export interface PartitionReplicas {
+  readonly leader: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
 }
 
 /**
@@ -44,8 +63,8 @@ export class TopicAdmin implements Component {
     return (await this.connected()).listTopics();
   }
 
-  /** Creates the topics that do not exist yet (idempotent); returns the names it created. -1: the broker's replication default. */
-  async ensure(specs: readonly TopicSpec[], replicationFactor = -1): Promise<string[]> {
+  /** Creates the topics that do not exist yet (idempotent); returns the names it created. */
+  async ensure(specs: readonly TopicSpec[], replication: TopicReplication = BROKER_DEFAULT_REPLICATION): Promise<string[]> {
     const admin = await this.connected();
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
@@ -55,8 +74,8 @@ export class TopicAdmin implements Component {
         topics: missing.map((s) => ({
           topic: s.topic,
           numPartitions: s.partitions,
-          replicationFactor,
-          configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+          replicationFactor: replication.factor,
+          configEntries: Object.entries(withMinInsync(s.config, replication)).map(([name, value]) => ({ name, value })),
         })),
       });
     }
@@ -90,6 +109,22 @@ export class TopicAdmin implements Component {
     return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
   }
 
+  /** Per partition of `topic`, from a fresh metadata request: its leader, replicas and in-sync replicas. */
+  async partitionLeaders(topic: string): Promise<Map<number, PartitionReplicas>> {
+    const { topics } = await (await this.connected()).fetchTopicMetadata({ topics: [topic] });
+    const partitions = topics.find((t) => t.name === topic)?.partitions ?? [];
+    return new Map(partitions.map((p) => [p.partitionId, { leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] }]));
+  }
+
+  /** The topic's configuration values for `names` (as the broker resolves them: its own, else the broker's). */
+  async topicConfig(topic: string, names: readonly string[]): Promise<Map<string, string>> {
+    const { resources } = await (await this.connected()).describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [...names] }],
+    });
+    return new Map((resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
+  }
+
   /** A consumer group's committed offsets per partition of each topic (partitions without a commit are left out). */
   async committed(groupId: string, topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
     const offsets = await (await this.connected()).fetchOffsets({ groupId, topics: [...topics] });
@@ -103,11 +138,16 @@ export class TopicAdmin implements Component {
   }
 }
 
+function withMinInsync(config: Record<string, string> | undefined, replication: TopicReplication): Record<string, string> {
+  if (replication.minInsyncReplicas === undefined) return { ...config };
+  return { 'min.insync.replicas': String(replication.minInsyncReplicas), ...config };
+}
+
 /** One-shot `TopicAdmin.ensure` for start-up code. */
-export async function ensureTopics(kafka: KafkaClient, specs: readonly TopicSpec[], replicationFactor = -1): Promise<string[]> {
+export async function ensureTopics(kafka: KafkaClient, specs: readonly TopicSpec[], replication: TopicReplication = BROKER_DEFAULT_REPLICATION): Promise<string[]> {
   const admin = new TopicAdmin(kafka);
   try {
-    return await admin.ensure(specs, replicationFactor);
+    return await admin.ensure(specs, replication);
   } finally {
     await admin.stop();
   }

@@ -41,7 +41,12 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
         maxClockSkewMs: config.maxClockSkewMs,
       });
       // One roaming topic per recipient, created on first use when topic creation is on (README "Roaming partners").
-      const roamingTopics = new TopicDirectory({ kafka, create: config.createTopics, partitions: config.topicPartitions });
+      const roamingTopics = new TopicDirectory({
+        kafka,
+        create: config.createTopics,
+        partitions: config.topicPartitions,
+        replication: config.topicReplication,
+      });
       // Every instance reads every receipt (a group of its own), from now on: its caches start empty anyway.
       const receipts = new RecordConsumer({
         kafka,

@@ -17,7 +17,21 @@ describe('configuration is read once and validated', () => {
     expect(config.roamingRecipients).toEqual(['NL-TNM', 'DE-8AA']);
   });
 
+  it('replicates created topics once on the single-node stack and as told on a cluster', () => {
+    expect(loadConfig({}).topicReplication).toEqual({ factor: 1, minInsyncReplicas: 1 });
+    const cluster = loadConfig({ AMPSEAL_TOPIC_REPLICATION_FACTOR: '3', AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS: '2' });
+    expect(cluster.topicReplication).toEqual({ factor: 3, minInsyncReplicas: 2 });
+  });
+
+  it('stops when more in-sync replicas are required than a topic has (every transactional write would fail)', () => {
+    expect(() => loadConfig({ AMPSEAL_TOPIC_REPLICATION_FACTOR: '1', AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS: '2' })).toThrow(
+      /AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS must be at most AMPSEAL_TOPIC_REPLICATION_FACTOR \(1\)/,
+    );
+  });
+
   it.each([
+    ['AMPSEAL_TOPIC_REPLICATION_FACTOR', '0', /AMPSEAL_TOPIC_REPLICATION_FACTOR must be a whole number from 1 to 32/],
+    ['AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS', 'two', /AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS must be a whole number/],
     ['AMPSEAL_KAFKA_BROKERS', 'kafka', /AMPSEAL_KAFKA_BROKERS must be a comma-separated list of host:port/],
     ['AMPSEAL_REDIS_URL', 'http://x', /AMPSEAL_REDIS_URL must be a URL with scheme redis or rediss/],
     ['AMPSEAL_KEY_CACHE_SIZE', 'lots', /AMPSEAL_KEY_CACHE_SIZE must be a whole number/],

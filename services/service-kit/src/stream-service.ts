@@ -137,7 +137,7 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
       name: 'topics',
       start: async () => {
         if (!config.createTopics || !spec.topics?.length) return;
-        const created = await ensureTopics(kafka, spec.topics);
+        const created = await ensureTopics(kafka, spec.topics, config.topicReplication);
         if (created.length) logger.info({ topics: created }, 'created topics');
       },
       stop: async () => undefined,

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { RECIPIENT_PLACEHOLDER, roamingTopic } from '@ampseal/core';
+import type { TopicReplication } from '@ampseal/kafka';
 import { TOPIC, integer, invalid, flag, name, topic, url, type Env } from './read';
 
 /** Topic names (design §1); every one configurable, `<domain>.<name>.v<N>` by default. */
@@ -30,6 +31,12 @@ export interface KafkaSection {
   /** Create missing topics at start (local stack, demo); production provisions topics itself. */
   readonly createTopics: boolean;
   readonly topicPartitions: number;
+  /**
+   * Replication of every topic the services create (at start, and each roaming recipient's on first use):
+   * 1 on the single-node stack; 3 and 2 on a cluster, so losing one broker loses no acknowledged write and
+   * stops no write.
+   */
+  readonly topicReplication: Required<TopicReplication>;
   /** Consumer-group session timeout: how long a crashed instance holds its partitions. */
   readonly sessionTimeoutMs: number;
 }
@@ -57,8 +64,18 @@ export function readKafkaSection(env: Env, defaults: { groupId?: string }): Kafk
     maxRecordsPerTransaction: integer(env, 'AMPSEAL_MAX_RECORDS_PER_TRANSACTION', 2_000, 1, 100_000),
     createTopics: flag(env, 'AMPSEAL_CREATE_TOPICS', false),
     topicPartitions: integer(env, 'AMPSEAL_TOPIC_PARTITIONS', 3, 1, 1_000),
+    topicReplication: topicReplication(env),
     sessionTimeoutMs: integer(env, 'AMPSEAL_KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
   };
+}
+
+/** The port's replication setting, validated here once (the port takes it as given). */
+function topicReplication(env: Env): Required<TopicReplication> {
+  const factor = integer(env, 'AMPSEAL_TOPIC_REPLICATION_FACTOR', 1, 1, 32);
+  const minInsyncReplicas = integer(env, 'AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS', 1, 1, 32);
+  // More required in-sync replicas than replicas: every acks=all write (every transactional one) fails.
+  if (minInsyncReplicas > factor) invalid('AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS', `at most AMPSEAL_TOPIC_REPLICATION_FACTOR (${factor})`);
+  return Object.freeze({ factor, minInsyncReplicas });
 }
 
 /** A topic name with `{recipient}` exactly once; a legal topic name for any recipient (`CC-PID`, 6 characters). */

@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TopicAdmin, readToEnd, type KafkaClient } from '@ampseal/kafka';
+import { loadConfig } from '@ampseal/service-kit';
+import { kafkaClient, registryClient } from '../harness/clients';
+import { TestCluster } from '../harness/cluster';
+import { endpoints } from '../harness/endpoints';
+import { produce } from '../harness/kafka';
+import { pipelineEnv } from '../harness/pipeline';
+import { exitOf, freePort, spawnService, waitForHttp } from '../harness/processes';
+import { pythonReader } from '../harness/python-reader';
+import { useResources } from '../harness/resources';
+
+/**
+ * Budget: a cold three-node start (about 15 s here), two leader failovers (each waits for the controller to
+ * notice the dead node, then for the group and transaction coordinators to move), one node restart.
+ */
+const BUDGET_MS = 300_000;
+useResources({ budgetMs: BUDGET_MS });
+
+/** Its own ports, beside both the single-node stack (9092) and a developer's `stack:up --brokers 3` (19092). */
+const PORT_BASE = 19_192;
+const TOTAL = 6_000;
+/** Kill points, as counts of committed input: the input leader's at a third, the output leader's at two thirds. */
+const POINTS = [TOTAL / 3, (2 * TOTAL) / 3] as const;
+/** Input produced beyond a kill point before the kill: transactions in flight when the broker dies. */
+const SLACK = 300;
+const RECORDS_PER_TRANSACTION = 20;
+/** The topics whose every partition must be fully replicated again before the second kill. */
+const INTERNAL_TOPICS = ['__consumer_offsets', '__transaction_state'];
+
+const began = Date.now();
+/** Where the run is, on stderr: a failure's message alone does not say which phase it came from. */
+const note = (what: string) => process.stderr.write(`[leader-kill +${((Date.now() - began) / 1000).toFixed(1)} s] ${what}\n`);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One StartTransaction whose meterStart is its input index: the output says which input it came from. */
+function start(i: number): { key: string; value: string } {
+  const idTag = randomBytes(7).toString('hex').toUpperCase();
+  return {
+    key: `CP-${i % 50}`,
+    value: JSON.stringify({
+      tenant: 'acme-cpo',
+      source: 'ocpp1.6',
+      stationId: `CP-${i % 50}`,
+      receivedAt: '2026-11-24T10:00:03.120Z',
+      action: 'StartTransaction',
+      frame: [2, `m${i}`, 'StartTransaction', { connectorId: 1, idTag, meterStart: i, timestamp: '2026-11-24T10:00:03Z' }],
+    }),
+  };
+}
+
+/**
+ * Reads taken while a broker is down may fail until the cluster has moved the partition or coordinator: asked
+ * again until they answer (the file's budget bounds the whole).
+ */
+async function retrying<T>(read: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await read();
+    } catch {
+      await sleep(100);
+    }
+  }
+}
+
+/** The group's committed offsets and the topic's end offsets, per partition of the input topic. */
+class Progress {
+  constructor(
+    private readonly admin: TopicAdmin,
+    private readonly groupId: string,
+    private readonly topic: string,
+  ) {}
+
+  async committed(): Promise<Map<number, number>> {
+    const offsets = await retrying(() => this.admin.committed(this.groupId, [this.topic]));
+    return new Map([...(offsets.get(this.topic) ?? new Map<number, bigint>())].map(([p, o]) => [p, Number(o)]));
+  }
+
+  async total(): Promise<number> {
+    return [...(await this.committed()).values()].reduce((a, b) => a + b, 0);
+  }
+
+  async ends(): Promise<Map<number, number>> {
+    const offsets = await retrying(() => this.admin.offsets(this.topic));
+    return new Map([...offsets].map(([p, { high }]) => [p, Number(high)]));
+  }
+
+  /** Polls until `done(committed per partition)` holds; resolves with the time it took. */
+  async until(done: (committed: Map<number, number>) => boolean): Promise<number> {
+    const started = Date.now();
+    while (!done(await this.committed())) await sleep(50);
+    return Date.now() - started;
+  }
+}
+
+async function waitFullyReplicated(admin: TopicAdmin, topics: readonly string[], replicas: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const all = await retrying(() => Promise.all(topics.map((t) => admin.partitionLeaders(t))));
+    if (all.every((partitions) => partitions.size > 0 && [...partitions.values()].every((p) => p.isr.length === replicas && p.leader >= 0))) {
+      return Date.now() - started;
+    }
+    await sleep(100);
+  }
+}
+
+async function leaderOf(admin: TopicAdmin, topic: string, partition: number): Promise<number> {
+  for (;;) {
+    const leader = (await retrying(() => admin.partitionLeaders(topic))).get(partition)?.leader ?? -1;
+    if (leader >= 0) return leader;
+    await sleep(100);
+  }
+}
+
+interface Kill {
+  readonly what: string;
+  readonly node: number;
+  readonly committedAtKill: number;
+  /** Until the first input partition's committed offset moved past its value at the kill. */
+  readonly firstProgressMs: number;
+  /** Until every input partition's committed offset reached the end offset it had at the kill. */
+  readonly caughtUpMs: number;
+}
+
+/**
+ * Opt-in (`npm run test:cluster`): it starts three more JVMs on the 2-core CI box, and it is not yet trusted to pass
+ * every time (one of ten development runs missed 11 records in a kafkajs-only read: unexplained, see docs/guarantees.md),
+ * so it does not gate `npm test`.
+ */
+const clusterTests = process.env.AMPSEAL_CLUSTER_TESTS === '1' ? describe : describe.skip;
+
+clusterTests('a three-broker cluster', () => {
+  it('loses and duplicates nothing, and resumes by itself, when the leaders of an input and an output partition are killed -9 mid-run', async () => {
+    const cluster = new TestCluster({ portBase: PORT_BASE });
+    const coldStartMs = await cluster.up();
+    note(`cluster up in ${coldStartMs} ms`);
+
+    const port = freePort();
+    const env = pipelineEnv({
+      AMPSEAL_KAFKA_BROKERS: cluster.brokers.join(','),
+      AMPSEAL_TOPIC_REPLICATION_FACTOR: '3',
+      AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS: '2',
+      AMPSEAL_HTTP_PORT: String(port),
+      AMPSEAL_MAX_RECORDS_PER_TRANSACTION: String(RECORDS_PER_TRANSACTION),
+      AMPSEAL_KAFKA_SESSION_TIMEOUT_MS: '6000',
+      AMPSEAL_AUDIENCES: 'analytics',
+    });
+    const config = loadConfig(env);
+    const { ocppRaw: input, analytics: output } = config.topics;
+    const kafka: KafkaClient = kafkaClient('leader-kill', cluster.brokers);
+    const admin = new TopicAdmin(kafka);
+    const progress = new Progress(admin, config.groupId, input);
+    const inputs = Array.from({ length: TOTAL }, (_, i) => start(i));
+    let produced = 0;
+    const produceUpTo = async (n: number) => {
+      if (n <= produced) return;
+      await produce(kafka, input, inputs.slice(produced, n), { idempotent: true });
+      produced = n;
+    };
+
+    // The service creates its topics at start, replicated as configured.
+    const child = spawnService('pseudonymizer', env);
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
+    note('pseudonymizer ready');
+    for (const topic of [input, output]) {
+      const partitions = await admin.partitionLeaders(topic);
+      expect(partitions.size).toBe(2);
+      for (const p of partitions.values()) expect(p.replicas).toHaveLength(3);
+      expect((await admin.topicConfig(topic, ['min.insync.replicas'])).get('min.insync.replicas')).toBe('2');
+    }
+
+    const kills: Kill[] = [];
+    /** Kills `node`, feeds the input up to `nextUpTo`, and measures how long the pipeline took to move on. */
+    const killAndMeasure = async (what: string, node: number, nextUpTo: number) => {
+      note(`killing node ${node} (${what})`);
+      const before = await progress.committed();
+      const endsAtKill = await progress.ends();
+      const killedAt = Date.now();
+      await cluster.kill(node);
+      // New input after the kill: resuming is visible even if everything before it had been committed.
+      const feeding = produceUpTo(nextUpTo);
+      const firstProgress = progress.until((c) => [...before].some(([p, o]) => (c.get(p) ?? 0) > o)).then(() => Date.now() - killedAt);
+      const caughtUp = progress.until((c) => [...endsAtKill].every(([p, end]) => (c.get(p) ?? 0) >= end)).then(() => Date.now() - killedAt);
+      const [firstProgressMs, caughtUpMs] = await Promise.all([firstProgress, caughtUp, feeding]);
+      note(`resumed: first progress ${firstProgressMs} ms, caught up ${caughtUpMs} ms`);
+      kills.push({ what, node, committedAtKill: [...before.values()].reduce((a, b) => a + b, 0), firstProgressMs, caughtUpMs });
+    };
+
+    // Kill 1: the leader of input partition 0, with a third of the input committed and more in flight.
+    await produceUpTo(POINTS[0] + SLACK);
+    await progress.until((c) => [...c.values()].reduce((a, b) => a + b, 0) >= POINTS[0]);
+    await killAndMeasure(`leader of ${input}[0]`, await leaderOf(admin, input, 0), POINTS[1] + SLACK);
+
+    // The killed node rejoins through the launcher (warm: its data directory is kept) and catches up, so the
+    // second kill again leaves two of three replicas everywhere (min.insync.replicas 2 keeps writing).
+    note('restarting the killed node');
+    const restartMs = await cluster.up();
+    const rejoinMs = await waitFullyReplicated(admin, [input, output, ...INTERNAL_TOPICS], 3);
+    for (const topic of INTERNAL_TOPICS) for (const p of (await admin.partitionLeaders(topic)).values()) expect(p.replicas).toHaveLength(3);
+
+    // Kill 2: the leader of output partition 0, with two thirds committed and more in flight.
+    await progress.until((c) => [...c.values()].reduce((a, b) => a + b, 0) >= POINTS[1]);
+    await killAndMeasure(`leader of ${output}[0]`, await leaderOf(admin, output, 0), TOTAL);
+
+    note('all input produced');
+    // The same process did all of it: nobody restarted it.
+    expect(child.exitCode).toBeNull();
+    await progress.until((c) => [...c.values()].reduce((a, b) => a + b, 0) >= TOTAL);
+    child.kill('SIGTERM');
+    expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+
+    // Everything is committed and the service is gone: the output read to its end offsets, read_committed,
+    // is final (an exact read, not a quiet period: a duplicate cannot hide after the last record looked for).
+    // Read twice: through the port (kafkajs) and by Confluent's own client (librdkafka), the reference for
+    // what a read_committed consumer sees; the guarantee is judged on the reference, the port's read is
+    // reported beside it (kafkajs filters aborted transactions itself).
+    const { records } = await readToEnd(kafka, [output], { deadlineMs: 60_000 });
+    const registry = registryClient();
+    const events = await Promise.all(records.map(async (m) => (await registry.decode(m.value!)) as { eventId: string; meterWh: number }));
+    const independent = pythonReader()
+      .run([cluster.brokers.join(','), endpoints().schemaRegistryUrl, output, String(TOTAL)])
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { record: { eventId: string; meterWh: number } }).record);
+    const expected: string[] = [];
+    for (const [partition, end] of await progress.ends()) for (let o = 0; o < end; o++) expected.push(`${input}:${partition}:${o}`);
+    const tally = (ids: readonly string[]) => {
+      const distinct = new Set(ids);
+      return { lost: expected.filter((id) => !distinct.has(id)), duplicated: ids.filter((id, i) => ids.indexOf(id) !== i) };
+    };
+    const ids = independent.map((e) => e.eventId);
+    const reference = tally(ids);
+    const viaPort = tally(events.map((e) => e.eventId));
+    const [lost, duplicated] = [reference.lost.length, reference.duplicated.length];
+    note(`read through the port (kafkajs): ${events.length} records, lost ${viaPort.lost.length}, duplicated ${viaPort.duplicated.length}`);
+
+    const serviceLog = child.output.join('');
+    const guards = { skipped: serviceLog.split('the committed records are skipped').length - 1, settled: serviceLog.split('commit of unknown outcome settled').length - 1 };
+    note(`stream guards that fired: batches starting before this process's last commit ${guards.skipped}, commits of unknown outcome settled ${guards.settled}`);
+    for (const [reader, t] of [['reference', reference], ['port', viaPort]] as const) {
+      if (t.lost.length === 0 && t.duplicated.length === 0) continue;
+      // Which inputs, and what the service logged, for the one who reads the failure.
+      const log = join(tmpdir(), `leader-kill-${process.pid}.log`);
+      writeFileSync(log, serviceLog);
+      note(`${reader} reader: duplicated inputs ${t.duplicated.slice(0, 40).join(' ')}; missing ${t.lost.slice(0, 40).join(' ')}; service log ${log}`);
+    }
+
+    process.stderr.write(
+      `\n[leader-kill] cluster cold start ${coldStartMs} ms; events ${TOTAL}; outputs ${ids.length}; lost ${lost}; duplicated ${duplicated}\n` +
+        kills
+          .map((k) => `[leader-kill] kill -9 node ${k.node} (${k.what}) at ${k.committedAtKill} committed: first progress after ${k.firstProgressMs} ms, caught up after ${k.caughtUpMs} ms\n`)
+          .join('') +
+        `[leader-kill] killed node restarted by the launcher in ${restartMs} ms, every partition back to 3 in-sync replicas ${rejoinMs} ms later\n`,
+    );
+    expect(kills).toHaveLength(2);
+    for (const k of kills) {
+      expect(k.committedAtKill).toBeGreaterThanOrEqual(TOTAL * 0.3);
+      expect(k.committedAtKill).toBeLessThan(TOTAL);
+    }
+    // One output per input offset (eventId is topic:partition:offset), none missing, none twice…
+    expect(expected).toHaveLength(TOTAL);
+    expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
+    expect([...ids].sort()).toEqual(expected.sort());
+    // …and each from the input it names (meterStart was the input's index).
+    expect(independent.map((e) => e.meterWh).sort((a, b) => a - b)).toEqual(inputs.map((_, i) => i));
+  });
+});

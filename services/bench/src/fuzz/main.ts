@@ -1,4 +1,5 @@
 import { type FuzzReport, caseAt, runFuzz } from './fuzz';
+import { runCommand } from '../pipeline-run';
 import { PipelineCorpus, runPipelineFuzz } from './pipeline';
 
 /**
@@ -104,24 +105,4 @@ async function main(args: FuzzArgs): Promise<number> {
   return failed ? 1 : 0;
 }
 
-if (require.main === module) {
-  let args: FuzzArgs;
-  try {
-    args = parseFuzzArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${FUZZ_USAGE}`);
-    process.exit(2);
-  }
-  main(args).then(
-    (code) => {
-      process.exitCode = code;
-      // A client a failed run could not close must not keep the command alive: it has reported.
-      setTimeout(() => process.exit(), 2_000).unref();
-    },
-    (err: unknown) => {
-      process.stderr.write(`[fuzz] failed: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
-      setTimeout(() => process.exit(), 2_000).unref();
-    },
-  );
-}
+if (require.main === module) runCommand('fuzz', FUZZ_USAGE, parseFuzzArgs, main);

@@ -1,18 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { createKafka } from '@ampseal/kafka';
 import { decodeWire } from '@ampseal/kafka';
 import { analyticsType } from '@ampseal/schemas/codec';
-import { createLogger, loadConfig } from '@ampseal/service-kit';
 import { type RecordResult } from '@ampseal/core';
 import { OCPI_TOPIC } from '@ampseal/traffic';
-import { POD_NODE_OPTIONS } from '../args';
 import { resolveEventId } from '../context';
-import { partitionOf, type RawTopics } from '../dataset';
+import { partitionOf } from '../dataset';
 import { CommitProbe, createTopics, deleteTopics, existingTopics, loadDataset, readTopics } from '../kafka-io';
 import { failOnExit } from '../processes';
-import { stackFromEnvOrUp } from '../stack';
-import { type PipelineHost, startPipeline } from '../throughput';
+import { preparePipelineRun } from '../pipeline-run';
+import { startPipeline } from '../throughput';
 import type { FuzzCase } from './corpus';
 import { FUZZ_TENANT, outcomeKey } from './fuzz';
 import { leakedIdentifiers } from './leaks';
@@ -118,23 +113,7 @@ export interface PipelineFuzzReport {
 
 export async function runPipelineFuzz(options: { seed: number; corpus: PipelineCorpus; log: (line: string) => void }): Promise<PipelineFuzzReport> {
   const { corpus, log, seed } = options;
-  const root = path.resolve(__dirname, '..', '..', '..', '..');
-  const stackEnv = stackFromEnvOrUp(root);
-  const config = loadConfig(stackEnv);
-  const runId = `fuzz-${randomBytes(4).toString('hex')}`;
-  const raw: RawTopics = { ocpp: `${runId}.ocpp.raw.v1`, ocpi: `${runId}.ocpi.raw.v1` };
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger: createLogger({ level: 'error', name: 'fuzz' }) });
-  const host: PipelineHost = {
-    root,
-    stackEnv,
-    runId,
-    nodeOptions: POD_NODE_OPTIONS,
-    partitions: PARTITIONS,
-    maxRecordsPerTransaction: config.maxRecordsPerTransaction,
-    profileDir: undefined,
-    created: { topics: [raw.ocpp, raw.ocpi], subjects: [] },
-    data: { recipients: corpus.recipients },
-  };
+  const { config, raw, kafka, host } = preparePipelineRun('fuzz', corpus.recipients);
   const outcomes: Record<string, number> = {};
   const bump = (key: string) => {
     outcomes[key] = (outcomes[key] ?? 0) + 1;

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { runCommand } from '../pipeline-run';
 import { SOAK_KEY_CACHE_SIZE, type SoakReport, runSoak } from './soak';
 
 /**
@@ -100,24 +101,4 @@ async function main(args: SoakArgs): Promise<number> {
   return soakFailed(report) ? 1 : 0;
 }
 
-if (require.main === module) {
-  let args: SoakArgs;
-  try {
-    args = parseSoakArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${SOAK_USAGE}`);
-    process.exit(2);
-  }
-  main(args).then(
-    (code) => {
-      process.exitCode = code;
-      // A client a failed run could not close must not keep the command alive: it has reported.
-      setTimeout(() => process.exit(), 2_000).unref();
-    },
-    (err: unknown) => {
-      process.stderr.write(`[soak] failed: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
-      setTimeout(() => process.exit(), 2_000).unref();
-    },
-  );
-}
+if (require.main === module) runCommand('soak', SOAK_USAGE, parseSoakArgs, main);

@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKafka, RecordProducer, TopicAdmin, type PartitionedRecord } from '@ampseal/kafka';
-import { createLogger, loadConfig } from '@ampseal/service-kit';
+import { RecordProducer, TopicAdmin, type PartitionedRecord } from '@ampseal/kafka';
 import { createTraffic, OCPI_TOPIC } from '@ampseal/traffic';
-import { POD_NODE_OPTIONS } from '../args';
-import { type RawTopics } from '../dataset';
 import { createTopics, deleteTopics } from '../kafka-io';
 import { failOnExit, memoryOf } from '../processes';
 import { sumByName } from '../prometheus';
-import { stackFromEnvOrUp } from '../stack';
-import { type PipelineHost, startPipeline } from '../throughput';
+import { preparePipelineRun } from '../pipeline-run';
+import { startPipeline } from '../throughput';
 import { type Judgement, type Sample, judge } from './growth';
 
 /**
@@ -63,23 +58,7 @@ const MB = 2 ** 20;
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const { log, rate } = options;
-  const root = path.resolve(__dirname, '..', '..', '..', '..');
-  const stackEnv = stackFromEnvOrUp(root);
-  const config = loadConfig(stackEnv);
-  const runId = `soak-${randomBytes(4).toString('hex')}`;
-  const raw: RawTopics = { ocpp: `${runId}.ocpp.raw.v1`, ocpi: `${runId}.ocpi.raw.v1` };
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger: createLogger({ level: 'error', name: 'soak' }) });
-  const host: PipelineHost = {
-    root,
-    stackEnv,
-    runId,
-    nodeOptions: POD_NODE_OPTIONS,
-    partitions: PARTITIONS,
-    maxRecordsPerTransaction: config.maxRecordsPerTransaction,
-    profileDir: undefined,
-    created: { topics: [raw.ocpp, raw.ocpi], subjects: [] },
-    data: { recipients: new Set() },
-  };
+  const { config, runId, raw, kafka, host } = preparePipelineRun('soak', new Set());
   // Many cards: new subjects keep arriving for the whole run, as they do in production.
   const traffic = createTraffic({ seed: options.seed, stations: 2_000, cards: 200_000, malformedRate: 0.005 });
   const admin = new TopicAdmin(kafka);

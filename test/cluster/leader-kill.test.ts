@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { kafkaClient, registryClient } from '../harness/clients';
 import { TestCluster } from '../harness/cluster';
 import { endpoints } from '../harness/endpoints';
 import { produce } from '../harness/kafka';
-import { pipelineEnv } from '../harness/pipeline';
+import { indexedStart, pipelineEnv } from '../harness/pipeline';
 import { exitOf, freePort, spawnService, waitForHttp } from '../harness/processes';
 import { pythonReader } from '../harness/python-reader';
 import { useResources } from '../harness/resources';
@@ -37,21 +36,6 @@ const note = (what: string) => process.stderr.write(`[leader-kill +${((Date.now(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One StartTransaction whose meterStart is its input index: the output says which input it came from. */
-function start(i: number): { key: string; value: string } {
-  const idTag = randomBytes(7).toString('hex').toUpperCase();
-  return {
-    key: `CP-${i % 50}`,
-    value: JSON.stringify({
-      tenant: 'acme-cpo',
-      source: 'ocpp1.6',
-      stationId: `CP-${i % 50}`,
-      receivedAt: '2026-11-24T10:00:03.120Z',
-      action: 'StartTransaction',
-      frame: [2, `m${i}`, 'StartTransaction', { connectorId: 1, idTag, meterStart: i, timestamp: '2026-11-24T10:00:03Z' }],
-    }),
-  };
-}
 
 /**
  * Reads taken while a broker is down may fail until the cluster has moved the partition or coordinator: asked
@@ -154,7 +138,7 @@ clusterTests('a three-broker cluster', () => {
     const kafka: KafkaClient = kafkaClient('leader-kill', cluster.brokers);
     const admin = new TopicAdmin(kafka);
     const progress = new Progress(admin, config.groupId, input);
-    const inputs = Array.from({ length: TOTAL }, (_, i) => start(i));
+    const inputs = Array.from({ length: TOTAL }, (_, i) => indexedStart(i));
     let produced = 0;
     const produceUpTo = async (n: number) => {
       if (n <= produced) return;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { endpoints } from './endpoints';
 import { uniqueName } from './resources';
 
@@ -27,5 +28,24 @@ export function pipelineEnv(overrides: Record<string, string> = {}): Record<stri
     AMPSEAL_LOG_LEVEL: 'warn',
     AMPSEAL_STOP_DEADLINE_MS: '15000',
     ...overrides,
+  };
+}
+
+/**
+ * One OCPP 1.6 StartTransaction whose meterStart is its input index, so an output says which input it came from
+ * (the crash and leader-kill tests count exactly one output per input by it). A fresh random card each time.
+ */
+export function indexedStart(i: number): { key: string; value: string } {
+  const idTag = randomBytes(7).toString('hex').toUpperCase();
+  return {
+    key: `CP-${i % 50}`,
+    value: JSON.stringify({
+      tenant: 'acme-cpo',
+      source: 'ocpp1.6',
+      stationId: `CP-${i % 50}`,
+      receivedAt: '2026-11-24T10:00:03.120Z',
+      action: 'StartTransaction',
+      frame: [2, `m${i}`, 'StartTransaction', { connectorId: 1, idTag, meterStart: i, timestamp: '2026-11-24T10:00:03Z' }],
+    }),
   };
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@ampseal/service-kit';
 import { kafkaClient, registryClient } from '../harness/clients';
 import { GroupProgress, consumeUntil, produce } from '../harness/kafka';
-import { pipelineEnv } from '../harness/pipeline';
+import { indexedStart, pipelineEnv } from '../harness/pipeline';
 import { exitOf, freePort, spawnService, waitForHttp } from '../harness/processes';
 import { useResources } from '../harness/resources';
 
@@ -24,21 +23,6 @@ const RECORDS_PER_TRANSACTION = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One StartTransaction whose meterStart is its input index: the output says which input it came from. */
-function start(i: number): { key: string; value: string } {
-  const idTag = randomBytes(7).toString('hex').toUpperCase();
-  return {
-    key: `CP-${i % 50}`,
-    value: JSON.stringify({
-      tenant: 'acme-cpo',
-      source: 'ocpp1.6',
-      stationId: `CP-${i % 50}`,
-      receivedAt: '2026-11-24T10:00:03.120Z',
-      action: 'StartTransaction',
-      frame: [2, `m${i}`, 'StartTransaction', { connectorId: 1, idTag, meterStart: i, timestamp: '2026-11-24T10:00:03Z' }],
-    }),
-  };
-}
 
 describe('exactly once under crashes', () => {
   it('yields exactly one analytics record per input although the service is killed -9 at twenty progress points', async () => {
@@ -52,7 +36,7 @@ describe('exactly once under crashes', () => {
     const config = loadConfig(env);
     const kafka = kafkaClient('crash');
     const progress = new GroupProgress(kafka, config.groupId, config.topics.ocppRaw);
-    const inputs = Array.from({ length: TOTAL }, (_, i) => start(i));
+    const inputs = Array.from({ length: TOTAL }, (_, i) => indexedStart(i));
     let produced = 0;
     const produceUpTo = async (n: number) => {
       if (n <= produced) return;

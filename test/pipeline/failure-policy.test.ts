@@ -6,7 +6,7 @@ import { createStreamService, loadConfig } from '@ampseal/service-kit';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, registryClient } from '../harness/clients';
 import { endpoints } from '../harness/endpoints';
-import { GroupProgress, consumeUntil, produce } from '../harness/kafka';
+import { GroupProgress, consumeUntil, createTopics, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { exitOf, freePort, spawnService, waitForHttp } from '../harness/processes';
 import { uniqueName, useResources } from '../harness/resources';
@@ -143,6 +143,52 @@ describe('failure policy: a per-record failure', () => {
     expect(ids.sort()).toEqual(expected.sort());
     expect((await fetch(`http://127.0.0.1:${service.ops.port}/readyz`)).status).toBe(200);
     expect(await service.lifecycle.stop()).toBe(true);
+  });
+
+  it('a chunk of malformed records whose quarantine copies outgrow the broker batch limit, and a raw record of the largest size the broker takes, are quarantined and the partition moves on', async () => {
+    // Quarantine copies raw records and adds headers (docs/topics.md). A fetch of ~1 MiB of small malformed
+    // records thus makes over 1 MiB of quarantine output, and a raw record at the broker's size limit makes a
+    // copy over it: either transaction was refused with MESSAGE_TOO_LARGE on every attempt, wedging the partition.
+    const env = pipelineEnv({ AMPSEAL_AUDIENCES: 'analytics', AMPSEAL_TOPIC_PARTITIONS: '1', AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '2000' });
+    const config = loadConfig(env);
+    const { logger } = captureLogger('warn');
+    const topics = config.topics;
+    const service = resources.add('pseudonymizer', createPseudonymizer(config, logger), (s) => s.lifecycle.stop());
+    const kafka = kafkaClient('failure-policy-large');
+    // 2,000 records of 480 bytes: one fetch (kafkajs takes up to 1 MiB a partition) and one chunk; with the
+    // quarantine headers (~150 bytes each) their copies come to ~1.3 MB, over the broker's 1 MiB batch limit.
+    const SMALL = 2_000;
+    const small = (i: number) => ({ key: 'CP-9', value: `{"tenant":"acme-cpo","n":${String(i).padStart(4, '0')},"pad":"${'x'.repeat(441)}"` });
+    // message.max.bytes is 1,048,588 by default; batch and record framing take 61 + ~15 bytes of it, so this is
+    // within ~25 bytes of the largest record the raw topic takes, and its copy with headers is over it.
+    const largest = { key: 'CP-9', value: Buffer.alloc(1_048_588 - 100, 0x61) };
+    await createTopics(kafka, resources, [{ topic: topics.ocppRaw, partitions: 1 }]);
+    // All produced before the service starts, so the small ones are fetched together into one chunk.
+    await produce(kafka, topics.ocppRaw, Array.from({ length: SMALL }, (_, i) => small(i)));
+    await produce(kafka, topics.ocppRaw, [largest]);
+    await produce(kafka, topics.ocppRaw, batch(0, 10));
+    await service.lifecycle.start();
+    const progress = new GroupProgress(kafka, config.groupId, topics.ocppRaw);
+    const ready = async () => {
+      const r = await fetch(`http://127.0.0.1:${service.ops.port}/readyz`);
+      return `${r.status} ${await r.text()}`;
+    };
+    while ((await progress.committed()) < SMALL + 11) {
+      expect(await ready()).not.toMatch(/^503/);
+      await sleep(100);
+    }
+
+    const quarantined = await consumeUntil(kafka, [topics.quarantine], (q) => q.length >= SMALL + 1);
+    expect(quarantined.map((q) => q.headers['ampseal.source'])).toEqual(Array.from({ length: SMALL + 1 }, (_, i) => `${topics.ocppRaw}:0:${i}`));
+    expect(quarantined.slice(0, SMALL).every((q, i) => q.headers['ampseal.reason'] === 'bad_json' && q.value!.toString() === small(i).value)).toBe(true);
+    // The record over the input limit was never parsed; its copy would not fit the quarantine topic, so it
+    // points at the raw record instead of carrying it.
+    const over = quarantined[SMALL]!;
+    expect([over.headers['ampseal.reason'], over.headers['ampseal.omitted-bytes'], over.value!.length]).toEqual(['too_large', String(largest.value.length), 0]);
+    await consumeUntil(kafka, [topics.analytics], (a) => a.length >= 10);
+    const analytics = await consumeUntil(kafka, [topics.analytics], (a) => a.length > 10, 3_000);
+    expect(analytics).toHaveLength(10);
+    expect(await ready()).toMatch(/^200/);
   });
 
   it('the registry-backed encoder refuses a record that does not fit the analytics schema as ENCODE_FAILED, naming fields, never values', async () => {

@@ -4,6 +4,7 @@ import { AmpsealError } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/foundation';
 import { consumerOf, producerOf, type KafkaClient } from './client';
 import { classifyFailure } from './failure-policy';
+import { produceRequests } from './produce-requests';
 
 export interface ConsumedRecord {
   readonly topic: string;
@@ -284,13 +285,16 @@ export class TransactionalStream implements Component {
       if (outputs.length > 0) {
         // The records go to kafkajs as they are: it reads key, value and headers and ignores `topic`, so no
         // second object per output.
-        const byTopic = new Map<string, OutputRecord[]>();
-        for (const o of outputs) {
-          let list = byTopic.get(o.topic);
-          if (!list) byTopic.set(o.topic, (list = []));
-          list.push(o);
+        // Requests of bounded size (produce-requests.ts): one chunk's outputs can outgrow the broker's batch limit.
+        for (const request of produceRequests(outputs)) {
+          const byTopic = new Map<string, OutputRecord[]>();
+          for (const o of request) {
+            let list = byTopic.get(o.topic);
+            if (!list) byTopic.set(o.topic, (list = []));
+            list.push(o);
+          }
+          await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
         }
-        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
       }
       await tx.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       await tx.commit();

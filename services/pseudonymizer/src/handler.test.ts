@@ -46,6 +46,19 @@ describe('record handler', () => {
     expect(outputs[0]!.value.toString()).toBe('{oops');
   });
 
+  it('quarantines a record over the input limit without its body, naming its size, so the copy can never outgrow the broker limit', async () => {
+    const big = `{"tenant":"acme-cpo","pad":"${'x'.repeat(300 * 1024)}"}`;
+    const [out] = await handler([record(11, big)]);
+    expect(out!.headers).toEqual({
+      'ampseal.reason': 'too_large',
+      'ampseal.source': `${topics.ocppRaw}:3:11`,
+      'ampseal.pointer': '',
+      'ampseal.keyword': 'maxBytes',
+      'ampseal.omitted-bytes': String(Buffer.byteLength(big)),
+    });
+    expect(out!.value).toHaveLength(0);
+  });
+
   it('emits nothing when the message makes no session event', async () => {
     const heartbeat = JSON.stringify({ tenant: 'acme-cpo', source: 'ocpp1.6', stationId: 'CP-1', receivedAt: '2026-11-24T10:00:03Z', action: 'Heartbeat', frame: [2, '1', 'Heartbeat', {}] });
     expect(await handler([record(10, heartbeat)])).toEqual([]);

@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import { roamingTopic, type Audience, type InputRecord, type RecordResult, type ReasonCode, type Transform } from '@ampseal/core';
+import { ERRORS, roamingTopic, type Audience, type InputRecord, type RecordResult, type ReasonCode, type Transform } from '@ampseal/core';
 import { classifyFailure, type AvroEncoder, type ConsumedRecord, type OutputRecord, type StreamHandler } from '@ampseal/kafka';
 import type { Topics } from '@ampseal/service-kit';
 
@@ -15,6 +15,8 @@ export interface PipelineEvent {
 }
 
 const events = channel(PIPELINE_CHANNEL);
+const EMPTY = Buffer.alloc(0);
+const TOO_LARGE = ERRORS.TOO_LARGE.reason;
 
 /** The roaming topics that exist (TopicDirectory in production: creates them first when allowed). */
 export interface RoamingTopics {
@@ -83,7 +85,14 @@ export function createRecordHandler(deps: {
       const headers: Record<string, string> = { 'ampseal.reason': failure.reason, 'ampseal.source': inputs[i]!.eventId };
       if (failure.pointer !== undefined) headers['ampseal.pointer'] = failure.pointer;
       if (failure.keyword !== undefined) headers['ampseal.keyword'] = failure.keyword;
-      outputs.push({ topic: topics.quarantine, key: source.key, value: source.value ?? Buffer.alloc(0), headers });
+      let value = source.value ?? EMPTY;
+      if (failure.reason === TOO_LARGE) {
+        // Never parsed, and a copy of a record near the broker's size limit plus these headers is over it: the
+        // transaction would be refused on every attempt. The raw record stays addressable by `ampseal.source`.
+        headers['ampseal.omitted-bytes'] = String(value.length);
+        value = EMPTY;
+      }
+      outputs.push({ topic: topics.quarantine, key: source.key, value, headers });
     };
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;

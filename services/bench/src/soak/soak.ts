@@ -5,7 +5,7 @@ import { createTopics, deleteTopics } from '../kafka-io';
 import { failOnExit, memoryOf } from '../processes';
 import { sumByName } from '../prometheus';
 import { preparePipelineRun } from '../pipeline-run';
-import { startPipeline } from '../throughput';
+import { type PipelineProcess, startPipeline } from '../throughput';
 import { type Judgement, type Sample, judge } from './growth';
 
 /**
@@ -54,6 +54,11 @@ export const SOAK_KEY_CACHE_SIZE = 10_000;
 
 const PARTITIONS = 3;
 const TICK_MS = 50;
+/**
+ * Records per produce request. A producer that fell behind (the box was busy) catches up in several requests:
+ * one request per tick would grow past the broker's message.max.bytes (1 MiB by default) and be refused.
+ */
+const SEND_CHUNK = 500;
 const MB = 2 ** 20;
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
@@ -68,12 +73,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let committed = 0;
   let died: string | undefined;
   let peak = Number.NaN;
+  let pipeline: PipelineProcess | undefined;
   try {
     await createTopics(kafka, [raw.ocpp, raw.ocpi], PARTITIONS);
     await admin.start();
     await producer.start();
-    const pipeline = await startPipeline(host, 'soak', raw, { env: { AMPSEAL_KEY_CACHE_SIZE: String(options.keyCacheSize) } });
-    const death = failOnExit(pipeline.child, 'pipeline', pipeline.tail);
+    pipeline = await startPipeline(host, 'soak', raw, { env: { AMPSEAL_KEY_CACHE_SIZE: String(options.keyCacheSize) } });
+    const running = pipeline;
+    const death = failOnExit(running.child, 'pipeline', running.tail);
     death.promise.catch((err: Error) => {
       died = err.message;
     });
@@ -83,8 +90,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     const sample = async (): Promise<Sample> => {
       const t = (performance.now() - started) / 1000;
-      const metrics = sumByName(await (await fetch(`http://127.0.0.1:${pipeline.port}/metrics`)).text());
-      const groups = await admin.committed(pipeline.groupId, [raw.ocpp, raw.ocpi]);
+      const metrics = sumByName(await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text());
+      const groups = await admin.committed(running.groupId, [raw.ocpp, raw.ocpi]);
       committed = 0;
       for (const partitions of groups.values()) for (const offset of partitions.values()) committed += Number(offset);
       return {
@@ -111,23 +118,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     while (going()) {
       const due = Math.floor(((performance.now() - started) / 1000) * rate);
       if (due > produced) {
-        const batch: PartitionedRecord[] = [];
-        for (; produced < due; ) {
-          const r = traffic.next();
-          batch.push({ topic: r.topic === OCPI_TOPIC ? raw.ocpi : raw.ocpp, key: r.key, value: Buffer.from(r.value, 'utf8') });
-          produced++;
+        while (produced < due) {
+          const batch: PartitionedRecord[] = [];
+          for (; produced < due && batch.length < SEND_CHUNK; produced++) {
+            const r = traffic.next();
+            batch.push({ topic: r.topic === OCPI_TOPIC ? raw.ocpi : raw.ocpp, key: r.key, value: Buffer.from(r.value, 'utf8') });
+          }
+          await producer.sendAll(batch);
         }
-        await producer.sendAll(batch);
       }
       await sleep(TICK_MS);
     }
     await sampler;
     if (died === undefined) samples.push(await sample());
-    peak = died === undefined ? memoryOf(pipeline.child.pid!).peakRssMb : Number.NaN;
+    peak = died === undefined ? memoryOf(running.child.pid!).peakRssMb : Number.NaN;
     death.cancel();
-    const code = await pipeline.stop();
-    if (code !== 0 && died === undefined) died = `pipeline exited with ${code} on SIGTERM:\n${pipeline.tail()}`;
+    pipeline = undefined;
+    const code = await running.stop();
+    if (code !== 0 && died === undefined) died = `pipeline exited with ${code} on SIGTERM:\n${running.tail()}`;
   } finally {
+    // A run that failed half-way still stops its pipeline before its topics go, or the child would outlive it.
+    await pipeline?.stop().catch(() => undefined);
     await producer.stop().catch(() => undefined);
     // Roaming topics are created by the pipeline as recipients appear: everything under this run's prefix goes.
     const topics = await admin.list().catch(() => [] as string[]);

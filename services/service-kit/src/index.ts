@@ -1,4 +1,4 @@
-export { loadConfig, type Config, type KafkaSection, type KeyRingSection, type OpsSection, type PseudonymizerSection, type ShredderSection, type Topics } from './config';
+export { loadConfig, type AdminListener, type AdminOperator, type Config, type KafkaSection, type RequestsSection, type KeyRingSection, type OpsSection, type PseudonymizerSection, type ShredderSection, type Topics } from './config';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { Lifecycle, type Component } from '@ampseal/foundation';
 export { OpsServer, type Readiness } from './ops-server';

@@ -11,7 +11,8 @@ export interface Readiness {
 
 /**
  * `/healthz` (the process is alive), `/readyz` (it can do its work; 503 while a dependency is down),
- * `/metrics` (Prometheus). Every service serves these (design §7).
+ * `/metrics` (Prometheus). Every service serves these (design §7), and nothing else: the shredder's admin API has a
+ * listener of its own (services/shredder/src/admin-server.ts), so this port needs no authentication.
  */
 export class OpsServer implements Component {
   readonly name = 'ops-http';
@@ -19,16 +20,10 @@ export class OpsServer implements Component {
   private boundPort = 0;
   private draining = false;
   private failure: string | undefined;
-  private readonly extraRoutes = new Map<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>();
 
   constructor(
     private readonly options: { host: string; port: number; registry: Registry; readiness: Readiness },
   ) {}
-
-  /** Lets a service mount more routes (the shredder's admin API) on the same port. */
-  route(prefix: string, handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): void {
-    this.extraRoutes.set(prefix, handler);
-  }
 
   /**
    * The instance failed for good (failure policy `stop`): from here /readyz answers 503 `failed` with the reason,
@@ -76,12 +71,6 @@ export class OpsServer implements Component {
           () => res.writeHead(500).end(),
         );
         return;
-      }
-      for (const [prefix, handler] of this.extraRoutes) {
-        if (path === prefix || path.startsWith(`${prefix}/`)) {
-          handler(req, res);
-          return;
-        }
       }
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
     });

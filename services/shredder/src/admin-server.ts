@@ -8,7 +8,7 @@ import { ADMIN_PREFIX } from './admin-api';
  * (slow-loris clients hold no connection longer); an idle kept-alive connection closes after 5 s; a socket silent
  * for 60 s is closed. Bodies are capped by the API itself (64 KiB).
  */
-export const ADMIN_LIMITS = Object.freeze({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, idleSocketMs: 60_000, maxRequestsPerSocket: 100 });
+export const ADMIN_LIMITS = Object.freeze({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, idleSocketMs: 60_000, maxRequestsPerSocket: 100, checkIntervalMs: 1_000 });
 
 /**
  * The shredder's admin API on a listener of its own (AMPSEAL_ADMIN_PORT), apart from /healthz, /readyz and /metrics
@@ -40,18 +40,24 @@ export class AdminServer implements Component {
       req.resume();
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
     };
-    const options = { headersTimeout: ADMIN_LIMITS.headersTimeoutMs, requestTimeout: ADMIN_LIMITS.requestTimeoutMs, keepAliveTimeout: ADMIN_LIMITS.keepAliveTimeoutMs };
+    const options = {
+      headersTimeout: ADMIN_LIMITS.headersTimeoutMs,
+      requestTimeout: ADMIN_LIMITS.requestTimeoutMs,
+      keepAliveTimeout: ADMIN_LIMITS.keepAliveTimeoutMs,
+      // Node checks the two timeouts above on this interval (30 s by default, which would triple the header limit).
+      connectionsCheckingInterval: ADMIN_LIMITS.checkIntervalMs,
+    };
     const server: Server = listener.tls
       ? createHttpsServer({ ...options, cert: listener.tls.cert, key: listener.tls.key, minVersion: 'TLSv1.2' }, route)
       : createHttpServer(options, route);
     server.maxConnections = listener.maxConnections;
     server.maxRequestsPerSocket = ADMIN_LIMITS.maxRequestsPerSocket;
     server.setTimeout(ADMIN_LIMITS.idleSocketMs, (socket) => socket.destroy());
-    // A failed TLS handshake or a malformed request is the client's problem: note it, never crash.
+    // A failed TLS handshake is the client's problem: noted, never a crash. (Malformed or late requests get Node's
+    // own answer: 400, 408 or 431, then the connection closes.)
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
       logger.info({ event: 'admin.tls_error', remote: socket.remoteAddress, code: err.code }, 'admin TLS handshake failed');
     });
-    server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(listener.port, listener.host, () => {

@@ -28,12 +28,14 @@ describe('signed erasure requests on the real stack', () => {
   const env = pipelineEnv({ AMPSEAL_REQUEST_SIGNING_KEY_FILE: admin.env.AMPSEAL_REQUEST_SIGNING_KEY_FILE!, AMPSEAL_GROUP_ID: `shredder-${randomBytes(4).toString('hex')}` });
   const config = loadConfig(env);
   const { logger, lines } = captureLogger('info');
+  let opsPort = 0;
 
   beforeAll(async () => {
     expect(config.requestSignatures).toBe('required');
     const shredder = createShredder(config, logger);
     resources.add('shredder', shredder, (s) => s.lifecycle.stop());
     await shredder.lifecycle.start();
+    opsPort = shredder.ops.port;
   });
 
   it('answers a forged, an unsigned and a tampered request with a failed receipt and erases nothing; a signed one is executed', async () => {
@@ -70,6 +72,12 @@ describe('signed erasure requests on the real stack', () => {
     expect((await keyring.currentTokens('acme-cpo', [{ kind: 'uid', value: other }]))[0]).toMatchObject({ token: null });
     const journal = await consumeUntil(kafkaClient('journal'), [config.topics.tombstones], (s) => s.some((m) => m.key?.endsWith(`:${signed.key}`) ?? false));
     expect(journal.filter((m) => m.key?.includes(':forged-'))).toEqual([]);
+
+    // Forged requests are counted by reason, for the alert on them (charts/ampseal PrometheusRule).
+    const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^ampseal_subject_requests_total\{action="erase",status="failed",reason="bad_signature",service="shredder"\} 3$/m);
+    expect(metrics).toMatch(/^ampseal_subject_requests_total\{action="erase",status="done",reason="",service="shredder"\} 1$/m);
+    expect(metrics).toMatch(/^ampseal_subject_request_age_seconds_count\{service="shredder"\} 1$/m);
 
     const log = lines.join('');
     expect(log).toMatch(/"event":"subject_request.failed","requestId":"forged-unsigned-[0-9a-f]+","reason":"bad_signature","signature":"unsigned"/);

@@ -1,7 +1,10 @@
 import { AmpsealError, buildSubjectRequest, isRequestId, isTenant, REQUEST_SIGNATURE_HEADER, ROAMING_AFTER_SUBJECT_REQUEST, verifyRequest, type ReasonCode, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
 import type { ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
-import type { Logger, Topics } from '@ampseal/service-kit';
+import { channel } from 'node:diagnostics_channel';
+import { SUBJECT_REQUEST_CHANNEL, type Logger, type SubjectRequestEvent, type Topics } from '@ampseal/service-kit';
+
+const events = channel(SUBJECT_REQUEST_CHANNEL);
 
 /**
  * Requests → receipts, inside the stream's transaction (exactly once): the key-ring work is idempotent per
@@ -24,6 +27,10 @@ export function createRequestHandler(deps: {
   const clock = deps.clock ?? Date.now;
   const audit = deps.logger.child({ component: 'audit' });
   const signatures = deps.signatures?.keys.length ? deps.signatures : undefined;
+  const answered = (event: SubjectRequestEvent) => {
+    if (events.hasSubscribers) events.publish(event);
+  };
+  const ageOf = (requestedAt: string) => (clock() - Date.parse(requestedAt)) / 1000;
 
   /**
    * The failed receipt of a record that is not a request the shredder may act on (malformed, or not signed): keyed
@@ -109,6 +116,7 @@ export function createRequestHandler(deps: {
             const out = refused(record, raw, 'bad_signature');
             audit.warn({ event: 'subject_request.failed', requestId: out.key, reason: 'bad_signature', signature: check.problem, ...at }, 'request refused: not signed by the admin API or the CLI');
             outputs.push(out);
+            answered({ action: 'erase', status: 'failed', reason: 'bad_signature' });
             continue;
           }
           audit.warn({ event: 'subject_request.unverified', signature: check.problem, ...at }, 'request executed without a valid signature (AMPSEAL_REQUEST_SIGNATURES=off)');
@@ -119,6 +127,7 @@ export function createRequestHandler(deps: {
         const out = refused(record, raw, 'bad_request');
         audit.warn({ event: 'subject_request.failed', requestId: out.key, problem: built.problem }, 'request refused');
         outputs.push(out);
+        answered({ action: 'erase', status: 'failed', reason: 'bad_request' });
         continue;
       }
       let executed: Awaited<ReturnType<typeof execute>>;
@@ -143,11 +152,13 @@ export function createRequestHandler(deps: {
         };
         audit.warn({ event: 'subject_request.failed', requestId, tenant, reason: err.reason }, 'request failed');
         outputs.push({ topic: deps.topics.erasureEvents, key: requestId, value: JSON.stringify(receipt) });
+        answered({ action, status: 'failed', reason: err.reason, ageSeconds: ageOf(built.value.requestedAt) });
         continue;
       }
       const { receipt, journal } = executed;
       outputs.push(...journal);
       outputs.push({ topic: deps.topics.erasureEvents, key: receipt.requestId, value: JSON.stringify(receipt) });
+      answered({ action: receipt.action, status: 'done', ageSeconds: ageOf(built.value.requestedAt) });
       audit.info(
         {
           event: 'subject_request.done',

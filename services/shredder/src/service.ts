@@ -1,6 +1,6 @@
 import { parseReceipt, REQUEST_SIGNATURE_HEADER, signRequest, type SubjectRequest } from '@ampseal/core';
 import { RecordConsumer, RecordProducer } from '@ampseal/kafka';
-import { createStreamService, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
+import { createStreamService, subjectRequestMetrics, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { adminApi } from './admin-api';
 import { AdminServer } from './admin-server';
 import { createRequestHandler } from './handler';
@@ -38,6 +38,7 @@ export function createShredder(config: Config, logger: Logger): Shredder {
     logger,
     inputTopics: [topics.erasureRequests],
     maxRecordsPerTransaction: 100,
+    metrics: [subjectRequestMetrics],
     topics: [
       { topic: topics.erasureRequests, partitions: 1 },
       { topic: topics.erasureEvents, partitions: 1 },

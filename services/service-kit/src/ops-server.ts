@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Component } from '@ampseal/foundation';
 
 export interface Readiness {
@@ -23,7 +23,19 @@ export class OpsServer implements Component {
 
   constructor(
     private readonly options: { host: string; port: number; registry: Registry; readiness: Readiness },
-  ) {}
+  ) {
+    // What /readyz answers, as a metric: Prometheus scrapes not-ready pods too, so an alert can say how long an
+    // instance has been paused or failed without kube-state-metrics.
+    const isReady = () => this.failure === undefined && !this.draining && options.readiness.ready();
+    new Gauge({
+      name: 'ampseal_ready',
+      help: '1 while /readyz answers 200',
+      registers: [options.registry],
+      collect() {
+        this.set(isReady() ? 1 : 0);
+      },
+    });
+  }
 
   /**
    * The instance failed for good (failure policy `stop`): from here /readyz answers 503 `failed` with the reason,

@@ -79,10 +79,26 @@ expect_kinds() { # file kind...
   done
 }
 first_kube="${KUBE_VERSIONS%% *}"
-expect_kinds "$OUT/default-$first_kube.yaml" Deployment Service ServiceAccount PodDisruptionBudget Pod
+expect_kinds "$OUT/default-$first_kube.yaml" Deployment Service ServiceAccount PodDisruptionBudget Pod NetworkPolicy
 if [[ -e "$OUT/all-on-values-$first_kube.yaml" ]]; then
-  expect_kinds "$OUT/all-on-values-$first_kube.yaml" ConfigMap NetworkPolicy ServiceMonitor
+  expect_kinds "$OUT/all-on-values-$first_kube.yaml" ConfigMap NetworkPolicy ServiceMonitor PrometheusRule Secret
 fi
+# Security defaults that must not regress: one ServiceAccount per service, NetworkPolicies with egress, no admin
+# listener unless asked for, the signing key mounted as a file.
+expect_count() { # file, what, pattern, count
+  local n
+  n="$(grep -cE -- "$3" "$1" || true)"
+  if [[ "$n" != "$4" ]]; then
+    echo "FAIL: $2: expected $4, found $n in $(basename "$1")" >&2
+    failures=$((failures + 1))
+  fi
+}
+default="$OUT/default-$first_kube.yaml"
+expect_count "$default" "ServiceAccounts" '^kind: ServiceAccount$' 2
+expect_count "$default" "NetworkPolicies restricting egress" '^    - Egress$' 2
+expect_count "$default" "admin listener off by default" 'AMPSEAL_ADMIN_PORT' 0
+expect_count "$default" "signing key as a file" 'name: AMPSEAL_REQUEST_SIGNING_KEY_FILE$' 1
+expect_count "$default" "CPU requests" '^ +cpu: ' 3
 
 expect_refused() { # description, expected message, helm args...
   local what="$1" message="$2"; shift 2
@@ -102,6 +118,11 @@ expect_refused "config.logLevel=loud (schema enum)" "value must be one of" --set
 expect_refused "pseudonymizer.audiences={marketing} (schema enum)" "value must be one of" --set 'pseudonymizer.audiences={marketing}'
 expect_refused "unknown key config.logLeve (schema)" "additional properties" --set config.logLeve=debug
 expect_refused "grace period not above the drain deadline" "must be larger than" --set shredder.terminationGracePeriodSeconds=20
+expect_refused "admin API without operators" "needs shredder.admin.tokens.operators" --set shredder.admin.enabled=true
+expect_refused "admin API on the ops port" "must differ from config.httpPort" --set shredder.admin.enabled=true --set shredder.admin.tokens.existingSecret=t --set shredder.admin.port=9464
+expect_refused "a clear token instead of its hash (schema)" "does not match pattern" --set shredder.admin.enabled=true --set 'shredder.admin.tokens.operators[0].name=alice' --set 'shredder.admin.tokens.operators[0].sha256=my-secret-token'
+expect_refused "signatures required without a key" "needs requestSigning.existingSecret" --set requestSigning.existingSecret=
+expect_refused "no CPU request (schema)" "missing property 'cpu'" --set pseudonymizer.resources.requests.cpu=null
 
 if ((failures > 0)); then
   echo "helm-lint: $failures check(s) failed" >&2

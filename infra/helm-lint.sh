@@ -3,7 +3,9 @@
 # ${AMPSEAL_CACHE_DIR:-$HOME/.cache/ampseal}/bin when it is missing or not the pinned version, then:
 #   - helm lint --strict and helm template, with the default values and with every ci/*-values.yaml,
 #     against the chart's minimum Kubernetes version and a current one;
-#   - checks that the optional resources appear when their flags are on;
+#   - checks that the optional resources appear when their flags are on, and the security defaults (one
+#     ServiceAccount per service, NetworkPolicies with egress, no admin listener, CPU requests);
+#   - checks that the dashboard and the alerts query only metrics the services define;
 #   - checks that bad values are refused (schema enum, grace period not above the drain deadline).
 # Exit 0 only when all of that holds. Needs Go (already a prerequisite of the local stack).
 #
@@ -99,6 +101,21 @@ expect_count "$default" "NetworkPolicies restricting egress" '^    - Egress$' 2
 expect_count "$default" "admin listener off by default" 'AMPSEAL_ADMIN_PORT' 0
 expect_count "$default" "signing key as a file" 'name: AMPSEAL_REQUEST_SIGNING_KEY_FILE$' 1
 expect_count "$default" "CPU requests" '^ +cpu: ' 3
+
+# The dashboard and the alerts query only metrics the services define (a renamed metric would leave a panel empty
+# and an alert silent): every ampseal_* name in them, less a histogram's _bucket/_count/_sum, is a `name:` in
+# services/*/src.
+if [[ -e "$OUT/all-on-values-$first_kube.yaml" ]]; then
+  defined="$(grep -rhoE "name: '(ampseal_[a-z0-9_]+)'" "$ROOT"/services/*/src --include='*.ts' | sed -E "s/name: '(.*)'/\1/" | sort -u)"
+  used="$(grep -oE 'ampseal_[a-z0-9_]+' "$OUT/all-on-values-$first_kube.yaml" | sed -E 's/_(bucket|count|sum)$//' | sort -u)"
+  for metric in $used; do
+    if ! grep -qx "$metric" <<<"$defined"; then
+      echo "FAIL: $metric is queried by the dashboard or the alerts but no service defines it" >&2
+      failures=$((failures + 1))
+    fi
+  done
+  echo "metrics queried by the dashboard and alerts, all defined: $(wc -w <<<"$used")"
+fi
 
 expect_refused() { # description, expected message, helm args...
   local what="$1" message="$2"; shift 2

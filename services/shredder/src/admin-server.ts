@@ -32,6 +32,13 @@ export class AdminServer implements Component {
     return this.boundPort;
   }
 
+  /** Open connections now (what AMPSEAL_ADMIN_MAX_CONNECTIONS bounds). */
+  connections(): Promise<number> {
+    const server = this.server;
+    if (!server) return Promise.resolve(0);
+    return new Promise((resolve, reject) => server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+  }
+
   async start(): Promise<void> {
     const { listener, api, logger } = this.options;
     const route = (req: IncomingMessage, res: ServerResponse) => {

@@ -3,7 +3,9 @@
 # ${AMPSEAL_CACHE_DIR:-$HOME/.cache/ampseal}/bin when it is missing or not the pinned version, then:
 #   - helm lint --strict and helm template, with the default values and with every ci/*-values.yaml,
 #     against the chart's minimum Kubernetes version and a current one;
-#   - checks that the optional resources appear when their flags are on;
+#   - checks that the optional resources appear when their flags are on, and the security defaults (one
+#     ServiceAccount per service, NetworkPolicies with egress, no admin listener, CPU requests);
+#   - checks that the dashboard and the alerts query only metrics the services define;
 #   - checks that bad values are refused (schema enum, grace period not above the drain deadline).
 # Exit 0 only when all of that holds. Needs Go (already a prerequisite of the local stack).
 #
@@ -79,9 +81,40 @@ expect_kinds() { # file kind...
   done
 }
 first_kube="${KUBE_VERSIONS%% *}"
-expect_kinds "$OUT/default-$first_kube.yaml" Deployment Service ServiceAccount PodDisruptionBudget Pod
+expect_kinds "$OUT/default-$first_kube.yaml" Deployment Service ServiceAccount PodDisruptionBudget Pod NetworkPolicy
 if [[ -e "$OUT/all-on-values-$first_kube.yaml" ]]; then
-  expect_kinds "$OUT/all-on-values-$first_kube.yaml" ConfigMap NetworkPolicy ServiceMonitor
+  expect_kinds "$OUT/all-on-values-$first_kube.yaml" ConfigMap NetworkPolicy ServiceMonitor PrometheusRule Secret
+fi
+# Security defaults that must not regress: one ServiceAccount per service, NetworkPolicies with egress, no admin
+# listener unless asked for, the signing key mounted as a file.
+expect_count() { # file, what, pattern, count
+  local n
+  n="$(grep -cE -- "$3" "$1" || true)"
+  if [[ "$n" != "$4" ]]; then
+    echo "FAIL: $2: expected $4, found $n in $(basename "$1")" >&2
+    failures=$((failures + 1))
+  fi
+}
+default="$OUT/default-$first_kube.yaml"
+expect_count "$default" "ServiceAccounts" '^kind: ServiceAccount$' 2
+expect_count "$default" "NetworkPolicies restricting egress" '^    - Egress$' 2
+expect_count "$default" "admin listener off by default" 'AMPSEAL_ADMIN_PORT' 0
+expect_count "$default" "signing key as a file" 'name: AMPSEAL_REQUEST_SIGNING_KEY_FILE$' 1
+expect_count "$default" "CPU requests" '^ +cpu: ' 3
+
+# The dashboard and the alerts query only metrics the services define (a renamed metric would leave a panel empty
+# and an alert silent): every ampseal_* name in them, less a histogram's _bucket/_count/_sum, is a `name:` in
+# services/*/src.
+if [[ -e "$OUT/all-on-values-$first_kube.yaml" ]]; then
+  defined="$(grep -rhoE "name: '(ampseal_[a-z0-9_]+)'" "$ROOT"/services/*/src --include='*.ts' | sed -E "s/name: '(.*)'/\1/" | sort -u)"
+  used="$(grep -oE 'ampseal_[a-z0-9_]+' "$OUT/all-on-values-$first_kube.yaml" | sed -E 's/_(bucket|count|sum)$//' | sort -u)"
+  for metric in $used; do
+    if ! grep -qx "$metric" <<<"$defined"; then
+      echo "FAIL: $metric is queried by the dashboard or the alerts but no service defines it" >&2
+      failures=$((failures + 1))
+    fi
+  done
+  echo "metrics queried by the dashboard and alerts, all defined: $(wc -w <<<"$used")"
 fi
 
 expect_refused() { # description, expected message, helm args...
@@ -102,6 +135,11 @@ expect_refused "config.logLevel=loud (schema enum)" "value must be one of" --set
 expect_refused "pseudonymizer.audiences={marketing} (schema enum)" "value must be one of" --set 'pseudonymizer.audiences={marketing}'
 expect_refused "unknown key config.logLeve (schema)" "additional properties" --set config.logLeve=debug
 expect_refused "grace period not above the drain deadline" "must be larger than" --set shredder.terminationGracePeriodSeconds=20
+expect_refused "admin API without operators" "needs shredder.admin.tokens.operators" --set shredder.admin.enabled=true
+expect_refused "admin API on the ops port" "must differ from config.httpPort" --set shredder.admin.enabled=true --set shredder.admin.tokens.existingSecret=t --set shredder.admin.port=9464
+expect_refused "a clear token instead of its hash (schema)" "does not match pattern" --set shredder.admin.enabled=true --set 'shredder.admin.tokens.operators[0].name=alice' --set 'shredder.admin.tokens.operators[0].sha256=my-secret-token'
+expect_refused "signatures required without a key" "needs requestSigning.existingSecret" --set requestSigning.existingSecret=
+expect_refused "no CPU request (schema)" "missing property 'cpu'" --set pseudonymizer.resources.requests.cpu=null
 
 if ((failures > 0)); then
   echo "helm-lint: $failures check(s) failed" >&2

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
+import { adminSetUp } from '../harness/admin';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { consumeUntil } from '../harness/kafka';
@@ -10,7 +11,6 @@ import { useResources } from '../harness/resources';
 import { authorizeEnvelope, transformWith } from '../harness/transform';
 
 const resources = useResources({ budgetMs: 180_000 });
-const ADMIN_TOKEN = randomBytes(24).toString('base64url');
 
 async function cli(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -23,7 +23,9 @@ async function cli(env: Record<string, string>, ...args: string[]): Promise<{ st
 }
 
 describe('shredder: erasure requests, receipts, status, admin API', () => {
-  const env = pipelineEnv({ AMPSEAL_ADMIN_TOKEN: ADMIN_TOKEN, AMPSEAL_GROUP_ID: `shredder-${randomBytes(4).toString('hex')}` });
+  const admin = adminSetUp(resources, ['alice']);
+  const ADMIN_TOKEN = admin.tokens.alice!;
+  const env = pipelineEnv({ ...admin.env, AMPSEAL_GROUP_ID: `shredder-${randomBytes(4).toString('hex')}` });
   const config = loadConfig(env);
   const { logger, lines } = captureLogger('info');
   let base = '';
@@ -32,7 +34,7 @@ describe('shredder: erasure requests, receipts, status, admin API', () => {
     const shredder = createShredder(config, logger);
     resources.add('shredder', shredder, (s) => s.lifecycle.stop());
     await shredder.lifecycle.start();
-    base = `http://127.0.0.1:${shredder.ops.port}`;
+    base = `http://127.0.0.1:${shredder.admin!.port}`;
   });
 
   it('erases a subject from the CLI, waits for the receipt, reports it by status, and is idempotent by request id', async () => {
@@ -101,6 +103,9 @@ describe('shredder: erasure requests, receipts, status, admin API', () => {
     }
     // A subject never seen is still tombstoned, so a later first sight cannot mint a key for old events.
     expect(status).toMatchObject({ status: 'done', erased: 1 });
-    expect(lines.join('')).toMatch(/"event":"admin.call","method":"POST","route":"\/admin\/v1\/requests","status":202/);
+    expect(lines.join('')).toMatch(/"event":"admin.call","operator":"alice","remote":"127.0.0.1","method":"POST","route":"\/admin\/v1\/requests","status":202/);
+    // The request went to the topic signed, as every request from the admin API and the CLI does.
+    const written = await consumeUntil(kafkaClient('signed'), [config.topics.erasureRequests], (s) => s.some((m) => m.key === requestId));
+    expect(written.find((m) => m.key === requestId)!.headers['ampseal-sig']).toMatch(/^v1=[A-Za-z0-9_-]{43}$/);
   }, 30_000);
 });

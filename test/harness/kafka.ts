@@ -29,7 +29,7 @@ export async function createTopics(kafka: KafkaClient, resources: Resources, top
 export async function produce(
   kafka: KafkaClient,
   topic: string,
-  messages: Array<{ key: string | null; value: string | Buffer }>,
+  messages: Array<{ key: string | null; value: string | Buffer; headers?: Record<string, string> }>,
   options: { idempotent?: boolean } = {},
 ): Promise<void> {
   const producer = new RecordProducer(kafka, { idempotent: options.idempotent ?? false });

@@ -1,13 +1,17 @@
 {{/*
 Deployment of one service. Call with (dict "root" $ "component" "pseudonymizer"|"shredder").
-Both services run the same image as `ampseal run <component>` and serve /healthz, /readyz and /metrics
-(the shredder also /admin) on config.httpPort.
+Both services run the same image as `ampseal run <component>` and serve /healthz, /readyz and /metrics on
+config.httpPort; the shredder's admin API, when on, has a port of its own (shredder.admin.port).
 */}}
 {{- define "ampseal.deployment" -}}
 {{- $root := .root }}
 {{- $component := .component }}
 {{- $v := index $root.Values $component }}
 {{- $usePolicy := and (eq $component "pseudonymizer") $root.Values.policy.enabled }}
+{{- $isShredder := eq $component "shredder" }}
+{{- $admin := and $isShredder $root.Values.shredder.admin.enabled }}
+{{- $adminTls := and $admin $root.Values.shredder.admin.tls.existingSecret }}
+{{- $signing := and $isShredder $root.Values.requestSigning.existingSecret }}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -25,11 +29,16 @@ spec:
   template:
     metadata:
       {{- $checksum := and $usePolicy (not $root.Values.policy.existingConfigMap) }}
-      {{- if or $checksum $v.podAnnotations }}
+      {{- $tokensChecksum := and $admin (not $root.Values.shredder.admin.tokens.existingSecret) }}
+      {{- if or $checksum $tokensChecksum $v.podAnnotations }}
       annotations:
         {{- if $checksum }}
         # Roll the pods when the policy changes: it is read once at start.
         checksum/policy: {{ $root.Values.policy.content | sha256sum }}
+        {{- end }}
+        {{- if $tokensChecksum }}
+        # Roll the pods when the operators change: the token file is read once at start.
+        checksum/admin-tokens: {{ toJson $root.Values.shredder.admin.tokens.operators | sha256sum }}
         {{- end }}
         {{- with $v.podAnnotations }}
         {{- toYaml . | nindent 8 }}
@@ -41,7 +50,7 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ include "ampseal.serviceAccountName" $root }}
+      serviceAccountName: {{ include "ampseal.serviceAccountName" . }}
       automountServiceAccountToken: {{ $root.Values.serviceAccount.automountServiceAccountToken }}
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
@@ -68,6 +77,11 @@ spec:
             - name: http
               containerPort: {{ int64 $root.Values.config.httpPort }}
               protocol: TCP
+            {{- if $admin }}
+            - name: admin
+              containerPort: {{ int64 $root.Values.shredder.admin.port }}
+              protocol: TCP
+            {{- end }}
           env:
             {{- include "ampseal.env" . | nindent 12 }}
             {{- if eq $component "pseudonymizer" }}
@@ -84,12 +98,32 @@ spec:
               value: {{ printf "%s/%s" (trimSuffix "/" $root.Values.policy.mountPath) $root.Values.policy.key | quote }}
             {{- end }}
             {{- end }}
-            {{- if and (eq $component "shredder") $v.adminToken.existingSecret }}
-            - name: AMPSEAL_ADMIN_TOKEN
-              valueFrom:
-                secretKeyRef:
-                  name: {{ $v.adminToken.existingSecret | quote }}
-                  key: {{ $v.adminToken.key | quote }}
+            {{- if $admin }}
+            - name: AMPSEAL_ADMIN_PORT
+              value: {{ int64 $root.Values.shredder.admin.port | toString | quote }}
+            - name: AMPSEAL_ADMIN_MAX_CONNECTIONS
+              value: {{ int64 $root.Values.shredder.admin.maxConnections | toString | quote }}
+            - name: AMPSEAL_ADMIN_TOKENS_FILE
+              value: /etc/ampseal/admin-tokens/tokens
+            {{- if $adminTls }}
+            - name: AMPSEAL_ADMIN_TLS_CERT_FILE
+              value: /etc/ampseal/admin-tls/tls.crt
+            - name: AMPSEAL_ADMIN_TLS_KEY_FILE
+              value: /etc/ampseal/admin-tls/tls.key
+            {{- end }}
+            {{- end }}
+            {{- if $isShredder }}
+            {{- if $signing }}
+            # The signing key as a file, never an environment variable (those end up in crash dumps and `ps e`).
+            - name: AMPSEAL_REQUEST_SIGNING_KEY_FILE
+              value: /etc/ampseal/request-signing/key
+            {{- if $root.Values.requestSigning.previousKey }}
+            - name: AMPSEAL_REQUEST_SIGNING_KEY_PREVIOUS_FILE
+              value: /etc/ampseal/request-signing/previous
+            {{- end }}
+            {{- end }}
+            - name: AMPSEAL_REQUEST_SIGNATURES
+              value: {{ $root.Values.requestSigning.mode | quote }}
             {{- end }}
             {{- with $v.extraEnv }}
             {{- toYaml . | nindent 12 }}
@@ -129,6 +163,21 @@ spec:
               mountPath: {{ $root.Values.policy.mountPath | quote }}
               readOnly: true
             {{- end }}
+            {{- if $admin }}
+            - name: admin-tokens
+              mountPath: /etc/ampseal/admin-tokens
+              readOnly: true
+            {{- end }}
+            {{- if $adminTls }}
+            - name: admin-tls
+              mountPath: /etc/ampseal/admin-tls
+              readOnly: true
+            {{- end }}
+            {{- if $signing }}
+            - name: request-signing
+              mountPath: /etc/ampseal/request-signing
+              readOnly: true
+            {{- end }}
       volumes:
         # The root filesystem is read-only; /tmp is the only writable path.
         - name: tmp
@@ -141,6 +190,40 @@ spec:
             items:
               - key: {{ $root.Values.policy.key | quote }}
                 path: {{ $root.Values.policy.key | quote }}
+        {{- end }}
+        # Secret files readable by the pod's group (fsGroup) only.
+        {{- if $admin }}
+        - name: admin-tokens
+          secret:
+            secretName: {{ include "ampseal.adminTokensSecretName" $root | quote }}
+            defaultMode: 0440
+            items:
+              - key: {{ $root.Values.shredder.admin.tokens.key | quote }}
+                path: tokens
+        {{- end }}
+        {{- if $adminTls }}
+        - name: admin-tls
+          secret:
+            secretName: {{ $root.Values.shredder.admin.tls.existingSecret | quote }}
+            defaultMode: 0440
+            items:
+              - key: tls.crt
+                path: tls.crt
+              - key: tls.key
+                path: tls.key
+        {{- end }}
+        {{- if $signing }}
+        - name: request-signing
+          secret:
+            secretName: {{ $root.Values.requestSigning.existingSecret | quote }}
+            defaultMode: 0440
+            items:
+              - key: {{ $root.Values.requestSigning.key | quote }}
+                path: key
+              {{- with $root.Values.requestSigning.previousKey }}
+              - key: {{ . | quote }}
+                path: previous
+              {{- end }}
         {{- end }}
       {{- with $v.nodeSelector }}
       nodeSelector:
@@ -193,7 +276,7 @@ spec:
 {{- end }}
 
 {{/*
-Service of one service's port (ops endpoints; the shredder's admin API too).
+Service of one service's ports: the ops endpoints, and the shredder's admin API when it is on.
 */}}
 {{- define "ampseal.service" -}}
 {{- $v := index .root.Values .component }}
@@ -211,6 +294,12 @@ spec:
       port: {{ $v.service.port }}
       targetPort: http
       protocol: TCP
+    {{- if and (eq .component "shredder") .root.Values.shredder.admin.enabled }}
+    - name: admin
+      port: {{ .root.Values.shredder.admin.port }}
+      targetPort: admin
+      protocol: TCP
+    {{- end }}
   selector:
     {{- include "ampseal.componentSelectorLabels" . | nindent 4 }}
 {{- end }}

@@ -48,14 +48,24 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Name of the ServiceAccount to use.
+Name of one service's ServiceAccount; call with (dict "root" $ "component" ...). One per service, so each has
+its own cloud role and Kafka principal.
 */}}
 {{- define "ampseal.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create }}
-{{- default (include "ampseal.fullname" .) .Values.serviceAccount.name }}
+{{- $sa := (index .root.Values .component).serviceAccount }}
+{{- if .root.Values.serviceAccount.create }}
+{{- default (include "ampseal.componentFullname" .) $sa.name }}
 {{- else }}
-{{- default "default" .Values.serviceAccount.name }}
+{{- default "default" $sa.name }}
 {{- end }}
+{{- end }}
+
+{{/*
+The Secret holding the shredder's admin token file: the existing one, or the one the chart writes from
+shredder.admin.tokens.operators.
+*/}}
+{{- define "ampseal.adminTokensSecretName" -}}
+{{- default (printf "%s-shredder-admin-tokens" (include "ampseal.fullname" .)) .Values.shredder.admin.tokens.existingSecret }}
 {{- end }}
 
 {{/*
@@ -128,6 +138,19 @@ Cross-value checks that values.schema.json cannot express. Rendered once, from t
 {{- define "ampseal.validate" -}}
 {{- if and .Values.pseudonymizer.enabled .Values.shredder.enabled (eq .Values.pseudonymizer.groupId .Values.shredder.groupId) }}
 {{- fail "pseudonymizer.groupId and shredder.groupId must differ: the two services consume different topics and must not share a consumer group" }}
+{{- end }}
+{{- $admin := .Values.shredder.admin }}
+{{- if and .Values.shredder.enabled $admin.enabled (not $admin.tokens.existingSecret) (not $admin.tokens.operators) }}
+{{- fail "shredder.admin.enabled needs shredder.admin.tokens.operators (name and sha256 of each token) or shredder.admin.tokens.existingSecret: without operators nobody could use the admin API" }}
+{{- end }}
+{{- if and .Values.shredder.enabled $admin.enabled (eq (int64 $admin.port) (int64 .Values.config.httpPort)) }}
+{{- fail "shredder.admin.port must differ from config.httpPort: the admin API has a port of its own" }}
+{{- end }}
+{{- if and .Values.requestSigning.previousKey (not .Values.requestSigning.existingSecret) }}
+{{- fail "requestSigning.previousKey needs requestSigning.existingSecret" }}
+{{- end }}
+{{- if and (eq .Values.requestSigning.mode "required") (not .Values.requestSigning.existingSecret) }}
+{{- fail "requestSigning.mode=required needs requestSigning.existingSecret (the signing key); set mode=off to run without signed requests" }}
 {{- end }}
 {{- if and .Values.policy.enabled (not .Values.policy.existingConfigMap) (not .Values.policy.content) }}
 {{- fail "policy.enabled needs policy.content (the policy YAML) or policy.existingConfigMap" }}

@@ -28,7 +28,8 @@ ${IDS}
   --request-id ID         idempotency key (default: a new UUID); reusing one for other subjects is refused
   --wait                  wait for the receipt (exact reads of the receipts topic)
   --timeout SECONDS       how long --wait waits (default 60)
-  reads: ${KAFKA}, AMPSEAL_TOPIC_ERASURE_REQUESTS, AMPSEAL_TOPIC_ERASURE_EVENTS
+  reads: ${KAFKA}, AMPSEAL_TOPIC_ERASURE_REQUESTS, AMPSEAL_TOPIC_ERASURE_EVENTS, AMPSEAL_REQUEST_SIGNING_KEY[_FILE]
+    (the request is signed with it; a shredder that requires signatures refuses unsigned requests)
 `,
   tokens: `ampseal tokens --tenant T (--id KIND:VALUE … | --ids-from FILE|-)
   A subject's current token, restriction and last erasure time, for access requests (Art. 15/20).

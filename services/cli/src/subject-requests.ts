@@ -5,6 +5,7 @@ import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type Subje
 import { RecordProducer, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
 import { isTombstoneRecord, type TombstoneRecord } from '@ampseal/keyring';
 import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
+import { requestRecord } from '@ampseal/shredder';
 
 export class CommandError extends Error {}
 
@@ -109,7 +110,8 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
   const producer = new RecordProducer(kafka);
   await producer.start();
   try {
-    await producer.send({ topic: config.topics.erasureRequests, key: request.requestId, value: JSON.stringify(request) });
+    // Signed with AMPSEAL_REQUEST_SIGNING_KEY when set: a shredder that requires signatures refuses anything else.
+    await producer.send(requestRecord(config.topics.erasureRequests, request, config.requestSigningKeys[0]));
   } finally {
     await producer.stop();
   }

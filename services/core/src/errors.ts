@@ -46,6 +46,9 @@ export const ERRORS = {
   // A request id already used for an erasure of other subjects: ticket numbers are reused in practice, and a silent
   // "done" with the first request's result would leave the second subject's key in place (keyring SPEC K16).
   REQUEST_ID_REUSED: { stage: 'request', reason: 'request_id_reused', retriable: false, message: 'request id was already used for another request' },
+  // A request record without a valid signature of a holder of the signing key (the admin API, the CLI): forged, or
+  // written by a producer that does not sign; nothing is executed (docs/erasure.md, "Who may write requests").
+  REQUEST_SIGNATURE_INVALID: { stage: 'request', reason: 'bad_signature', retriable: false, message: 'data-subject request is unsigned or its signature does not verify' },
   BAD_TOMBSTONE: { stage: 'request', reason: 'bad_tombstone', retriable: false, message: 'a tombstone journal record is malformed' },
   // Dependencies: retriable, the processor pauses and resumes by itself.
   KEYRING_UNAVAILABLE: { stage: 'dependency', reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },

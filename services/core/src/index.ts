@@ -31,3 +31,4 @@ export {
   type SubjectReceipt,
   type SubjectRequest,
 } from './erasure';
+export { MIN_SIGNING_KEY_BYTES, REQUEST_SIGNATURE_HEADER, signRequest, verifyRequest, type SignatureCheck } from './request-signature';

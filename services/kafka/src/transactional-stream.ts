@@ -12,6 +12,8 @@ export interface ConsumedRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** Record headers as UTF-8 text (the first value of a repeated header); absent when the record has none. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface OutputRecord {
@@ -146,6 +148,7 @@ export class TransactionalStream implements Component {
             offset: m.offset,
             key: m.key,
             value: m.value,
+            ...(m.headers && Object.keys(m.headers).length > 0 ? { headers: headerText(m.headers) } : {}),
           }));
           const t0 = Date.now();
           const outputs = await this.handleWithRetry(records, heartbeat, isRunning);
@@ -312,4 +315,14 @@ export class TransactionalStream implements Component {
     this.producers.clear();
     await Promise.all(producers.map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
   }
+}
+
+/** kafkajs headers (Buffer, string or a list of them) as text: handlers read them without knowing the client. */
+function headerText(headers: Readonly<Record<string, Buffer | string | ReadonlyArray<Buffer | string> | undefined>>): Record<string, string> {
+  const text: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers)) {
+    const first = Array.isArray(raw) ? raw[0] : raw;
+    if (first !== undefined) text[name] = first.toString();
+  }
+  return text;
 }

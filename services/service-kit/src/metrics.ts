@@ -36,6 +36,39 @@ export const streamMetrics: MetricsAdapter = (registry) => {
   return () => unsubscribe(STREAM_CHANNEL, onStream);
 };
 
+/** The shredder's channel: one event per data-subject request answered (a receipt written). */
+export const SUBJECT_REQUEST_CHANNEL = 'ampseal:subject-requests';
+
+export interface SubjectRequestEvent {
+  readonly action: 'erase' | 'restrict' | 'unrestrict';
+  readonly status: 'done' | 'failed';
+  /** The failed receipt's reason code (`bad_signature`, `bad_request`, `tenant_key_refused`, …). */
+  readonly reason?: string;
+  /** From the request's requestedAt to its receipt; absent when the request was not readable. */
+  readonly ageSeconds?: number;
+}
+
+/**
+ * Requests answered, by action, status and reason, and how long they waited for their receipt: the erasure
+ * deadline (GDPR Art. 12(3): a month) is watched on the age, forged requests on `reason="bad_signature"`.
+ */
+export const subjectRequestMetrics: MetricsAdapter = (registry) => {
+  const answered = new Counter({ name: 'ampseal_subject_requests_total', help: 'Data-subject requests answered with a receipt', labelNames: ['action', 'status', 'reason'], registers: [registry] });
+  const age = new Histogram({
+    name: 'ampseal_subject_request_age_seconds',
+    help: 'Time from a request\'s requestedAt to its receipt',
+    buckets: [1, 10, 60, 300, 900, 3_600, 21_600, 86_400, 259_200, 604_800, 2_592_000],
+    registers: [registry],
+  });
+  const onRequest = (message: unknown) => {
+    const e = message as SubjectRequestEvent;
+    answered.inc({ action: e.action, status: e.status, reason: e.reason ?? '' });
+    if (e.ageSeconds !== undefined && e.ageSeconds >= 0) age.observe(e.ageSeconds);
+  };
+  subscribe(SUBJECT_REQUEST_CHANNEL, onRequest);
+  return () => unsubscribe(SUBJECT_REQUEST_CHANNEL, onRequest);
+};
+
 export function createMetrics(service: string, adapters: readonly MetricsAdapter[] = []): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });

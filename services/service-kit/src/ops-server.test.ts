@@ -3,6 +3,23 @@ import { Lifecycle, silentLogger, type Component } from '@ampseal/foundation';
 import { OpsServer } from './ops-server';
 
 describe('the ops server', () => {
+  it('exports readiness as ampseal_ready: 1 while /readyz answers 200, 0 once the instance failed', async () => {
+    let ready = false;
+    const registry = new Registry();
+    const ops = new OpsServer({ host: '127.0.0.1', port: 0, registry, readiness: { ready: () => ready, reasons: () => ['starting'] } });
+    const metric = async () => (await (await fetch(`http://127.0.0.1:${ops.port}/metrics`)).text()).match(/^ampseal_ready (\d)$/m)?.[1];
+    await ops.start();
+    try {
+      expect(await metric()).toBe('0');
+      ready = true;
+      expect(await metric()).toBe('1');
+      ops.fail('stream_failed');
+      expect(await metric()).toBe('0');
+    } finally {
+      await ops.stop();
+    }
+  });
+
   it('answers /readyz 503 stopping as soon as stop begins, before any other component is stopped', async () => {
     const ops = new OpsServer({ host: '127.0.0.1', port: 0, registry: new Registry(), readiness: { ready: () => true, reasons: () => [] } });
     const seen: Array<{ status: number; body: unknown }> = [];

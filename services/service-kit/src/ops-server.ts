@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Component } from '@ampseal/foundation';
 
 export interface Readiness {
@@ -11,7 +11,8 @@ export interface Readiness {
 
 /**
  * `/healthz` (the process is alive), `/readyz` (it can do its work; 503 while a dependency is down),
- * `/metrics` (Prometheus). Every service serves these (design §7).
+ * `/metrics` (Prometheus). Every service serves these (design §7), and nothing else: the shredder's admin API has a
+ * listener of its own (services/shredder/src/admin-server.ts), so this port needs no authentication.
  */
 export class OpsServer implements Component {
   readonly name = 'ops-http';
@@ -19,15 +20,21 @@ export class OpsServer implements Component {
   private boundPort = 0;
   private draining = false;
   private failure: string | undefined;
-  private readonly extraRoutes = new Map<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>();
 
   constructor(
     private readonly options: { host: string; port: number; registry: Registry; readiness: Readiness },
-  ) {}
-
-  /** Lets a service mount more routes (the shredder's admin API) on the same port. */
-  route(prefix: string, handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): void {
-    this.extraRoutes.set(prefix, handler);
+  ) {
+    // What /readyz answers, as a metric: Prometheus scrapes not-ready pods too, so an alert can say how long an
+    // instance has been paused or failed without kube-state-metrics.
+    const isReady = () => this.failure === undefined && !this.draining && options.readiness.ready();
+    new Gauge({
+      name: 'ampseal_ready',
+      help: '1 while /readyz answers 200',
+      registers: [options.registry],
+      collect() {
+        this.set(isReady() ? 1 : 0);
+      },
+    });
   }
 
   /**
@@ -76,12 +83,6 @@ export class OpsServer implements Component {
           () => res.writeHead(500).end(),
         );
         return;
-      }
-      for (const [prefix, handler] of this.extraRoutes) {
-        if (path === prefix || path.startsWith(`${prefix}/`)) {
-          handler(req, res);
-          return;
-        }
       }
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
     });

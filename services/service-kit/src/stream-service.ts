@@ -2,7 +2,6 @@ import type { AmpsealError } from '@ampseal/core';
 import { Lifecycle, type Component, type Logger } from '@ampseal/foundation';
 import { TransactionalStream, createKafka, ensureTopics, type KafkaClient, type StreamHandler, type TopicSpec } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from './config';
 import { KeyRingComponent, type KeyRingKind } from './keyring';
 import { createMetrics, streamMetrics, type MetricsAdapter } from './metrics';
@@ -17,12 +16,11 @@ export interface StreamServiceContext {
   readonly keyring: KeyRing;
 }
 
-/** What is truly a service's own: its handler, its components, its HTTP routes. */
+/** What is truly a service's own: its handler and its components. */
 export interface StreamServiceParts {
   readonly handler: StreamHandler;
   /** Started in order after the key ring and topics, before the stream; stopped in reverse after it. */
   readonly components?: readonly Component[];
-  readonly routes?: ReadonlyArray<readonly [prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void]>;
 }
 
 export interface StreamServiceSpec {
@@ -94,7 +92,6 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     name: name,
     start: async () => {
       const parts = await spec.setUp({ config, logger, kafka, keyring: keyring.ring });
-      for (const [prefix, handler] of parts.routes ?? []) ops.route(prefix, handler);
       const built = new TransactionalStream({
         kafka,
         groupId: config.groupId,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildSubjectRequest, type SubjectRequest } from '@ampseal/core';
-import type { Logger } from '@ampseal/service-kit';
+import type { AdminOperator, Logger } from '@ampseal/service-kit';
 import type { StatusIndex } from './status-index';
 
 const MAX_BODY = 64 * 1024;
@@ -11,13 +11,35 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** Shorter tokens are refused before any comparison: the file holds hashes, so their length is checked here. */
+const MIN_TOKEN_LENGTH = 32;
+
 /**
- * Bearer-token check in constant time: both sides are hashed first, so neither the token's length nor its
- * prefix can be learnt from response timing.
+ * The operator whose token the bearer header carries, or undefined. The given token is hashed and compared with
+ * every operator's hash in constant time, all of them each time, so response timing tells neither a token's prefix
+ * nor which operator's line matched. Plain SHA-256 (no slow KDF): tokens are random secrets of at least 32
+ * characters, which no offline guessing reaches, and a slow hash would let any unauthenticated caller spend the
+ * shredder's CPU per attempt.
  */
-export function authorized(header: string | undefined, expected: Buffer): boolean {
+export function authenticate(header: string | undefined, operators: readonly AdminOperator[]): string | undefined {
   const given = header?.startsWith('Bearer ') ? header.slice(7) : '';
-  return timingSafeEqual(digest(given), expected);
+  const hash = digest(given);
+  let found: string | undefined;
+  for (const operator of operators) {
+    if (timingSafeEqual(hash, operator.tokenSha256) && found === undefined) found = operator.name;
+  }
+  return given.length >= MIN_TOKEN_LENGTH ? found : undefined;
+}
+
+/**
+ * 401, and the connection closes after it: a client guessing tokens pays a new connection (and TLS handshake) per
+ * guess, and counts against the listener's connection limit while it does.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse): number {
+  res.shouldKeepAlive = false;
+  res.writeHead(401, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close', 'www-authenticate': 'Bearer' }).end('{"error":"unauthorized"}');
+  req.resume();
+  return 401;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): number {
@@ -38,24 +60,26 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 
 /**
  * The shredder's admin API for ops tools: submit a data-subject request, read its status. Every call is
- * authenticated and audited (method, route, outcome, request id, tenant, counts: never an identifier).
+ * authenticated and audited (operator, remote address, method, route, outcome, request id, tenant, counts: never an
+ * identifier). Served by the admin listener (admin-server.ts), never on the ops port.
  */
 export function adminApi(deps: {
-  readonly token: string;
+  /** Named operators (AMPSEAL_ADMIN_TOKENS_FILE): the audit log says who. */
+  readonly operators: readonly AdminOperator[];
   readonly submit: (request: SubjectRequest) => Promise<void>;
   readonly status: StatusIndex;
   readonly logger: Logger;
 }): (req: IncomingMessage, res: ServerResponse) => void {
-  const expected = digest(deps.token);
   const audit = deps.logger.child({ component: 'audit' });
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
+    const operator = authenticate(req.headers.authorization, deps.operators);
+    const remote = req.socket.remoteAddress;
     const log = (status: number, extra: Record<string, unknown> = {}) =>
-      audit.info({ event: 'admin.call', method: req.method, route: path.startsWith(`${ADMIN_PREFIX}/`) ? `${ADMIN_PREFIX}/:id` : path, status, ...extra }, 'admin call');
+      audit.info({ event: 'admin.call', operator, remote, method: req.method, route: path.startsWith(`${ADMIN_PREFIX}/`) ? `${ADMIN_PREFIX}/:id` : path, status, ...extra }, 'admin call');
 
-    if (!authorized(req.headers.authorization, expected)) {
-      req.resume();
-      log(send(res, 401, { error: 'unauthorized' }));
+    if (operator === undefined) {
+      log(refuse(req, res));
       return;
     }
     void (async () => {

@@ -1,8 +1,8 @@
 import pino from 'pino';
-import { AmpsealError } from '@ampseal/core';
+import { AmpsealError, signRequest } from '@ampseal/core';
 import { createMemoryKeyRing } from '@ampseal/keyring';
 import { loadConfig } from '@ampseal/service-kit';
-import { authorized } from './admin-api';
+import { authenticate } from './admin-api';
 import { createRequestHandler } from './handler';
 import { StatusIndex } from './status-index';
 import { createHash } from 'node:crypto';
@@ -66,20 +66,77 @@ describe('request handler', () => {
     expect(live!.status).toBe('TOKENIZED');
   });
 
+  describe('request signatures', () => {
+    const signingKey = Buffer.from('a-request-signing-key-of-32-bytes!!');
+    const signed = createRequestHandler({ keyring, topics, logger: pino({ level: 'silent' }), signatures: { keys: [signingKey], mode: 'required' }, clock: () => Date.parse('2026-11-25T00:00:00Z') });
+    const body = (requestId: string, value: string) => ({ requestId, tenant: 'acme-cpo', identifiers: [{ kind: 'uid', value }], reason: 'Art. 17', requestedAt: '2026-11-24T12:00:00Z' });
+    const withSignature = (record: ReturnType<typeof request>, header: string | undefined) => ({ ...record, ...(header === undefined ? {} : { headers: { 'ampseal-sig': header } }) });
+
+    it('executes a request signed with the key', async () => {
+      const record = request(body('req-signed', '1A2B3C4D'), 'req-signed');
+      const out = await signed([withSignature(record, signRequest(signingKey, record.value))]);
+      expect(JSON.parse(out[out.length - 1]!.value.toString())).toMatchObject({ requestId: 'req-signed', status: 'done', erased: 1 });
+    });
+
+    it('answers an unsigned, a forged and a tampered request with a failed bad_signature receipt and erases nothing', async () => {
+      const victim = '5A6B7C8D';
+      const [before] = await keyring.tokens([{ subject: { tenant: 'acme-cpo', kind: 'uid', value: victim }, at: 1 }]);
+      const unsigned = request(body('req-unsigned', victim), 'req-unsigned');
+      const forged = request(body('req-forged', victim), 'req-forged');
+      const genuine = request(body('req-tampered', '9A9B9C9D'), 'req-tampered');
+      const tampered = { ...genuine, value: Buffer.from(genuine.value.toString().replace('9A9B9C9D', victim)) };
+      const out = await signed([
+        withSignature(unsigned, undefined),
+        withSignature(forged, signRequest(Buffer.from('not-the-key-but-32-bytes-long-too!!'), forged.value)),
+        withSignature(tampered, signRequest(signingKey, genuine.value)),
+      ]);
+      expect(out.map((o) => o.topic)).toEqual([topics.erasureEvents, topics.erasureEvents, topics.erasureEvents]);
+      expect(out.map((o) => JSON.parse(o.value.toString()))).toEqual(
+        ['req-unsigned', 'req-forged', 'req-tampered'].map((requestId) => ({ version: 1, requestId, tenant: 'acme-cpo', action: 'erase', status: 'failed', error: 'bad_signature', completedAt: '2026-11-25T00:00:00.000Z', subjects: 0 })),
+      );
+      const [after] = await keyring.tokens([{ subject: { tenant: 'acme-cpo', kind: 'uid', value: victim }, at: 2 }]);
+      expect(after).toEqual(before);
+    });
+
+    it('executes an unsigned request when signatures are off (rollout), and checks nothing without a key', async () => {
+      const off = createRequestHandler({ keyring, topics, logger: pino({ level: 'silent' }), signatures: { keys: [signingKey], mode: 'off' } });
+      const out = await off([request(body('req-off', '2A2B2C2D'), 'req-off')]);
+      expect(JSON.parse(out[out.length - 1]!.value.toString())).toMatchObject({ requestId: 'req-off', status: 'done' });
+      const none = createRequestHandler({ keyring, topics, logger: pino({ level: 'silent' }), signatures: { keys: [], mode: 'off' } });
+      const plain = await none([request(body('req-none', '3A3B3C3D'), 'req-none')]);
+      expect(JSON.parse(plain[plain.length - 1]!.value.toString())).toMatchObject({ requestId: 'req-none', status: 'done' });
+    });
+  });
+
   it('answers an invalid request with a failed receipt under its key, and never throws', async () => {
     const [out] = await handler([request({ tenant: 'acme-cpo', identifiers: [] }, 'req-bad')]);
     expect(out!.topic).toBe(topics.erasureEvents);
     expect(JSON.parse(out!.value.toString())).toMatchObject({ requestId: 'req-bad', status: 'failed', error: 'bad_request' });
   });
+
+  it('echoes only a well-formed tenant name in a failed receipt (the field is unchecked)', async () => {
+    const [out] = await handler([request({ tenant: 'uid 04A2B3C4 of someone', identifiers: [] }, 'req-odd')]);
+    expect(JSON.parse(out!.value.toString())).toMatchObject({ requestId: 'req-odd', tenant: '', error: 'bad_request' });
+  });
 });
 
 describe('admin API authentication', () => {
-  const expected = createHash('sha256').update('s3cret-token-that-is-long-enough-000').digest();
-  it('accepts only the exact bearer token', () => {
-    expect(authorized('Bearer s3cret-token-that-is-long-enough-000', expected)).toBe(true);
-    for (const header of [undefined, '', 'Bearer ', 'Bearer s3cret', 'bearer s3cret-token-that-is-long-enough-000', 's3cret-token-that-is-long-enough-000']) {
-      expect(authorized(header, expected)).toBe(false);
+  const hash = (token: string) => createHash('sha256').update(token).digest();
+  const operators = [
+    { name: 'alice', tokenSha256: hash('alice-token-that-is-long-enough-0000') },
+    { name: 'bob', tokenSha256: hash('bob-token-that-is-long-enough-000000') },
+    { name: 'short', tokenSha256: hash('short-token') },
+  ];
+  it('names the operator whose exact bearer token is given, and nobody otherwise', () => {
+    expect(authenticate('Bearer alice-token-that-is-long-enough-0000', operators)).toBe('alice');
+    expect(authenticate('Bearer bob-token-that-is-long-enough-000000', operators)).toBe('bob');
+    for (const header of [undefined, '', 'Bearer ', 'Bearer alice', 'bearer alice-token-that-is-long-enough-0000', 'alice-token-that-is-long-enough-0000', 'Bearer alice-token-that-is-long-enough-0000 ']) {
+      expect(authenticate(header, operators)).toBeUndefined();
     }
+  });
+
+  it('refuses a token shorter than 32 characters even when its hash is listed (the file holds only hashes)', () => {
+    expect(authenticate('Bearer short-token', operators)).toBeUndefined();
   });
 });
 

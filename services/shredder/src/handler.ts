@@ -1,7 +1,10 @@
-import { AmpsealError, buildSubjectRequest, isRequestId, ROAMING_AFTER_SUBJECT_REQUEST, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
+import { AmpsealError, buildSubjectRequest, isRequestId, isTenant, REQUEST_SIGNATURE_HEADER, ROAMING_AFTER_SUBJECT_REQUEST, verifyRequest, type ReasonCode, type SubjectReceipt, type SubjectRequest } from '@ampseal/core';
 import type { ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
-import type { Logger, Topics } from '@ampseal/service-kit';
+import { channel } from 'node:diagnostics_channel';
+import { SUBJECT_REQUEST_CHANNEL, type Logger, type SubjectRequestEvent, type Topics } from '@ampseal/service-kit';
+
+const events = channel(SUBJECT_REQUEST_CHANNEL);
 
 /**
  * Requests → receipts, inside the stream's transaction (exactly once): the key-ring work is idempotent per
@@ -13,10 +16,35 @@ export function createRequestHandler(deps: {
   readonly keyring: KeyRing;
   readonly topics: Topics;
   readonly logger: Logger;
+  /**
+   * Request signatures (core request-signature.ts): `required` answers an unsigned or forged record with a failed
+   * receipt (`bad_signature`) and executes nothing; `off` executes it and logs what `required` would refuse.
+   * Without keys nothing is checked.
+   */
+  readonly signatures?: { readonly keys: readonly Buffer[]; readonly mode: 'required' | 'off' };
   readonly clock?: () => number;
 }): StreamHandler {
   const clock = deps.clock ?? Date.now;
   const audit = deps.logger.child({ component: 'audit' });
+  const signatures = deps.signatures?.keys.length ? deps.signatures : undefined;
+  const answered = (event: SubjectRequestEvent) => {
+    if (events.hasSubscribers) events.publish(event);
+  };
+  const ageOf = (requestedAt: string) => (clock() - Date.parse(requestedAt)) / 1000;
+
+  /**
+   * The failed receipt of a record that is not a request the shredder may act on (malformed, or not signed): keyed
+   * by the record key when it is a request id (so the submitter finds it), by the record's position otherwise.
+   */
+  const refused = (record: ConsumedRecord, raw: unknown, error: ReasonCode): OutputRecord => {
+    const key = record.key?.toString('utf8') ?? '';
+    const requestId = isRequestId(key) ? key : `${record.topic}:${record.partition}:${record.offset}`;
+    // Only a well-formed tenant name is echoed: receipts are read more widely than requests, and the field is unchecked.
+    const given = (raw as { tenant?: unknown } | undefined)?.tenant;
+    const tenant = typeof given === 'string' && isTenant(given) ? given : '';
+    const receipt: SubjectReceipt = { version: 1, requestId, tenant, action: 'erase', status: 'failed', error, completedAt: new Date(clock()).toISOString(), subjects: 0 };
+    return { topic: deps.topics.erasureEvents, key: requestId, value: JSON.stringify(receipt) };
+  };
 
   const execute = async (request: SubjectRequest): Promise<{ receipt: SubjectReceipt; journal: OutputRecord[] }> => {
     const { keyring } = deps;
@@ -80,23 +108,26 @@ export function createRequestHandler(deps: {
       } catch {
         raw = undefined;
       }
+      if (signatures) {
+        const check = verifyRequest(signatures.keys, record.value, record.headers?.[REQUEST_SIGNATURE_HEADER]);
+        if (!check.ok) {
+          const at = { topic: record.topic, partition: record.partition, offset: record.offset };
+          if (signatures.mode === 'required') {
+            const out = refused(record, raw, 'bad_signature');
+            audit.warn({ event: 'subject_request.failed', requestId: out.key, reason: 'bad_signature', signature: check.problem, ...at }, 'request refused: not signed by the admin API or the CLI');
+            outputs.push(out);
+            answered({ action: 'erase', status: 'failed', reason: 'bad_signature' });
+            continue;
+          }
+          audit.warn({ event: 'subject_request.unverified', signature: check.problem, ...at }, 'request executed without a valid signature (AMPSEAL_REQUEST_SIGNATURES=off)');
+        }
+      }
       const built = buildSubjectRequest(raw);
       if (!built.ok) {
-        const key = record.key?.toString('utf8') ?? '';
-        const requestId = isRequestId(key) ? key : `${record.topic}:${record.partition}:${record.offset}`;
-        const tenant = typeof (raw as { tenant?: unknown })?.tenant === 'string' ? String((raw as { tenant: string }).tenant).slice(0, 63) : '';
-        const receipt: SubjectReceipt = {
-          version: 1,
-          requestId,
-          tenant,
-          action: 'erase',
-          status: 'failed',
-          error: 'bad_request',
-          completedAt: new Date(clock()).toISOString(),
-          subjects: 0,
-        };
-        audit.warn({ event: 'subject_request.failed', requestId, problem: built.problem }, 'request refused');
-        outputs.push({ topic: deps.topics.erasureEvents, key: requestId, value: JSON.stringify(receipt) });
+        const out = refused(record, raw, 'bad_request');
+        audit.warn({ event: 'subject_request.failed', requestId: out.key, problem: built.problem }, 'request refused');
+        outputs.push(out);
+        answered({ action: 'erase', status: 'failed', reason: 'bad_request' });
         continue;
       }
       let executed: Awaited<ReturnType<typeof execute>>;
@@ -121,11 +152,13 @@ export function createRequestHandler(deps: {
         };
         audit.warn({ event: 'subject_request.failed', requestId, tenant, reason: err.reason }, 'request failed');
         outputs.push({ topic: deps.topics.erasureEvents, key: requestId, value: JSON.stringify(receipt) });
+        answered({ action, status: 'failed', reason: err.reason, ageSeconds: ageOf(built.value.requestedAt) });
         continue;
       }
       const { receipt, journal } = executed;
       outputs.push(...journal);
       outputs.push({ topic: deps.topics.erasureEvents, key: receipt.requestId, value: JSON.stringify(receipt) });
+      answered({ action: receipt.action, status: 'done', ageSeconds: ageOf(built.value.requestedAt) });
       audit.info(
         {
           event: 'subject_request.done',

@@ -1,5 +1,6 @@
-export { createShredder, type Shredder } from './service';
+export { createShredder, requestRecord, type Shredder } from './service';
 export { runShredder } from './main';
 export { createRequestHandler } from './handler';
 export { StatusIndex, type RequestStatus } from './status-index';
-export { adminApi, authorized, ADMIN_PREFIX } from './admin-api';
+export { adminApi, authenticate, ADMIN_PREFIX } from './admin-api';
+export { AdminServer, ADMIN_LIMITS } from './admin-server';

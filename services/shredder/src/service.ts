@@ -1,29 +1,44 @@
-import { parseReceipt } from '@ampseal/core';
+import { parseReceipt, REQUEST_SIGNATURE_HEADER, signRequest, type SubjectRequest } from '@ampseal/core';
 import { RecordConsumer, RecordProducer } from '@ampseal/kafka';
-import { createStreamService, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
-import { ADMIN_PREFIX, adminApi } from './admin-api';
+import { createStreamService, subjectRequestMetrics, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
+import { adminApi } from './admin-api';
+import { AdminServer } from './admin-server';
 import { createRequestHandler } from './handler';
 import { StatusIndex } from './status-index';
 
 export interface Shredder extends StreamService {
   readonly status: StatusIndex;
+  /** The admin listener when AMPSEAL_ADMIN_PORT is set (its port once started). */
+  readonly admin: AdminServer | undefined;
+}
+
+/**
+ * A request as a record of the requests topic, signed when a key is configured (the admin API and the CLI both
+ * write through this: one place decides the bytes that are signed).
+ */
+export function requestRecord(topic: string, request: SubjectRequest, signingKey: Buffer | undefined): { topic: string; key: string; value: string; headers?: Record<string, string> } {
+  const value = JSON.stringify(request);
+  return { topic, key: request.requestId, value, ...(signingKey ? { headers: { [REQUEST_SIGNATURE_HEADER]: signRequest(signingKey, value) } } : {}) };
 }
 
 /**
  * The shredder on the service kit: requests in, receipts and the tombstone journal out, exactly once. What is
- * its own: the request handler, the status index (reads receipts), and the admin API with the producer it
- * submits through (when a token is configured).
+ * its own: the request handler (verifies request signatures), the status index (reads receipts), and the admin
+ * listener with the producer it submits through (when AMPSEAL_ADMIN_PORT is set).
  */
 export function createShredder(config: Config, logger: Logger): Shredder {
   const topics = config.topics;
   const status = new StatusIndex();
-  if (!config.adminToken) logger.info({}, 'admin API off: AMPSEAL_ADMIN_TOKEN is not set');
+  if (!config.admin) logger.info({}, 'admin API off: AMPSEAL_ADMIN_PORT is not set');
+  if (config.requestSignatures === 'off') logger.warn({ keys: config.requestSigningKeys.length }, 'request signatures are not enforced (AMPSEAL_REQUEST_SIGNATURES=off): any writer of the requests topic is obeyed');
+  let admin: AdminServer | undefined;
   const service = createStreamService({
     name: 'shredder',
     config,
     logger,
     inputTopics: [topics.erasureRequests],
     maxRecordsPerTransaction: 100,
+    metrics: [subjectRequestMetrics],
     topics: [
       { topic: topics.erasureRequests, partitions: 1 },
       { topic: topics.erasureEvents, partitions: 1 },
@@ -44,20 +59,30 @@ export function createShredder(config: Config, logger: Logger): Shredder {
           else logger.warn({ topic: record.topic, offset: record.offset, problem: parsed.problem }, 'unreadable receipt skipped');
         },
       });
-      const admin = config.adminToken
-        ? adminApi({
-            token: config.adminToken,
-            status,
+      admin = config.admin
+        ? new AdminServer({
+            listener: config.admin,
             logger,
-            submit: (request) => producer.send({ topic: topics.erasureRequests, key: request.requestId, value: JSON.stringify(request) }),
+            api: adminApi({
+              operators: config.admin.operators,
+              status,
+              logger,
+              submit: (request) => producer.send(requestRecord(topics.erasureRequests, request, config.requestSigningKeys[0])),
+            }),
           })
         : undefined;
       return {
-        handler: createRequestHandler({ keyring, topics, logger }),
-        components: [producer, receipts],
-        routes: admin ? [[ADMIN_PREFIX, admin] as const] : [],
+        handler: createRequestHandler({ keyring, topics, logger, signatures: { keys: config.requestSigningKeys, mode: config.requestSignatures } }),
+        // The admin listener last: it opens once the producer it submits through is up, and closes first.
+        components: admin ? [producer, receipts, admin] : [producer, receipts],
       };
     },
   });
-  return { ...service, status };
+  return {
+    ...service,
+    status,
+    get admin() {
+      return admin;
+    },
+  };
 }

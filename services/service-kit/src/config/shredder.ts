@@ -1,19 +1,101 @@
-import { invalid, type Env } from './read';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { integer, invalid, type Env } from './read';
+import { fileBytes, fileText } from './secret';
 
-/** The shredder's own: the admin API's bearer token. */
+/** One operator of the admin API: the name the audit log shows, and the SHA-256 of the operator's token. */
+export interface AdminOperator {
+  readonly name: string;
+  readonly tokenSha256: Buffer;
+}
+
+/** The shredder's admin listener: its own port, off unless AMPSEAL_ADMIN_PORT is set. */
+export interface AdminListener {
+  readonly host: string;
+  /** 0: an ephemeral port (tests). */
+  readonly port: number;
+  readonly operators: readonly AdminOperator[];
+  /** PEM certificate chain and private key; plain HTTP without them. */
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  readonly maxConnections: number;
+}
+
+/** The shredder's own: the admin listener. */
 export interface ShredderSection {
-  /** Bearer token of the shredder's admin API; the API is off without one. */
-  readonly adminToken: string | undefined;
+  readonly admin: AdminListener | undefined;
 }
 
 export function readShredderSection(env: Env): ShredderSection {
-  return { adminToken: adminToken(env) };
+  // The old single shared token: refused rather than ignored, so an upgrade cannot silently leave operators without
+  // the API (or believe it is still guarded by that token).
+  if (env.AMPSEAL_ADMIN_TOKEN?.trim()) invalid('AMPSEAL_ADMIN_TOKEN', 'unset: it is no longer read; the admin API listens on AMPSEAL_ADMIN_PORT and authenticates named operators from AMPSEAL_ADMIN_TOKENS_FILE');
+  const port = env.AMPSEAL_ADMIN_PORT?.trim();
+  const tlsCert = env.AMPSEAL_ADMIN_TLS_CERT_FILE?.trim();
+  const tlsKey = env.AMPSEAL_ADMIN_TLS_KEY_FILE?.trim();
+  if (port === undefined || port === '') {
+    for (const variable of ['AMPSEAL_ADMIN_TOKENS_FILE', 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'AMPSEAL_ADMIN_TLS_KEY_FILE'] as const) {
+      if (env[variable]?.trim()) invalid(variable, 'set only together with AMPSEAL_ADMIN_PORT (the admin API is off without it)');
+    }
+    return { admin: undefined };
+  }
+  if (!env.AMPSEAL_ADMIN_TOKENS_FILE?.trim()) invalid('AMPSEAL_ADMIN_TOKENS_FILE', 'set when AMPSEAL_ADMIN_PORT is: the file of operator names and token hashes');
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) invalid(tlsCert ? 'AMPSEAL_ADMIN_TLS_KEY_FILE' : 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'set together with the other of AMPSEAL_ADMIN_TLS_CERT_FILE and AMPSEAL_ADMIN_TLS_KEY_FILE');
+  return {
+    admin: {
+      host: env.AMPSEAL_ADMIN_HOST?.trim() || '0.0.0.0',
+      port: integer(env, 'AMPSEAL_ADMIN_PORT', 0, 0, 65_535),
+      operators: parseOperators(fileText(env, 'AMPSEAL_ADMIN_TOKENS_FILE')),
+      tls: tlsCert ? readTls(env) : undefined,
+      maxConnections: integer(env, 'AMPSEAL_ADMIN_MAX_CONNECTIONS', 32, 1, 10_000),
+    },
+  };
 }
 
-function adminToken(env: Env): string | undefined {
-  const token = env.AMPSEAL_ADMIN_TOKEN?.trim();
-  if (token === undefined || token === '') return undefined;
-  // Long enough that guessing is hopeless; printable so it survives headers and secret stores.
-  if (token.length < 32 || !/^[\x21-\x7e]+$/.test(token)) invalid('AMPSEAL_ADMIN_TOKEN', 'at least 32 printable characters');
-  return token;
+const OPERATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * The token file: one `name:sha256hex` a line (the SHA-256 of the token, hex), `#` comments and blank lines
+ * ignored. Problems name the line number, never the line (it could hold a token pasted by mistake).
+ */
+export function parseOperators(text: string): AdminOperator[] {
+  const operators: AdminOperator[] = [];
+  const names = new Set<string>();
+  const hashes = new Set<string>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const at = line.indexOf(':');
+    const name = line.slice(0, at);
+    const hash = line.slice(at + 1).toLowerCase();
+    if (at < 0 || !OPERATOR_NAME.test(name) || !SHA256_HEX.test(hash)) {
+      invalid('AMPSEAL_ADMIN_TOKENS_FILE', `lines of name:sha256hex (name: letters, digits, . _ @ -, at most 64; the token's SHA-256 as 64 hex digits): line ${i + 1} is not`);
+    }
+    if (names.has(name)) invalid('AMPSEAL_ADMIN_TOKENS_FILE', `one line per operator: line ${i + 1} repeats a name`);
+    // Two operators with one token could not be told apart in the audit log.
+    if (hashes.has(hash)) invalid('AMPSEAL_ADMIN_TOKENS_FILE', `one token per operator: line ${i + 1} repeats another operator's token hash`);
+    names.add(name);
+    hashes.add(hash);
+    operators.push({ name, tokenSha256: Buffer.from(hash, 'hex') });
+  });
+  if (operators.length === 0) invalid('AMPSEAL_ADMIN_TOKENS_FILE', 'a file with at least one name:sha256hex line');
+  return operators;
+}
+
+function readTls(env: Env): { cert: Buffer; key: Buffer } {
+  const cert = fileBytes(env, 'AMPSEAL_ADMIN_TLS_CERT_FILE');
+  const key = fileBytes(env, 'AMPSEAL_ADMIN_TLS_KEY_FILE');
+  // Parsed now, so a wrong file stops the start with the variable's name instead of failing the first handshake.
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    return invalid('AMPSEAL_ADMIN_TLS_CERT_FILE', 'a PEM certificate (chain) file');
+  }
+  try {
+    if (!certificate.checkPrivateKey(createPrivateKey(key))) invalid('AMPSEAL_ADMIN_TLS_KEY_FILE', 'the private key of the certificate in AMPSEAL_ADMIN_TLS_CERT_FILE');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'AMPSEAL_ERR_CONFIG_INVALID') throw err;
+    return invalid('AMPSEAL_ADMIN_TLS_KEY_FILE', 'a PEM private key file (unencrypted)');
+  }
+  return { cert, key };
 }

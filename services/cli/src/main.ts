@@ -94,7 +94,7 @@ async function runSchemas(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, { logLevel: 'warn' });
   const { registerSchema } = await import('@ampseal/kafka');
   const { ANALYTICS_SCHEMA_FILE } = await import('@ampseal/core');
-  const { id, subject } = await registerSchema(config.schemaRegistryUrl, config.topics.analytics, ANALYTICS_SCHEMA_FILE);
+  const { id, subject } = await registerSchema(config.schemaRegistry, config.topics.analytics, ANALYTICS_SCHEMA_FILE);
   process.stdout.write(`registered ${subject} (schema id ${id}, compatibility BACKWARD)\n`);
   return 0;
 }

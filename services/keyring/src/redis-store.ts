@@ -87,6 +87,8 @@ function isNoScript(err: unknown): boolean {
 export class RedisStore implements SubjectStore {
   private readonly redis: Redis;
   private warned = false;
+  /** ioredis rejects a refused login's connect() with "Connection is closed"; the reason came as an 'error' event. */
+  private lastError: unknown;
 
   constructor(
     private readonly options: RedisStoreOptions,
@@ -105,6 +107,7 @@ export class RedisStore implements SubjectStore {
       commandTimeout: options.commandTimeoutMs ?? 5_000,
     });
     this.redis.on('error', (err: unknown) => {
+      this.lastError = err;
       if (this.warned) return;
       this.warned = true;
       const name = err instanceof Error ? err.name : 'unknown';
@@ -117,11 +120,14 @@ export class RedisStore implements SubjectStore {
   }
 
   async start(): Promise<void> {
-    if (this.redis.status === 'wait') {
+    if (this.redis.status === 'wait' || this.redis.status === 'end') {
       try {
         await this.redis.connect();
       } catch (err) {
-        throw unavailable('redis connection failed', err);
+        // Not started: no reconnecting in the background (it would keep a failed process alive).
+        this.redis.disconnect();
+        const refused = unavailable('redis connection failed', this.lastError);
+        throw refused.retriable ? unavailable('redis connection failed', err) : refused;
       }
     }
     // Loaded once; EVALSHA afterwards, with EVAL as the fallback after a Redis restart or SCRIPT FLUSH.

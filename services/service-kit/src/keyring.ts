@@ -33,7 +33,14 @@ function createKeyRing(kind: KeyRingKind, config: KeyRingSection, logger: Logger
  */
 export async function openKeyRing(kind: KeyRingKind, config: KeyRingSection, logger: Logger): Promise<KeyRing> {
   const keyring = createKeyRing(kind, config, logger);
-  await keyring.start();
+  try {
+    await keyring.start();
+  } catch (err) {
+    // A half-started key ring (Redis refused the login, KMS down) holds clients and timers that would keep a
+    // failed process alive: released before the failure goes up.
+    await keyring.stop().catch(() => undefined);
+    throw err;
+  }
   return keyring;
 }
 

@@ -8,6 +8,7 @@ Both services run the same image as `ampseal run <component>` and serve /healthz
 {{- $component := .component }}
 {{- $v := index $root.Values $component }}
 {{- $usePolicy := and (eq $component "pseudonymizer") $root.Values.policy.enabled }}
+{{- $secretSources := include "ampseal.secretSources" (dict "root" $root "component" $component) | trim }}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -124,6 +125,11 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if $secretSources }}
+            - name: secrets
+              mountPath: /etc/ampseal/secrets
+              readOnly: true
+            {{- end }}
             {{- if $usePolicy }}
             - name: policy
               mountPath: {{ $root.Values.policy.mountPath | quote }}
@@ -134,6 +140,14 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $root.Values.tmpSizeLimit }}
+        {{- if $secretSources }}
+        # Passwords, tokens, CA bundles and client keys as files (AMPSEAL_*_FILE), never as environment values.
+        - name: secrets
+          projected:
+            defaultMode: 0440
+            sources:
+              {{- $secretSources | nindent 14 }}
+        {{- end }}
         {{- if $usePolicy }}
         - name: policy
           configMap:

@@ -15,10 +15,11 @@ public class ScramUser {
   public static void main(String[] args) throws Exception {
     String password = Files.readString(Path.of(args[2])).trim();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", args[0]))) {
-      admin.alterUserScramCredentials(List.of(
-          new UserScramCredentialUpsertion(args[1], new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password),
-          new UserScramCredentialUpsertion(args[1], new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), password)))
-          .all().get();
+      // One request per mechanism: the broker refuses two changes to one user in the same request.
+      for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_512, ScramMechanism.SCRAM_SHA_256)) {
+        admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(args[1], new ScramCredentialInfo(mechanism, 8192), password)))
+            .all().get();
+      }
     }
   }
 }

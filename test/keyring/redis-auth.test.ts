@@ -20,7 +20,7 @@ const passwordFile = join(dir, 'redis-password');
 
 beforeAll(async () => {
   resources.add('private redis', redis, (r) => r.destroy());
-  resources.add('secret dir', dir, (d) => rmSync(d, { recursive: true, force: true }));
+  resources.add('secret dir', dir, async (d) => rmSync(d, { recursive: true, force: true }));
   writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
   await redis.start();
 });

@@ -432,7 +432,7 @@ AMPSEAL_KMS_ENDPOINT=http://127.0.0.1:$KMS_PORT
 AMPSEAL_KMS_EMULATOR=true
 AMPSEAL_KMS_REGION=$KMS_REGION
 EOF
-  # The single node's authenticated listener (SASL_SSL, SCRAM-SHA-512/256 and PLAIN), under AMPSEAL_STACK_* names
+  # The single node's authenticated listener (SASL_SSL: SCRAM-SHA-512/256, PLAIN, unsigned-JWT OAUTHBEARER), under AMPSEAL_STACK_* names
   # that no service reads: a test or an operator maps them onto AMPSEAL_KAFKA_* when it wants that listener.
   if (( BROKERS == 1 )); then
     cat <<EOF
@@ -475,7 +475,7 @@ cmd_up() {
   log "ready in $((SECONDS - t0))s"
   cat >&2 <<EOF
   kafka     $kafka_line
-  kafka     127.0.0.1:$KAFKA_SASL_PORT   (SASL_SSL: SCRAM-SHA-512/256, PLAIN; CA $TLS_DIR/ca.pem)
+  kafka     127.0.0.1:$KAFKA_SASL_PORT   (SASL_SSL: SCRAM-SHA-512/256, PLAIN, OAUTHBEARER; CA $TLS_DIR/ca.pem)
   registry  http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7   (Apicurio Registry $APICURIO_VERSION)
   redis     redis://127.0.0.1:$REDIS_PORT   (AOF on, AUTH: password in $SECRETS/redis.password)
   kms       http://127.0.0.1:$KMS_PORT   (local-kms, region $KMS_REGION; aliases: $(printf 'alias/ampseal/%s ' $SEED_TENANTS))

@@ -67,6 +67,9 @@ export class KafkaClient {
     const admin = adminOf(this);
     try {
       await admin.connect();
+      // A request after the login: an OAUTHBEARER refusal comes back as an error challenge that kafkajs takes for
+      // success, and only the next request on the connection shows it (metadata needs no ACL of its own).
+      await admin.describeCluster();
     } catch (err) {
       throw kafkaFailure(err);
     } finally {

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import type { KafkaConfig, OauthbearerProviderResponse, SASLOptions } from 'kafkajs';
-import { AmpsealError } from '@ampseal/core';
+import { KafkaJSSASLAuthenticationError, type KafkaConfig, type OauthbearerProviderResponse, type SASLOptions } from 'kafkajs';
 import { mskIamToken } from './msk-iam';
 
 /**
@@ -32,6 +31,8 @@ export type KafkaSasl =
   | { readonly mechanism: 'aws-msk-iam'; readonly region: string };
 
 const run = promisify(execFile);
+// kafkajs' type declares no constructor argument; its code takes the message as every error class does.
+const LoginError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
 const COMMAND_TIMEOUT_MS = 10_000;
 
 /**
@@ -49,12 +50,11 @@ async function oauthToken(sasl: Extract<KafkaSasl, { mechanism: 'oauthbearer' }>
       token = stdout.trim();
     }
   } catch (err) {
-    // The command's output and the file's content are never quoted: they are the secret.
-    throw new AmpsealError('AUTHENTICATION_FAILED', `Kafka OAUTHBEARER token ${sasl.tokenFile !== undefined ? 'file could not be read' : 'command failed'}`, {
-      cause: (err as Error | undefined)?.name,
-    });
+    // kafkajs' own login error, so the failure policy classifies it like a refused login (AUTHENTICATION_FAILED, not
+    // retried). The command's output and the file's content are never quoted: they are the secret.
+    throw new LoginError(`SASL OAUTHBEARER: token ${sasl.tokenFile !== undefined ? 'file could not be read' : 'command failed'} (${(err as Error | undefined)?.name ?? 'error'})`);
   }
-  if (token === '') throw new AmpsealError('AUTHENTICATION_FAILED', 'Kafka OAUTHBEARER token is empty');
+  if (token === '') throw new LoginError('SASL OAUTHBEARER: the token is empty');
   return { value: token };
 }
 

@@ -72,7 +72,7 @@ export function pemFile(env: Env, variable: string, kind: 'CERTIFICATE' | 'PRIVA
   if (!path) return undefined;
   const pem = readable(variable, path);
   // `PRIVATE KEY` also matches `RSA PRIVATE KEY` and `EC PRIVATE KEY`; an encrypted key needs a passphrase we do not take.
-  if (!pem.includes(`-----BEGIN `) || !pem.includes(`${kind}-----`) || pem.includes('ENCRYPTED PRIVATE KEY')) {
+  if (!pem.includes(`-----BEGIN `) || !pem.includes(`${kind}-----`) || pem.includes('ENCRYPTED PRIVATE KEY') || pem.includes('Proc-Type: 4,ENCRYPTED')) {
     invalid(variable, kind === 'CERTIFICATE' ? 'a PEM file of certificates (-----BEGIN CERTIFICATE-----)' : 'a PEM file holding an unencrypted private key');
   }
   return pem;

@@ -58,6 +58,11 @@ export default tseslint.config(
     files: ['services/kafka/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'kafkajs'), patterns: [...without(CLIENT_PATTERNS, '@kafkajs/*'), ADAPTER_PEERS] }] },
   },
+  // MSK IAM signs its login token with the AWS SDK's credential chain: that one Kafka file may name it.
+  {
+    files: ['services/kafka/src/msk-iam.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'kafkajs'), patterns: [...without(without(CLIENT_PATTERNS, '@kafkajs/*'), '@aws-sdk/*'), ADAPTER_PEERS] }] },
+  },
   {
     files: ['services/keyring/src/redis-store.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'ioredis'), patterns: [...CLIENT_PATTERNS, ADAPTER_PEERS] }] },

@@ -33,8 +33,14 @@ PIDS="$STACK_DIR/pids"
 DATA="$STACK_DIR/data"
 READY_TIMEOUT=${AMPSEAL_STACK_TIMEOUT:-180}
 
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+# The single node's ports; AMPSEAL_STACK_KAFKA_PORT moves all three (tests start a private node beside the shared one).
+KAFKA_PORT=${AMPSEAL_STACK_KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
+KAFKA_SASL_PORT=$((KAFKA_PORT + 2))
+# TLS material and generated passwords: per machine, in the state directory, never in the repository.
+TLS_DIR="$STACK_DIR/tls"
+SECRETS="$STACK_DIR/secrets"
+KAFKA_SASL_USER=ampseal
 
 CLUSTER_DIR=${AMPSEAL_CLUSTER_DIR:-$ROOT/.stack-cluster}
 CLUSTER_PORT_BASE=${AMPSEAL_CLUSTER_PORT_BASE:-19092}
@@ -166,6 +172,44 @@ install_kms() {
   fi
 }
 
+# ---- credentials and certificates -------------------------------------------------------------
+
+# A random password, written once (mode 600) and reused: a restart keeps the SCRAM user and Redis AUTH valid.
+secret_file() {
+  local f="$SECRETS/$1"
+  if [[ ! -s "$f" ]]; then
+    mkdir -p "$SECRETS"; chmod 700 "$SECRETS"
+    (umask 077; od -An -tx1 -N18 /dev/urandom | tr -d ' \n' >"$f.tmp") && mv "$f.tmp" "$f"
+  fi
+  echo "$f"
+}
+
+# A CA of this machine's own and the broker's certificate (SAN 127.0.0.1 and localhost, so clients verify the host
+# name), plus a client certificate for mutual TLS. openssl writes PEM; the broker reads a PKCS#12 key store.
+ensure_tls() {
+  [[ -f "$TLS_DIR/broker.p12" && -f "$TLS_DIR/client.pem" ]] && return 0
+  command -v openssl >/dev/null || apt_install openssl
+  mkdir -p "$TLS_DIR"; chmod 700 "$TLS_DIR"
+  local store; store=$(cat "$(secret_file tls-store.password)")
+  log "generating a local CA and the broker's TLS certificate in $TLS_DIR"
+  (
+    cd "$TLS_DIR"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 -subj "/CN=ampseal local stack CA" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    for name in broker client; do
+      openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj "/CN=ampseal-$name" 2>/dev/null
+      printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=%s\n' \
+        "$([[ $name == broker ]] && echo serverAuth || echo clientAuth)" >"$name.ext"
+      openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -out "$name.pem" -days 825 -extfile "$name.ext" 2>/dev/null
+      rm -f "$name.csr" "$name.ext"
+    done
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker -out broker.p12 -passout "pass:$store"
+    # Readable by the tests and services run as another user; the keys stay private.
+    chmod 755 . && chmod 644 ca.pem client.pem && chmod 600 ca.key broker.key broker.p12 && chmod 640 client.key
+  ) || die "could not generate the TLS material with openssl"
+}
+
 # ---- services ------------------------------------------------------------------------------
 
 start_redis() {
@@ -173,9 +217,11 @@ start_redis() {
   install_redis
   mkdir -p "$DATA/redis"
   # AOF on: Redis holds wrapped subject keys and tombstones, which must survive a restart.
-  spawn redis "$(redis_bin)" --port $REDIS_PORT --bind 127.0.0.1 --protected-mode yes \
+  # AUTH on: the password is generated once into the state directory and printed by `env` (in the URL).
+  local password; password=$(cat "$(secret_file redis.password)")
+  spawn redis "$(redis_bin)" --port $REDIS_PORT --bind 127.0.0.1 --protected-mode yes --requirepass "$password" \
     --dir "$DATA/redis" --appendonly yes --appendfsync everysec --save "" --daemonize no
-  wait_ready redis "redis-cli -p $REDIS_PORT ping 2>/dev/null | grep -q PONG"
+  wait_ready redis "REDISCLI_AUTH='$password' redis-cli -p $REDIS_PORT ping 2>/dev/null | grep -q PONG"
 }
 
 kms_probe() {
@@ -222,21 +268,37 @@ start_kms() {
 start_kafka() {
   if pid_alive kafka || port_open $KAFKA_PORT; then log "kafka: already up on $KAFKA_PORT"; return; fi
   install_kafka
-  local libs dir props; libs=$(kafka_libs); dir="$DATA/kafka"; props="$STACK_DIR/kafka-server.properties"
+  ensure_tls
+  local libs dir props password_file; libs=$(kafka_libs); dir="$DATA/kafka"; props="$STACK_DIR/kafka-server.properties"
+  password_file=$(secret_file kafka-sasl.password)
   mkdir -p "$dir"
-  sed -e "s#@DATA_DIR@#$dir#g" -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
-      -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" "$INFRA/kafka/server.properties" >"$props"
+  (umask 077; sed -e "s#@DATA_DIR@#$dir#g" -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@SASL_PORT@#$KAFKA_SASL_PORT#g" \
+      -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" -e "s#@TLS_DIR@#$TLS_DIR#g" \
+      -e "s#@STORE_PASSWORD@#$(cat "$SECRETS/tls-store.password")#g" -e "s#@SASL_USER@#$KAFKA_SASL_USER#g" \
+      -e "s#@SASL_PASSWORD@#$(cat "$password_file")#g" "$INFRA/kafka/server.properties" >"$props")
   local jvm=(java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
              "-Dlog4j2.configurationFile=$INFRA/kafka/log4j2.properties" -cp "$libs/*")
   if [[ ! -f "$dir/meta.properties" ]]; then
-    local cluster_id; cluster_id=$("${jvm[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    local cluster_id password; cluster_id=$("${jvm[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    password=$(cat "$password_file")
+    # The SCRAM user of the SASL_SSL listener is written into the metadata log at format time.
     if ! "${jvm[@]}" kafka.tools.StorageTool format --ignore-formatted -t "$cluster_id" -c "$props" \
+        --add-scram "SCRAM-SHA-512=[name=$KAFKA_SASL_USER,password=$password]" \
+        --add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USER,password=$password]" \
         >"$LOGS/kafka-format.log" 2>&1; then
       tail -n 40 "$LOGS/kafka-format.log" >&2; die "kafka storage format failed"
     fi
+    touch "$dir/.scram-user"
   fi
   spawn kafka "${jvm[@]}" kafka.Kafka "$props"
-  wait_ready kafka "port_open $KAFKA_PORT && grep -q 'Kafka Server started' '$LOGS/kafka.log'"
+  wait_ready kafka "port_open $KAFKA_PORT && port_open $KAFKA_SASL_PORT && grep -q 'Kafka Server started' '$LOGS/kafka.log'"
+  # Data formatted before the SASL_SSL listener existed: the user is added once through the admin API.
+  if [[ ! -f "$dir/.scram-user" ]]; then
+    log "kafka: adding the SCRAM user to an existing data directory"
+    "${jvm[0]}" -cp "$libs/*" "$INFRA/kafka/ScramUser.java" "127.0.0.1:$KAFKA_PORT" "$KAFKA_SASL_USER" "$password_file" \
+      >"$LOGS/kafka-scram.log" 2>&1 || { tail -n 20 "$LOGS/kafka-scram.log" >&2; die "could not add the SCRAM user"; }
+    touch "$dir/.scram-user"
+  fi
 }
 
 registry_probe() { curl -fsS -o /dev/null "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" 2>/dev/null; }
@@ -361,13 +423,27 @@ status_cluster() {
 }
 
 print_env() {
+  # Redis AUTH rides in the URL, so every client of the stack (services, tests, bench) logs in unchanged.
   cat <<EOF
 AMPSEAL_KAFKA_BROKERS=$(kafka_brokers)
 AMPSEAL_SCHEMA_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
-AMPSEAL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+AMPSEAL_REDIS_URL=redis://:$(cat "$(secret_file redis.password)")@127.0.0.1:$REDIS_PORT
 AMPSEAL_KMS_ENDPOINT=http://127.0.0.1:$KMS_PORT
+AMPSEAL_KMS_EMULATOR=true
 AMPSEAL_KMS_REGION=$KMS_REGION
 EOF
+  # The single node's authenticated listener (SASL_SSL: SCRAM-SHA-512/256, PLAIN, unsigned-JWT OAUTHBEARER), under AMPSEAL_STACK_* names
+  # that no service reads: a test or an operator maps them onto AMPSEAL_KAFKA_* when it wants that listener.
+  if (( BROKERS == 1 )); then
+    cat <<EOF
+AMPSEAL_STACK_KAFKA_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT
+AMPSEAL_STACK_KAFKA_CA_FILE=$TLS_DIR/ca.pem
+AMPSEAL_STACK_KAFKA_CLIENT_CERT_FILE=$TLS_DIR/client.pem
+AMPSEAL_STACK_KAFKA_CLIENT_KEY_FILE=$TLS_DIR/client.key
+AMPSEAL_STACK_KAFKA_SASL_USERNAME=$KAFKA_SASL_USER
+AMPSEAL_STACK_KAFKA_SASL_PASSWORD_FILE=$SECRETS/kafka-sasl.password
+EOF
+  fi
   # A cluster keeps every partition on three brokers and acknowledges on two: topics the services create say so.
   if (( BROKERS > 1 )); then printf 'AMPSEAL_TOPIC_REPLICATION_FACTOR=3\nAMPSEAL_TOPIC_MIN_INSYNC_REPLICAS=2\n'; fi
 }
@@ -399,8 +475,9 @@ cmd_up() {
   log "ready in $((SECONDS - t0))s"
   cat >&2 <<EOF
   kafka     $kafka_line
+  kafka     127.0.0.1:$KAFKA_SASL_PORT   (SASL_SSL: SCRAM-SHA-512/256, PLAIN, OAUTHBEARER; CA $TLS_DIR/ca.pem)
   registry  http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7   (Apicurio Registry $APICURIO_VERSION)
-  redis     redis://127.0.0.1:$REDIS_PORT   (AOF on)
+  redis     redis://127.0.0.1:$REDIS_PORT   (AOF on, AUTH: password in $SECRETS/redis.password)
   kms       http://127.0.0.1:$KMS_PORT   (local-kms, region $KMS_REGION; aliases: $(printf 'alias/ampseal/%s ' $SEED_TENANTS))
   logs      $logs
 EOF

@@ -1,6 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import Redis from 'ioredis';
-import { createKafka, createRegistryClient, type KafkaClient, type RegistryClient } from '@ampseal/kafka';
+import { createKafka, createRegistryClient, type KafkaClient, type KafkaSecurity, type RegistryClient } from '@ampseal/kafka';
 import { silentLogger } from '@ampseal/foundation';
 import { endpoints } from './endpoints';
 import { fileResources, type Resources } from './resources';
@@ -15,8 +15,8 @@ export { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
  * A Kafka client registered with the file's resources as it is created: clean-up disconnects every admin,
  * producer and consumer opened through it, even when the test (or a helper) failed before its own disconnect.
  */
-export function kafkaClient(clientId: string, brokers: readonly string[] = endpoints().kafkaBrokers): KafkaClient {
-  return fileResources().add('kafka client', createKafka({ clientId, brokers, logger: silentLogger, logLevel: 'none' }), (k) => k.close());
+export function kafkaClient(clientId: string, brokers: readonly string[] = endpoints().kafkaBrokers, security?: KafkaSecurity): KafkaClient {
+  return fileResources().add('kafka client', createKafka({ clientId, brokers, logger: silentLogger, logLevel: 'none', security }), (k) => k.close());
 }
 
 /** The registry client speaks plain HTTP request by request: nothing stays open to close. */

@@ -11,9 +11,22 @@ const STACK = join(ROOT, 'infra', 'stack.sh');
 const UP_TIMEOUT_MS = 240_000;
 
 export interface ClusterOptions {
-  /** First broker port; node i listens on base + 2(i-1), its controller one above. */
+  /**
+   * First broker port; node i listens on base + 2(i-1), its controller one above. A single node (brokers: 1)
+   * takes base (PLAINTEXT), base + 1 (controller) and base + 2 (SASL_SSL).
+   */
   readonly portBase: number;
   readonly brokers?: number;
+}
+
+/** The single node's authenticated listener, as the launcher set it up in this cluster's state directory. */
+export interface SaslListener {
+  readonly brokers: readonly string[];
+  readonly caFile: string;
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+  readonly username: string;
+  readonly passwordFile: string;
 }
 
 /**
@@ -31,7 +44,21 @@ export class TestCluster {
     this.nodes = options.brokers ?? 3;
     this.brokers = Array.from({ length: this.nodes }, (_, i) => `127.0.0.1:${this.portOf(i + 1)}`);
     for (let i = 1; i <= this.nodes; i++) watchPort(this.portOf(i));
+    if (this.nodes === 1) watchPort(options.portBase + 2);
     fileResources().add('kafka cluster', this, (c) => c.down());
+  }
+
+  /** The single node's SASL_SSL listener (SCRAM-SHA-512/256 and PLAIN over TLS with the launcher's own CA). */
+  get sasl(): SaslListener {
+    if (this.nodes !== 1) throw new Error('the SASL_SSL listener is on the single node only');
+    return {
+      brokers: [`127.0.0.1:${this.options.portBase + 2}`],
+      caFile: join(this.dir, 'tls', 'ca.pem'),
+      clientCertFile: join(this.dir, 'tls', 'client.pem'),
+      clientKeyFile: join(this.dir, 'tls', 'client.key'),
+      username: 'ampseal',
+      passwordFile: join(this.dir, 'secrets', 'kafka-sasl.password'),
+    };
   }
 
   portOf(node: number): number {
@@ -55,7 +82,7 @@ export class TestCluster {
 
   /** The pid of a node's JVM, as the launcher recorded it. */
   pidOf(node: number): number {
-    return Number(readFileSync(join(this.dir, 'pids', `kafka-${node}.pid`), 'utf8').trim());
+    return Number(readFileSync(join(this.dir, 'pids', this.nodes === 1 ? 'kafka.pid' : `kafka-${node}.pid`), 'utf8').trim());
   }
 
   /** kill -9 of a node, resolved once the process is gone (it is not our child: polled, not awaited). */
@@ -71,6 +98,9 @@ export class TestCluster {
         ...process.env,
         AMPSEAL_CLUSTER_DIR: this.dir,
         AMPSEAL_CLUSTER_PORT_BASE: String(this.options.portBase),
+        // A single node is the launcher's own single-node stack, moved into this directory and onto these ports.
+        AMPSEAL_STACK_DIR: this.dir,
+        AMPSEAL_STACK_KAFKA_PORT: String(this.options.portBase),
         // Clean-up gives each closer 20 s: the nodes get 5 s to stop before SIGKILL.
         AMPSEAL_CLUSTER_STOP_GRACE_S: '5',
       },

@@ -70,6 +70,7 @@ export async function startContainers(): Promise<{ env: Record<string, string>; 
       AMPSEAL_SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
       AMPSEAL_REDIS_URL: 'redis://127.0.0.1:6379',
       AMPSEAL_KMS_ENDPOINT: 'http://127.0.0.1:4599',
+      AMPSEAL_KMS_EMULATOR: 'true',
       AMPSEAL_KMS_REGION: 'eu-central-1',
     },
     stop: async () => {

@@ -14,6 +14,13 @@ const ROOT = join(__dirname, '..', '..');
 export default async function globalSetup(): Promise<void> {
   // The AWS SDK's Node 22 notice (see README) would otherwise print once per test file.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  await findStack();
+  // Every test stack's KMS is local-kms, which the services accept over plain http only when told it is an emulator
+  // (a stack started before `infra/stack.sh env` printed the flag does not set it).
+  if (process.env.AMPSEAL_KMS_ENDPOINT?.startsWith('http:')) process.env.AMPSEAL_KMS_EMULATOR ??= 'true';
+}
+
+async function findStack(): Promise<void> {
   if (ENDPOINT_VARIABLES.every((name) => process.env[name])) {
     process.stderr.write('\n[harness] using endpoints from the environment\n');
     return;

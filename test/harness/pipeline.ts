@@ -12,6 +12,8 @@ export function pipelineEnv(overrides: Record<string, string> = {}): Record<stri
     AMPSEAL_REDIS_URL: e.redisUrl,
     AMPSEAL_KMS_ENDPOINT: e.kmsEndpoint,
     AMPSEAL_KMS_REGION: e.kmsRegion,
+    // The test stack's KMS is local-kms (plain http): an emulator by declaration.
+    AMPSEAL_KMS_EMULATOR: 'true',
     AMPSEAL_TOPIC_OCPP_RAW: `${id}.ocpp.raw.v1`,
     AMPSEAL_TOPIC_OCPI_RAW: `${id}.ocpi.raw.v1`,
     AMPSEAL_TOPIC_ANALYTICS: `${id}.charging.sessions.analytics.v1`,

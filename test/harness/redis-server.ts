@@ -25,15 +25,20 @@ export class PrivateRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'ampseal-redis-'));
   private child: ChildProcess | undefined;
 
+  /** `password`: the server requires AUTH (`requirepass`), as the local stack's does. */
+  constructor(readonly password?: string) {}
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
     watchPort(this.port);
-    this.child = spawnProcess('private redis', redisBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    const auth = this.password === undefined ? [] : ['--requirepass', this.password];
+    this.child = spawnProcess('private redis', redisBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', ...auth], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
-    while (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8', timeout: 2_000, killSignal: 'SIGKILL' }).stdout?.trim() !== 'PONG') {
+    const cliEnv = this.password === undefined ? process.env : { ...process.env, REDISCLI_AUTH: this.password };
+    while (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8', timeout: 2_000, killSignal: 'SIGKILL', env: cliEnv }).stdout?.trim() !== 'PONG') {
       if (Date.now() > deadline) throw new Error('private redis did not start');
       await new Promise((r) => setTimeout(r, 50));
     }

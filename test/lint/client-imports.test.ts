@@ -26,6 +26,7 @@ describe('a client library imported outside its adapter, or one adapter imported
     ["import Redis from 'ioredis';", 'services/kafka/src/x.ts', /redis-store\.ts talks to Redis/],
     ["import { KMSClient } from '@aws-sdk/client-kms';", 'services/keyring/src/redis-store.ts', /kms\.ts talks to KMS/],
     ["import { KMSClient } from '@aws-sdk/client-kms';", 'test/pipeline/x.test.ts', /kms\.ts talks to KMS/],
+    ["import { KMSClient } from '@aws-sdk/client-kms';", 'services/kafka/src/client.ts', /kms\.ts talks to KMS/],
     ["import Redis from 'ioredis';", 'test/erasure/x.test.ts', /redis-store\.ts talks to Redis/],
     // Adapters are peers: neither imports the other, nor the service kit.
     ["import { createMemoryKeyRing } from '@ampseal/keyring';", 'services/kafka/src/x.ts', /adapter imports only @ampseal\/core, @ampseal\/foundation and @ampseal\/schemas/],
@@ -43,6 +44,8 @@ describe('inside its adapter the same import passes', () => {
     ["import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';", 'services/kafka/src/x.ts'],
     ["import Redis from 'ioredis';", 'services/keyring/src/redis-store.ts'],
     ["import { KMSClient } from '@aws-sdk/client-kms';", 'services/keyring/src/kms.ts'],
+    // MSK IAM signs its login token with the AWS credential chain, in that one Kafka file.
+    ["import { defaultProvider } from '@aws-sdk/credential-provider-node';", 'services/kafka/src/msk-iam.ts'],
     ["import Redis from 'ioredis';", 'test/harness/clients.ts'],
     // The record's generated definition and codec are no adapter: every adapter may use them.
     ["import { avroTypeOf } from '@ampseal/schemas/codec';", 'services/kafka/src/x.ts'],

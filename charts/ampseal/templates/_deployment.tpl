@@ -12,6 +12,7 @@ config.httpPort; the shredder's admin API, when on, has a port of its own (shred
 {{- $admin := and $isShredder $root.Values.shredder.admin.enabled }}
 {{- $adminTls := and $admin $root.Values.shredder.admin.tls.existingSecret }}
 {{- $signing := and $isShredder $root.Values.requestSigning.existingSecret }}
+{{- $secretSources := include "ampseal.secretSources" (dict "root" $root "component" $component) | trim }}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -158,6 +159,11 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if $secretSources }}
+            - name: secrets
+              mountPath: /etc/ampseal/secrets
+              readOnly: true
+            {{- end }}
             {{- if $usePolicy }}
             - name: policy
               mountPath: {{ $root.Values.policy.mountPath | quote }}
@@ -183,6 +189,14 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $root.Values.tmpSizeLimit }}
+        {{- if $secretSources }}
+        # Passwords, tokens, CA bundles and client keys as files (AMPSEAL_*_FILE), never as environment values.
+        - name: secrets
+          projected:
+            defaultMode: 0440
+            sources:
+              {{- $secretSources | nindent 14 }}
+        {{- end }}
         {{- if $usePolicy }}
         - name: policy
           configMap:

@@ -161,10 +161,79 @@ Cross-value checks that values.schema.json cannot express. Rendered once, from t
 Environment shared by both services (services/runtime/src/config.ts). Numbers go through int64 so large
 values are not printed in float notation (3.6e+06).
 */}}
+{{/*
+A service's SASL settings: its own kafkaSasl (one principal per service, for ACLs) over config.kafka.sasl.
+Rendered as YAML; read back with fromYaml.
+*/}}
+{{- define "ampseal.kafkaSasl" -}}
+{{- $v := index .root.Values .component }}
+{{- toYaml (merge (dict) (deepCopy ($v.kafkaSasl | default dict)) (deepCopy .root.Values.config.kafka.sasl)) }}
+{{- end }}
+
+{{/*
+The secrets a service reads as files (Kubernetes secret mounts), as projected-volume sources under /etc/ampseal/secrets:
+kafka-tls/, kafka-sasl/, registry/, redis/. Empty when none is configured.
+*/}}
+{{- define "ampseal.secretSources" -}}
+{{- $c := .root.Values.config }}
+{{- $sasl := include "ampseal.kafkaSasl" . | fromYaml }}
+{{- $tls := $c.kafka.tls }}
+{{- if and $tls.enabled $tls.existingSecret }}
+- secret:
+    name: {{ $tls.existingSecret | quote }}
+    items:
+      {{- range $k := list $tls.caKey $tls.certKey $tls.keyKey }}
+      {{- if $k }}
+      - key: {{ $k | quote }}
+        path: {{ printf "kafka-tls/%s" $k | quote }}
+      {{- end }}
+      {{- end }}
+{{- end }}
+{{- if and (has $sasl.mechanism (list "plain" "scram-sha-256" "scram-sha-512")) $sasl.existingSecret }}
+- secret:
+    name: {{ $sasl.existingSecret | quote }}
+    items:
+      - key: {{ $sasl.passwordKey | quote }}
+        path: kafka-sasl/password
+{{- end }}
+{{- $reg := $c.schemaRegistry }}
+{{- if $reg.existingSecret }}
+- secret:
+    name: {{ $reg.existingSecret | quote }}
+    items:
+      {{- if $reg.username }}
+      - key: {{ $reg.passwordKey | quote }}
+        path: registry/password
+      {{- end }}
+      {{- with $reg.tokenKey }}
+      - key: {{ . | quote }}
+        path: registry/token
+      {{- end }}
+      {{- with $reg.caKey }}
+      - key: {{ . | quote }}
+        path: registry/ca.crt
+      {{- end }}
+{{- end }}
+{{- if or $c.redis.passwordKey $c.redis.caKey }}
+- secret:
+    name: {{ $c.redis.existingSecret | quote }}
+    items:
+      {{- with $c.redis.passwordKey }}
+      - key: {{ . | quote }}
+        path: redis/password
+      {{- end }}
+      {{- with $c.redis.caKey }}
+      - key: {{ . | quote }}
+        path: redis/ca.crt
+      {{- end }}
+{{- end }}
+{{- end }}
+
 {{- define "ampseal.env" -}}
 {{- $root := .root }}
 {{- $c := $root.Values.config }}
 {{- $v := index $root.Values .component -}}
+{{- $sasl := include "ampseal.kafkaSasl" . | fromYaml }}
 # One instance id per pod (logs, Kafka client id); the pod name is unique and stable for the pod's life.
 - name: AMPSEAL_INSTANCE_ID
   valueFrom:
@@ -174,6 +243,37 @@ values are not printed in float notation (3.6e+06).
   value: {{ $v.groupId | quote }}
 - name: AMPSEAL_KAFKA_BROKERS
   value: {{ join "," $c.kafka.brokers | quote }}
+- name: AMPSEAL_KAFKA_ALLOW_PLAINTEXT
+  value: {{ $c.kafka.allowPlaintext | toString | quote }}
+- name: AMPSEAL_KAFKA_SSL
+  value: {{ $c.kafka.tls.enabled | toString | quote }}
+{{- if and $c.kafka.tls.enabled $c.kafka.tls.existingSecret }}
+{{- with $c.kafka.tls.caKey }}
+- name: AMPSEAL_KAFKA_SSL_CA_FILE
+  value: {{ printf "/etc/ampseal/secrets/kafka-tls/%s" . | quote }}
+{{- end }}
+{{- if and $c.kafka.tls.certKey $c.kafka.tls.keyKey }}
+- name: AMPSEAL_KAFKA_SSL_CERT_FILE
+  value: {{ printf "/etc/ampseal/secrets/kafka-tls/%s" $c.kafka.tls.certKey | quote }}
+- name: AMPSEAL_KAFKA_SSL_KEY_FILE
+  value: {{ printf "/etc/ampseal/secrets/kafka-tls/%s" $c.kafka.tls.keyKey | quote }}
+{{- end }}
+{{- end }}
+- name: AMPSEAL_KAFKA_SASL_MECHANISM
+  value: {{ $sasl.mechanism | quote }}
+{{- if has $sasl.mechanism (list "plain" "scram-sha-256" "scram-sha-512") }}
+- name: AMPSEAL_KAFKA_SASL_USERNAME
+  value: {{ required "config.kafka.sasl.username (or <service>.kafkaSasl.username) is required for PLAIN/SCRAM" $sasl.username | quote }}
+{{- $_ := required "config.kafka.sasl.existingSecret (or <service>.kafkaSasl.existingSecret) is required for PLAIN/SCRAM" $sasl.existingSecret }}
+- name: AMPSEAL_KAFKA_SASL_PASSWORD_FILE
+  value: /etc/ampseal/secrets/kafka-sasl/password
+{{- else if eq $sasl.mechanism "aws-msk-iam" }}
+- name: AMPSEAL_KAFKA_AWS_REGION
+  value: {{ required "config.kafka.sasl.awsRegion is required for aws-msk-iam" $sasl.awsRegion | quote }}
+{{- else if eq $sasl.mechanism "oauthbearer" }}
+- name: AMPSEAL_KAFKA_OAUTH_TOKEN_FILE
+  value: {{ required "config.kafka.sasl.oauthTokenFile is required for oauthbearer" $sasl.oauthTokenFile | quote }}
+{{- end }}
 - name: AMPSEAL_KAFKA_SESSION_TIMEOUT_MS
   value: {{ int64 $c.kafka.sessionTimeoutMs | toString | quote }}
 - name: AMPSEAL_CREATE_TOPICS
@@ -186,15 +286,51 @@ values are not printed in float notation (3.6e+06).
   value: {{ int64 $c.kafka.topicMinInsyncReplicas | toString | quote }}
 - name: AMPSEAL_SCHEMA_REGISTRY_URL
   value: {{ $c.schemaRegistryUrl | quote }}
+- name: AMPSEAL_SCHEMA_REGISTRY_ALLOW_PLAINTEXT
+  value: {{ $c.schemaRegistry.allowPlaintext | toString | quote }}
+{{- with $c.schemaRegistry }}
+{{- if .existingSecret }}
+{{- if .username }}
+- name: AMPSEAL_SCHEMA_REGISTRY_USERNAME
+  value: {{ .username | quote }}
+- name: AMPSEAL_SCHEMA_REGISTRY_PASSWORD_FILE
+  value: /etc/ampseal/secrets/registry/password
+{{- end }}
+{{- if .tokenKey }}
+- name: AMPSEAL_SCHEMA_REGISTRY_TOKEN_FILE
+  value: /etc/ampseal/secrets/registry/token
+{{- end }}
+{{- if .caKey }}
+- name: AMPSEAL_SCHEMA_REGISTRY_CA_FILE
+  value: /etc/ampseal/secrets/registry/ca.crt
+{{- end }}
+{{- end }}
+{{- end }}
 - name: AMPSEAL_REDIS_URL
   valueFrom:
     secretKeyRef:
       name: {{ $c.redis.existingSecret | quote }}
       key: {{ $c.redis.key | quote }}
+- name: AMPSEAL_REDIS_ALLOW_PLAINTEXT
+  value: {{ $c.redis.allowPlaintext | toString | quote }}
+{{- with $c.redis.username }}
+- name: AMPSEAL_REDIS_USERNAME
+  value: {{ . | quote }}
+{{- end }}
+{{- if $c.redis.passwordKey }}
+- name: AMPSEAL_REDIS_PASSWORD_FILE
+  value: /etc/ampseal/secrets/redis/password
+{{- end }}
+{{- if $c.redis.caKey }}
+- name: AMPSEAL_REDIS_CA_FILE
+  value: /etc/ampseal/secrets/redis/ca.crt
+{{- end }}
 {{- with $c.kms.endpoint }}
 - name: AMPSEAL_KMS_ENDPOINT
   value: {{ . | quote }}
 {{- end }}
+- name: AMPSEAL_KMS_EMULATOR
+  value: {{ $c.kms.emulator | toString | quote }}
 - name: AMPSEAL_KMS_REGION
   value: {{ $c.kms.region | quote }}
 - name: AMPSEAL_KMS_ALIAS_PREFIX

@@ -144,7 +144,7 @@ async function main(args: BenchArgs): Promise<number> {
   const transformRuns = await measureTransform(data, raw, args.repetitions, profileDir);
 
   const logger = createLogger({ level: 'error', name: 'bench' });
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger, security: config.kafkaSecurity });
   const ctx: BenchContext = {
     root,
     stackEnv,

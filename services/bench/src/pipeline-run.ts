@@ -28,7 +28,7 @@ export function preparePipelineRun(kind: 'fuzz' | 'soak', recipients: ReadonlySe
   const config = loadConfig(stackEnv);
   const runId = `${kind}-${randomBytes(4).toString('hex')}`;
   const raw: RawTopics = { ocpp: `${runId}.ocpp.raw.v1`, ocpi: `${runId}.ocpi.raw.v1` };
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger: createLogger({ level: 'error', name: kind }) });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger: createLogger({ level: 'error', name: kind }), security: config.kafkaSecurity });
   const host: PipelineHost = {
     root,
     stackEnv,

@@ -28,7 +28,9 @@ export function stackFromEnvOrUp(root: string, env: NodeJS.ProcessEnv = process.
   const needed = ['AMPSEAL_KAFKA_BROKERS', 'AMPSEAL_SCHEMA_REGISTRY_URL', 'AMPSEAL_REDIS_URL', 'AMPSEAL_KMS_ENDPOINT'];
   if (needed.every((name) => env[name])) {
     const out: Record<string, string> = {};
-    for (const name of [...needed, 'AMPSEAL_KMS_REGION']) if (env[name]) out[name] = env[name];
+    for (const name of [...needed, 'AMPSEAL_KMS_REGION', 'AMPSEAL_KMS_EMULATOR']) if (env[name]) out[name] = env[name];
+    // The local stack's KMS is local-kms; a stack started before `env` printed the flag does not set it.
+    if (out.AMPSEAL_KMS_ENDPOINT!.startsWith('http:')) out.AMPSEAL_KMS_EMULATOR ??= 'true';
     return out;
   }
   return ensureStack(root);

@@ -2,8 +2,8 @@
  * `ampseal <command> --help`: each command's flags and the variables it reads (README "Configuration" has them all).
  * Kept beside the commands so a new flag is documented where it is parsed.
  */
-const KAFKA = 'AMPSEAL_KAFKA_BROKERS';
-const KEY_STORE = 'AMPSEAL_REDIS_URL, AMPSEAL_KMS_ENDPOINT, AMPSEAL_KMS_REGION, AMPSEAL_KMS_ALIAS_PREFIX';
+const KAFKA = 'AMPSEAL_KAFKA_BROKERS and the AMPSEAL_KAFKA_SSL*/AMPSEAL_KAFKA_SASL_* security variables';
+const KEY_STORE = 'AMPSEAL_REDIS_URL (+ AMPSEAL_REDIS_USERNAME/PASSWORD[_FILE]/CA_FILE), AMPSEAL_KMS_ENDPOINT, AMPSEAL_KMS_EMULATOR, AMPSEAL_KMS_REGION, AMPSEAL_KMS_ALIAS_PREFIX';
 const IDS = `  --id KIND:VALUE         an identifier (repeat it); KIND is one of uid group emaid visual authref extra
                           vehicle driver device certserial energycontract customer
   --ids-from FILE|-       identifiers from a file or stdin, one KIND:VALUE per line (# comments, blank lines

@@ -69,6 +69,14 @@ async function runPseudonymize(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The service keeps the process alive and SIGTERM drains it and exits; a failed start has set 1 by the time
+ * `run` returns (the launcher's own exit code must not overwrite it with 0).
+ */
+function serviceExitCode(): number {
+  return Number(process.exitCode ?? 0);
+}
+
 async function runService(argv: string[]): Promise<number> {
   const [service, ...extra] = argv;
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
@@ -76,13 +84,12 @@ async function runService(argv: string[]): Promise<number> {
     case 'pseudonymizer': {
       const { runPseudonymizer } = await import('@ampseal/pseudonymizer');
       await runPseudonymizer(process.env);
-      // The service keeps the process alive; SIGTERM drains it and sets the exit code.
-      return 0;
+      return serviceExitCode();
     }
     case 'shredder': {
       const { runShredder } = await import('@ampseal/shredder');
       await runShredder(process.env);
-      return 0;
+      return serviceExitCode();
     }
     default:
       throw new UsageError('run takes pseudonymizer or shredder');
@@ -94,7 +101,7 @@ async function runSchemas(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, { logLevel: 'warn' });
   const { registerSchema } = await import('@ampseal/kafka');
   const { ANALYTICS_SCHEMA_FILE } = await import('@ampseal/core');
-  const { id, subject } = await registerSchema(config.schemaRegistryUrl, config.topics.analytics, ANALYTICS_SCHEMA_FILE);
+  const { id, subject } = await registerSchema(config.schemaRegistry, config.topics.analytics, ANALYTICS_SCHEMA_FILE);
   process.stdout.write(`registered ${subject} (schema id ${id}, compatibility BACKWARD)\n`);
   return 0;
 }

@@ -42,7 +42,7 @@ const READ_DEADLINE_MS = 30_000;
 function context(): { config: Config; kafka: KafkaClient } {
   const config = loadConfig(process.env, { logLevel: 'warn' });
   const logger = createLogger({ level: config.logLevel, name: 'ampseal-cli' });
-  return { config, kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-cli', logger }) };
+  return { config, kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-cli', logger, security: config.kafkaSecurity }) };
 }
 
 /** The records of `topic` keyed `key`, read to the topic's end offsets (exact: not a quiet-period guess). */

@@ -59,6 +59,12 @@ export const ERRORS = {
   CONFIG_INVALID: { stage: 'setup', reason: 'config_invalid', retriable: false, message: 'configuration is invalid' },
   // The registry refused the analytics schema under the subject's compatibility mode: a deploy must stop.
   SCHEMA_INCOMPATIBLE: { stage: 'setup', reason: 'schema_incompatible', retriable: false, message: 'analytics schema is not compatible with the registered one' },
+  // A dependency refused our credentials (Kafka SASL, Redis AUTH, registry 401/403): waiting cannot fix a wrong
+  // password or an unknown user, so start-up stops with the dependency named (never the user or the secret).
+  AUTHENTICATION_FAILED: { stage: 'setup', reason: 'authentication_failed', retriable: false, message: 'a dependency refused the credentials' },
+  // The server's TLS certificate did not verify against the configured CA bundle, or names another host: the
+  // connection may be intercepted, so nothing is sent and start-up stops.
+  TLS_UNTRUSTED: { stage: 'setup', reason: 'tls_untrusted', retriable: false, message: "a dependency's TLS certificate is not trusted" },
   // A programming or wiring error inside ampseal (an invariant broke): the process stops; never input's fault.
   INTERNAL: { stage: 'setup', reason: 'internal', retriable: false, message: 'internal error' },
   POLICY_INVALID: { stage: 'setup', reason: 'policy_invalid', retriable: false, message: 'audience policy is invalid' },
@@ -70,6 +76,25 @@ export const ERRORS = {
   KAFKA_AUTHORIZATION: { stage: 'instance', reason: 'kafka_authorization', retriable: false, message: 'Kafka refused an operation: not authorized' },
   STREAM_FAILED: { stage: 'instance', reason: 'stream_failed', retriable: false, message: 'the Kafka client failed and will not recover by itself' },
 } as const;
+
+/**
+ * Node's TLS verification failures (the socket error's `code`, which Kafka, Redis and registry clients keep it): the
+ * server's certificate does not chain to the configured CA, has expired, or names another host. Clients count them
+ * as connection errors and would retry; they are TLS_UNTRUSTED, a set-up error, and retrying only hides them.
+ */
+export const TLS_UNTRUSTED_CODES: ReadonlySet<string> = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 export type ErrorName = keyof typeof ERRORS;
 export type ReasonCode = (typeof ERRORS)[ErrorName]['reason'];

@@ -1,7 +1,7 @@
 /** @ampseal/core: the pure transform. No Kafka, Redis, KMS or HTTP in here (style rule 1). */
 
 export { isRecord, isRequestId, isTenant, parseDateTime, REQUEST_ID_RULE, TENANT_RULE } from './rules';
-export { AmpsealError, ERRORS, INPUT_REASONS, QUARANTINE_REASONS, isRetriable, type ErrorName, type ReasonCode } from './errors';
+export { AmpsealError, ERRORS, INPUT_REASONS, QUARANTINE_REASONS, isRetriable, TLS_UNTRUSTED_CODES, type ErrorName, type ReasonCode } from './errors';
 export { IDENTIFIER_KINDS, isIdentifierKind, type IdentifierKind, type Subject } from './identifiers';
 export type { LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
 export { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from './normalize';

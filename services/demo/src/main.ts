@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   const env = { ...process.env, ...stackEnv, AMPSEAL_CREATE_TOPICS: 'true', AMPSEAL_HTTP_PORT: String(port), AMPSEAL_INSTANCE_ID: 'demo', AMPSEAL_TENANTS: 'acme-cpo' };
   const config = loadConfig(env);
   const logger = createLogger({ level: 'warn', name: 'demo' });
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-demo', logger });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-demo', logger, security: config.kafkaSecurity });
   const topics = config.topics;
   const traffic = createTraffic({ seed: Number(values.seed), stations: 400, cards: 20_000, malformedRate: 0.01 });
   // One roaming topic per eMSP whose cards roam here, made now so that the view subscribes to each from the start.

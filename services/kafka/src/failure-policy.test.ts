@@ -59,10 +59,21 @@ describe('kafkajs errors in the table', () => {
     ['group', protocol('GROUP_AUTHORIZATION_FAILED', 30, false)],
     ['cluster', protocol('CLUSTER_AUTHORIZATION_FAILED', 31, false)],
     ['transactional id', protocol('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 53, false)],
-    // kafkajs' type declares no constructor argument; its code takes the message as every error class does.
-    ['SASL', new (KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error)('SASL PLAIN authentication failed')],
   ])('a %s authorization failure is KAFKA_AUTHORIZATION', (_, err) => {
     expect(kafkaFailure(err).code).toBe('AMPSEAL_ERR_KAFKA_AUTHORIZATION');
+  });
+
+  it('a refused SASL login is AUTHENTICATION_FAILED, a set-up error that stops the process', () => {
+    // kafkajs' type declares no constructor argument; its code takes the message as every error class does.
+    const error = kafkaFailure(new (KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error)('SASL SCRAM SHA512 authentication failed'));
+    expect([error.code, error.retriable, error.stage]).toEqual(['AMPSEAL_ERR_AUTHENTICATION_FAILED', false, 'setup']);
+    expect(classifyFailure(error).action).toBe('stop');
+  });
+
+  it('a broker certificate that does not verify is TLS_UNTRUSTED, even though kafkajs calls it a connection error', () => {
+    const error = kafkaFailure(new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: self-signed certificate in certificate chain', { code: 'SELF_SIGNED_CERT_IN_CHAIN' } as never), { retryCount: 0, retryTime: 300 } as never));
+    expect([error.code, error.retriable]).toEqual(['AMPSEAL_ERR_TLS_UNTRUSTED', false]);
+    expect(error.message).toContain('SELF_SIGNED_CERT_IN_CHAIN');
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { AmpsealError } from '@ampseal/core';
+import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
 
 /**
  * What the stream does with a failure (README "Failure policy"), decided from the error table's stage:
@@ -57,11 +57,11 @@ export function kafkaFailure(err: unknown): AmpsealError {
     if ((typeof e.type === 'string' && FENCED_TYPES.has(e.type)) || (typeof e.code === 'number' && FENCED_CODES.has(e.code)) || (unknownCode !== undefined && FENCED_CODES.has(Number(unknownCode)))) {
       return new AmpsealError('PRODUCER_FENCED', undefined, { cause: err });
     }
-    if (
-      (typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED')) ||
-      (typeof e.code === 'number' && AUTHORIZATION_CODES.has(e.code)) ||
-      e.name === 'KafkaJSSASLAuthenticationError'
-    ) {
+    // A wrong password or unknown user (SASL): the broker will not change its mind; the mechanism is in kafkajs'
+    // text, the user is not kept.
+    if (e.name === 'KafkaJSSASLAuthenticationError') return new AmpsealError('AUTHENTICATION_FAILED', 'Kafka (SASL)', { cause: err });
+    if (typeof e.code === 'string' && TLS_UNTRUSTED_CODES.has(e.code)) return new AmpsealError('TLS_UNTRUSTED', `Kafka (${e.code})`, { cause: err });
+    if ((typeof e.type === 'string' && e.type.endsWith('_AUTHORIZATION_FAILED')) || (typeof e.code === 'number' && AUTHORIZATION_CODES.has(e.code))) {
       return new AmpsealError('KAFKA_AUTHORIZATION', undefined, { cause: err });
     }
   }

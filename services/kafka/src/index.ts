@@ -7,4 +7,6 @@ export { RecordConsumer, type ReadRecord, type RecordConsumerOptions } from './r
 export { readToEnd, type PartitionRead, type ReadToEndOptions, type ReadToEndResult } from './reader';
 export { TopicAdmin, ensureTopics, BROKER_DEFAULT_REPLICATION, type PartitionReplicas, type TopicReplication, type TopicSpec } from './topics';
 export { TopicDirectory, type TopicDirectoryOptions } from './topic-directory';
-export { createAvroEncoder, registerSchema, subjectFor, decodeWire, createRegistryClient, type AvroEncoder, type RegistryClient } from './registry';
+export { createAvroEncoder, registerSchema, subjectFor, decodeWire, createRegistryClient, type AvroEncoder, type RegistryClient, type RegistryConnection } from './registry';
+export { type KafkaSecurity, type KafkaSasl, type KafkaTls } from './security';
+export { mskIamToken } from './msk-iam';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import { AmpsealError } from '@ampseal/core';
+import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
 import { avroTypeOf } from '@ampseal/schemas/codec';
 
 /**
@@ -16,16 +17,40 @@ export interface AvroEncoder {
   encode(record: unknown): Buffer;
 }
 
+/**
+ * Where the registry is and how to log in: HTTP basic auth (Confluent Cloud API key and secret, Aiven, Apicurio's
+ * basic client credentials) or a bearer token, and the CA bundle its https certificate must chain to. A bare URL
+ * string is a registry without credentials.
+ */
+export interface RegistryConnection {
+  readonly url: string;
+  readonly auth?: { readonly username: string; readonly password: string } | { readonly token: string };
+  /** PEM bundle; absent: Node's built-in public CAs. */
+  readonly ca?: string;
+}
+
+function registryOf(connection: RegistryConnection | string): SchemaRegistry {
+  const c = typeof connection === 'string' ? { url: connection } : connection;
+  const auth = c.auth;
+  return new SchemaRegistry({
+    host: c.url,
+    ...(auth && 'username' in auth ? { auth: { username: auth.username, password: auth.password } } : {}),
+    // The client has basic auth built in; a bearer token goes in through its request middleware.
+    ...(auth && 'token' in auth ? { middlewares: [() => ({ request: (request) => request.enhance({ headers: { authorization: `Bearer ${auth.token}` } }) })] } : {}),
+    ...(c.ca && c.url.startsWith('https:') ? { agent: new Agent({ ca: c.ca, keepAlive: true }) } : {}),
+  });
+}
+
 export function subjectFor(topic: string): string {
   return `${topic}-value`;
 }
 
 export async function registerSchema(
-  registryUrl: string,
+  registryUrl: RegistryConnection | string,
   topic: string,
   schemaFile: string,
 ): Promise<{ id: number; subject: string }> {
-  const registry = new SchemaRegistry({ host: registryUrl });
+  const registry = registryOf(registryUrl);
   const subject = subjectFor(topic);
   try {
     const { id } = await registry.register(
@@ -37,11 +62,15 @@ export async function registerSchema(
     const status = (err as { status?: number }).status;
     // 409: the new schema breaks BACKWARD compatibility with what consumers read; a deploy must stop.
     if (status === 409) throw new AmpsealError('CONFIG_INVALID', `schema for ${subject} is not BACKWARD compatible with the registered one`);
+    // 401/403: wrong or missing credentials; waiting will not fix them.
+    if (status === 401 || status === 403) throw new AmpsealError('AUTHENTICATION_FAILED', `schema registry (HTTP ${status})`);
+    const code = (err as { code?: unknown }).code ?? ((err as { cause?: { code?: unknown } }).cause?.code);
+    if (typeof code === 'string' && TLS_UNTRUSTED_CODES.has(code)) throw new AmpsealError('TLS_UNTRUSTED', `schema registry (${code})`);
     throw new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject} failed`, { cause: err });
   }
 }
 
-export async function createAvroEncoder(registryUrl: string, topic: string, schemaFile: string): Promise<AvroEncoder> {
+export async function createAvroEncoder(registryUrl: RegistryConnection | string, topic: string, schemaFile: string): Promise<AvroEncoder> {
   const { id } = await registerSchema(registryUrl, topic, schemaFile);
   const type = avroTypeOf(schemaFile);
   // The record is written once, straight after the header, into a scratch buffer reused across records, then
@@ -97,8 +126,8 @@ export interface RegistryClient {
   decode(wire: Buffer): Promise<any>;
 }
 
-export function createRegistryClient(registryUrl: string): RegistryClient {
-  const registry = new SchemaRegistry({ host: registryUrl });
+export function createRegistryClient(registryUrl: RegistryConnection | string): RegistryClient {
+  const registry = registryOf(registryUrl);
   return {
     register: (schema, subject) => registry.register({ type: SchemaType.AVRO, schema }, { subject }),
     latestSchemaId: (subject) => registry.getLatestSchemaId(subject),

@@ -13,6 +13,10 @@ import { RedisStore, type StoredKeySet } from './redis-store';
  */
 export interface RedisKeyRingOptions {
   readonly redisUrl: string;
+  /** Redis AUTH and the `rediss://` CA (see RedisStoreOptions). */
+  readonly redisUsername?: string;
+  readonly redisPassword?: string;
+  readonly redisCa?: string;
   readonly kmsEndpoint?: string;
   readonly kmsRegion: string;
   /** e.g. 'alias/ampseal/': the tenant root key is `<aliasPrefix><tenant>` (K1). */
@@ -84,6 +88,9 @@ export function createRedisKeyRing(options: RedisKeyRingOptions): KeyRing {
   const store = new RedisStore(
     {
       redisUrl: options.redisUrl,
+      username: options.redisUsername,
+      password: options.redisPassword,
+      ca: options.redisCa,
       keyPrefix: options.keyPrefix ?? 'ampseal:',
       commandTimeoutMs: options.redisCommandTimeoutMs,
       logger: options.logger,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { AmpsealError } from '@ampseal/core';
+import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
 import type { Instruments } from './instruments';
 import type { ApplyTombstonesResult, KeyRingLogger, TombstoneRecord } from './keyring';
 import type {
@@ -56,6 +56,11 @@ export interface StoredKeySet {
 
 export interface RedisStoreOptions {
   readonly redisUrl: string;
+  /** Redis AUTH (ACL user, or the default user when no username); may also be in the URL. */
+  readonly username?: string;
+  readonly password?: string;
+  /** PEM CA bundle for a `rediss://` URL; absent: Node's built-in public CAs. */
+  readonly ca?: string;
   /** Prepended to every key (K24); tests use a unique one. */
   readonly keyPrefix: string;
   readonly commandTimeoutMs?: number;
@@ -63,6 +68,13 @@ export interface RedisStoreOptions {
 }
 
 function unavailable(what: string, err?: unknown): AmpsealError {
+  // A refused password and an untrusted certificate do not heal by waiting: set-up errors that stop the start.
+  const message = err instanceof Error ? err.message : '';
+  if (message.startsWith('WRONGPASS') || message.startsWith('NOAUTH') || message.startsWith('NOPERM')) {
+    return new AmpsealError('AUTHENTICATION_FAILED', `Redis (${message.split(' ', 1)[0]})`);
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TLS_UNTRUSTED_CODES.has(code)) return new AmpsealError('TLS_UNTRUSTED', `Redis (${code})`);
   // Only the error class travels: ioredis errors carry the command and its arguments (blind indexes, K26).
   const name = err instanceof Error ? err.name : undefined;
   return new AmpsealError('KEYRING_UNAVAILABLE', name ? `${what} (${name})` : what);
@@ -75,6 +87,8 @@ function isNoScript(err: unknown): boolean {
 export class RedisStore implements SubjectStore {
   private readonly redis: Redis;
   private warned = false;
+  /** ioredis rejects a refused login's connect() with "Connection is closed"; the reason came as an 'error' event. */
+  private lastError: unknown;
 
   constructor(
     private readonly options: RedisStoreOptions,
@@ -82,6 +96,10 @@ export class RedisStore implements SubjectStore {
   ) {
     this.redis = new Redis(options.redisUrl, {
       lazyConnect: true,
+      ...(options.username ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      // rediss:// turns TLS on by itself; a CA of our own needs the TLS options spelled out (host names still checked).
+      ...(options.ca && options.redisUrl.startsWith('rediss:') ? { tls: { ca: options.ca } } : {}),
       // Fail closed fast (design §7): a command fails after one reconnection attempt instead of queueing for
       // minutes; the processor pauses on the retriable error and retries the batch.
       maxRetriesPerRequest: 1,
@@ -89,6 +107,7 @@ export class RedisStore implements SubjectStore {
       commandTimeout: options.commandTimeoutMs ?? 5_000,
     });
     this.redis.on('error', (err: unknown) => {
+      this.lastError = err;
       if (this.warned) return;
       this.warned = true;
       const name = err instanceof Error ? err.name : 'unknown';
@@ -101,11 +120,14 @@ export class RedisStore implements SubjectStore {
   }
 
   async start(): Promise<void> {
-    if (this.redis.status === 'wait') {
+    if (this.redis.status === 'wait' || this.redis.status === 'end') {
       try {
         await this.redis.connect();
       } catch (err) {
-        throw unavailable('redis connection failed', err);
+        // Not started: no reconnecting in the background (it would keep a failed process alive).
+        this.redis.disconnect();
+        const refused = unavailable('redis connection failed', this.lastError);
+        throw refused.retriable ? unavailable('redis connection failed', err) : refused;
       }
     }
     // Loaded once; EVALSHA afterwards, with EVAL as the fallback after a Redis restart or SCRIPT FLUSH.

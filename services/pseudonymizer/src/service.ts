@@ -29,7 +29,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
     ],
     setUp: async ({ kafka, keyring }) => {
       const encoder = config.audiences.includes('analytics')
-        ? await createAvroEncoder(config.schemaRegistryUrl, topics.analytics, ANALYTICS_SCHEMA_FILE)
+        ? await createAvroEncoder(config.schemaRegistry, topics.analytics, ANALYTICS_SCHEMA_FILE)
         : undefined;
       if (encoder) logger.info({ subject: `${topics.analytics}-value`, schemaId: encoder.schemaId }, 'analytics schema registered');
       const transform = createTransform({

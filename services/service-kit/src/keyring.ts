@@ -10,6 +10,9 @@ function createKeyRing(kind: KeyRingKind, config: KeyRingSection, logger: Logger
     ? createMemoryKeyRing({ cacheSize: config.keyCacheSize, cacheTtlMs: config.keyCacheTtlMs, logger: log })
     : createRedisKeyRing({
         redisUrl: config.redisUrl,
+        redisUsername: config.redisUsername,
+        redisPassword: config.redisPassword,
+        redisCa: config.redisCa,
         kmsRegion: config.kmsRegion,
         aliasPrefix: config.kmsAliasPrefix,
         cacheSize: config.keyCacheSize,
@@ -18,9 +21,9 @@ function createKeyRing(kind: KeyRingKind, config: KeyRingSection, logger: Logger
         tenants: config.tenants,
         logger: log,
         ...(config.kmsEndpoint ? { kmsEndpoint: config.kmsEndpoint } : {}),
-        // Real KMS (and VPC endpoints) speak https and take the AWS default credential chain; a plain-http
-        // endpoint is an emulator such as local-kms, which accepts any credentials.
-        ...(config.kmsEndpoint?.startsWith('http:') ? { kmsCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+        // Real KMS (and VPC endpoints) take the AWS default credential chain; an emulator such as local-kms
+        // accepts any credentials, and the chain would find none on a developer's machine.
+        ...(config.kmsEmulator ? { kmsCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       });
 }
 
@@ -30,7 +33,14 @@ function createKeyRing(kind: KeyRingKind, config: KeyRingSection, logger: Logger
  */
 export async function openKeyRing(kind: KeyRingKind, config: KeyRingSection, logger: Logger): Promise<KeyRing> {
   const keyring = createKeyRing(kind, config, logger);
-  await keyring.start();
+  try {
+    await keyring.start();
+  } catch (err) {
+    // A half-started key ring (Redis refused the login, KMS down) holds clients and timers that would keep a
+    // failed process alive: released before the failure goes up.
+    await keyring.stop().catch(() => undefined);
+    throw err;
+  }
   return keyring;
 }
 

@@ -33,7 +33,10 @@ export async function runService(
     await service.lifecycle.start();
   } catch (err) {
     logger.fatal({ err: { name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message } }, 'start failed');
+    // What had started is stopped by now (the lifecycle did it within the deadline). Exit at once: a client's
+    // leftover timers (ioredis keeps a refused login's command timeouts) must not hold a failed process for seconds.
     process.exitCode = 1;
+    exit(1);
     return;
   }
   logger.info({ instance: config.instanceId, port: service.ops.port, groupId: config.groupId }, `${name} running`);

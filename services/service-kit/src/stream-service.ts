@@ -65,7 +65,7 @@ export interface StreamService {
 export function createStreamService(spec: StreamServiceSpec): StreamService {
   const { config, logger, name } = spec;
   const metrics = createMetrics(name, [streamMetrics, ...(spec.metrics ?? [])]);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger, security: config.kafkaSecurity });
   const keyring = new KeyRingComponent(spec.keyring ?? 'redis', config, logger);
   let stream: TransactionalStream | undefined;
   let inner: Lifecycle | undefined;
@@ -130,6 +130,9 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     .add(ops)
     .add({ name: 'metrics', start: async () => undefined, stop: async () => metrics.close() })
     .add(keyring)
+    // Certificate and credentials checked before anything else talks to Kafka: a wrong password or an untrusted
+    // broker stops the start with its code instead of surfacing as retries.
+    .add({ name: 'kafka', start: () => kafka.verify(), stop: async () => undefined })
     .add({
       name: 'topics',
       start: async () => {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { RECIPIENT_PLACEHOLDER, roamingTopic } from '@ampseal/core';
-import type { TopicReplication } from '@ampseal/kafka';
+import type { KafkaSecurity, RegistryConnection, TopicReplication } from '@ampseal/kafka';
+import { readKafkaSecurity, readRegistryConnection } from './kafka-security';
 import { TOPIC, integer, invalid, flag, name, topic, url, type Env } from './read';
 
 /** Topic names (design §1); every one configurable, `<domain>.<name>.v<N>` by default. */
@@ -23,7 +24,11 @@ export interface Topics {
 /** The Kafka edge: brokers, registry, topics, the consumer group and its transactions. */
 export interface KafkaSection {
   readonly kafkaBrokers: readonly string[];
+  /** TLS and SASL towards the brokers (plaintext only to the loopback, unless allowed). */
+  readonly kafkaSecurity: KafkaSecurity;
   readonly schemaRegistryUrl: string;
+  /** The registry's URL with its credentials and CA: what the registry clients take. */
+  readonly schemaRegistry: RegistryConnection;
   readonly topics: Topics;
   readonly groupId: string;
   readonly instanceId: string;
@@ -46,9 +51,12 @@ const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 export function readKafkaSection(env: Env, defaults: { groupId?: string }): KafkaSection {
   const brokers = (env.AMPSEAL_KAFKA_BROKERS?.trim() || '127.0.0.1:9092').split(',').map((b) => b.trim());
   if (brokers.some((b) => !BROKER.test(b))) invalid('AMPSEAL_KAFKA_BROKERS', 'a comma-separated list of host:port');
+  const registryUrl = url(env, 'AMPSEAL_SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http', 'https'])!;
   return {
     kafkaBrokers: Object.freeze(brokers),
-    schemaRegistryUrl: url(env, 'AMPSEAL_SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http', 'https'])!,
+    kafkaSecurity: readKafkaSecurity(env, brokers),
+    schemaRegistryUrl: registryUrl,
+    schemaRegistry: readRegistryConnection(env, registryUrl),
     topics: Object.freeze({
       ocppRaw: topic(env, 'AMPSEAL_TOPIC_OCPP_RAW', 'ocpp.raw.v1'),
       ocpiRaw: topic(env, 'AMPSEAL_TOPIC_OCPI_RAW', 'ocpi.raw.v1'),

@@ -1,10 +1,19 @@
 import { isTenant, TENANT_RULE } from '@ampseal/core';
-import { integer, invalid, url, type Env } from './read';
+import { flag, integer, invalid, isLoopback, pemFile, secret, url, type Env } from './read';
 
 /** The key ring: Redis, KMS, the key cache, the tenants unwrapped at start. */
 export interface KeyRingSection {
   readonly redisUrl: string;
+  /** Redis AUTH: an ACL user (or the default user) and its password; TLS CA for `rediss://`. */
+  readonly redisUsername: string | undefined;
+  readonly redisPassword: string | undefined;
+  readonly redisCa: string | undefined;
   readonly kmsEndpoint: string | undefined;
+  /**
+   * The KMS endpoint is an emulator (local-kms): plain http allowed, static dummy credentials. Real KMS and VPC
+   * endpoints speak https and take the AWS default credential chain.
+   */
+  readonly kmsEmulator: boolean;
   readonly kmsRegion: string;
   readonly kmsAliasPrefix: string;
   readonly keyCacheSize: number;
@@ -19,9 +28,14 @@ export function readKeyRingSection(env: Env): KeyRingSection {
   if (!/^alias\/[A-Za-z0-9/_-]*$/.test(aliasPrefix)) invalid('AMPSEAL_KMS_ALIAS_PREFIX', 'an alias prefix such as alias/ampseal/');
   const region = env.AMPSEAL_KMS_REGION?.trim() || 'eu-central-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) invalid('AMPSEAL_KMS_REGION', 'an AWS region such as eu-central-1');
+  const kmsEndpoint = url(env, 'AMPSEAL_KMS_ENDPOINT', undefined, ['http', 'https']);
+  const kmsEmulator = flag(env, 'AMPSEAL_KMS_EMULATOR', false);
+  // Wrapping keys and their plaintext data keys travel on this connection: clear text only to a declared emulator.
+  if (kmsEndpoint?.startsWith('http:') && !kmsEmulator) invalid('AMPSEAL_KMS_ENDPOINT', 'an https URL (or AMPSEAL_KMS_EMULATOR=true for local-kms)');
   return {
-    redisUrl: url(env, 'AMPSEAL_REDIS_URL', 'redis://127.0.0.1:6379', ['redis', 'rediss'])!,
-    kmsEndpoint: url(env, 'AMPSEAL_KMS_ENDPOINT', undefined, ['http', 'https']),
+    ...redis(env),
+    kmsEndpoint,
+    kmsEmulator,
     kmsRegion: region,
     kmsAliasPrefix: aliasPrefix,
     keyCacheSize: integer(env, 'AMPSEAL_KEY_CACHE_SIZE', 200_000, 1, 50_000_000),
@@ -31,6 +45,26 @@ export function readKeyRingSection(env: Env): KeyRingSection {
     keySetRefreshMs: integer(env, 'AMPSEAL_KEY_SET_REFRESH_MS', 3_600_000, 60_000, 604_800_000),
     tenants: tenantList(env.AMPSEAL_TENANTS),
   };
+}
+
+/**
+ * Redis: subject keys (wrapped) and blind indexes cross this connection, so `redis://` (clear text) is refused
+ * outside the loopback unless AMPSEAL_REDIS_ALLOW_PLAINTEXT; AUTH from variables or secret files.
+ */
+function redis(env: Env): Pick<KeyRingSection, 'redisUrl' | 'redisUsername' | 'redisPassword' | 'redisCa'> {
+  const redisUrl = url(env, 'AMPSEAL_REDIS_URL', 'redis://127.0.0.1:6379', ['redis', 'rediss'])!;
+  const parsed = new URL(redisUrl);
+  const tls = parsed.protocol === 'rediss:';
+  if (!tls && !isLoopback(parsed.hostname) && !flag(env, 'AMPSEAL_REDIS_ALLOW_PLAINTEXT', false)) {
+    invalid('AMPSEAL_REDIS_URL', 'a rediss:// URL outside the loopback (or AMPSEAL_REDIS_ALLOW_PLAINTEXT=true)');
+  }
+  const redisUsername = env.AMPSEAL_REDIS_USERNAME?.trim() || undefined;
+  const redisPassword = secret(env, 'AMPSEAL_REDIS_PASSWORD');
+  if (redisPassword !== undefined && parsed.password) invalid('AMPSEAL_REDIS_PASSWORD', 'unset when AMPSEAL_REDIS_URL carries a password');
+  if (redisUsername && redisPassword === undefined) invalid('AMPSEAL_REDIS_PASSWORD', 'set (or AMPSEAL_REDIS_PASSWORD_FILE) with AMPSEAL_REDIS_USERNAME');
+  const redisCa = pemFile(env, 'AMPSEAL_REDIS_CA_FILE', 'CERTIFICATE');
+  if (redisCa && !tls) invalid('AMPSEAL_REDIS_URL', 'a rediss:// URL when AMPSEAL_REDIS_CA_FILE is set');
+  return { redisUrl, redisUsername, redisPassword, redisCa };
 }
 
 /** AMPSEAL_TENANTS: comma-separated tenant names, each by core's one tenant rule (the envelope's). */

@@ -3,14 +3,16 @@ import { AmpsealError } from '@ampseal/core';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { COMMAND_HELP, wantsHelp } from './help';
 import { formatSummary, pseudonymize } from './pseudonymize';
-import { CommandError, currentTokens, reapplyTombstones, requestStatus, submitRequest } from './subject-requests';
+import { CommandError, currentTokens, erasurePlan, reapplyTombstones, requestStatus, submitRequest } from './subject-requests';
 
 const USAGE = `usage:
   ampseal pseudonymize --audience analytics|roaming [--policy FILE] [--keyring memory|redis]
                        [--in FILE] [--out FILE] [--quarantine FILE]
   ampseal erase --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) --reason TEXT [--request-id ID] [--wait]
-  ampseal restrict|unrestrict (same flags as erase)
+                [--with-linked]
+  ampseal restrict|unrestrict (same flags as erase, without --with-linked)
   ampseal erasure status ID
+  ampseal erasure plan --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) [--format text|json]
   ampseal tokens --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-)
   ampseal run pseudonymizer|shredder
   ampseal schemas register
@@ -118,7 +120,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'unrestrict':
         return await submitRequest(command, rest);
       case 'erasure':
-        if (rest[0] !== 'status') throw new UsageError('erasure takes status ID');
+        if (rest[0] === 'plan') return await erasurePlan(rest.slice(1));
+        if (rest[0] !== 'status') throw new UsageError('erasure takes status ID or plan');
         return await requestStatus(rest.slice(1));
       case 'tokens':
         return await currentTokens(rest);

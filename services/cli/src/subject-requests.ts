@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
-import { RecordProducer, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
+import { RecordProducer, TopicAdmin, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
 import { isTombstoneRecord, type TombstoneRecord } from '@ampseal/keyring';
 import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
+import { assemblePlan, formatPlan, type ClearCopyTopic } from './erasure-plan';
 
 export class CommandError extends Error {}
 
@@ -72,7 +73,7 @@ function describeReceipt(r: SubjectReceipt): string {
   if (r.status === 'failed') return `${r.requestId}: failed (${r.error ?? 'error'}) at ${r.completedAt}\n`;
   const counts =
     r.action === 'erase'
-      ? `erased ${r.erased ?? 0}, already erased ${r.alreadyErased ?? 0}, tokens retired ${(r.retiredTokens ?? []).length}, erasedAt ${r.erasedAt}`
+      ? `erased ${r.erased ?? 0}, already erased ${r.alreadyErased ?? 0}${r.linked !== undefined ? ` (${r.linked} linked)` : ''}, tokens retired ${(r.retiredTokens ?? []).length}, erasedAt ${r.erasedAt}`
       : `flag changed on ${r.changed ?? 0} of ${r.subjects}`;
   // Roaming CDRs of the subject keep going to the token issuer (its billing data): tell the operator to notify it.
   const roaming = r.roaming ? '; roaming CDRs still go to the token issuer only: notify the issuer (GDPR Art. 19)' : '';
@@ -91,17 +92,20 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
       'request-id': { type: 'string' },
       wait: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '60' },
+      'with-linked': { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (!values.tenant) throw new CommandError('--tenant is required');
   if (!values.reason) throw new CommandError('--reason is required');
+  if (values['with-linked'] && action !== 'erase') throw new CommandError('--with-linked applies to erase only');
   const built = buildSubjectRequest({
     requestId: values['request-id'] ?? randomUUID(),
     tenant: values.tenant,
     action,
     identifiers: identifiers(values.id, values['ids-from']),
     reason: values.reason,
+    ...(values['with-linked'] ? { withLinked: true } : {}),
   });
   if (!built.ok) throw new CommandError(built.problem);
   const request = built.value;
@@ -144,6 +148,69 @@ export async function requestStatus(argv: string[]): Promise<number> {
   }
   process.stderr.write(`ampseal: no request ${requestId}\n`);
   return 1;
+}
+
+/** The topics that can hold identifiers in clear, as the broker describes them (K43). */
+async function clearCopyTopics(config: Config, kafka: KafkaClient): Promise<ClearCopyTopic[]> {
+  const wanted: Array<[string, ClearCopyTopic['role']]> = [
+    [config.topics.ocppRaw, 'raw'],
+    [config.topics.ocpiRaw, 'raw'],
+    [config.topics.quarantine, 'quarantine'],
+    [config.topics.erasureRequests, 'requests'],
+  ];
+  const admin = new TopicAdmin(kafka);
+  try {
+    const listed = new Set(await admin.list());
+    return await Promise.all(
+      wanted.map(async ([topic, role]) => {
+        if (!listed.has(topic)) return { topic, role, exists: false, retentionMs: null, segmentMs: null, holdsRecords: false };
+        const [settings, offsets] = await Promise.all([admin.topicConfig(topic, ['retention.ms', 'segment.ms']), admin.offsets(topic)]);
+        const number = (name: string) => (settings.has(name) ? Number(settings.get(name)) : null);
+        return {
+          topic,
+          role,
+          exists: true,
+          retentionMs: number('retention.ms'),
+          segmentMs: number('segment.ms'),
+          holdsRecords: [...offsets.values()].some((o) => o.high > o.low),
+        };
+      }),
+    );
+  } finally {
+    await admin.stop();
+  }
+}
+
+/** `ampseal erasure plan --tenant T --id KIND:VALUE … [--format text|json]`: a dry run of an erasure (keyring SPEC K43). */
+export async function erasurePlan(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { tenant: { type: 'string' }, id: { type: 'string', multiple: true }, 'ids-from': { type: 'string' }, format: { type: 'string', default: 'text' } },
+    strict: true,
+  });
+  if (!values.tenant) throw new CommandError('--tenant is required');
+  if (values.format !== 'text' && values.format !== 'json') throw new CommandError('--format must be text or json');
+  const built = buildSubjectRequest({ requestId: 'plan', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'plan' });
+  if (!built.ok) throw new CommandError(built.problem);
+  const { config, kafka } = context();
+  const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  let subjects;
+  try {
+    subjects = await keyring.plan(values.tenant, built.value.identifiers);
+  } finally {
+    await keyring.stop();
+  }
+  const plan = assemblePlan({
+    tenant: values.tenant,
+    typed: built.value.identifiers,
+    subjects,
+    topics: await clearCopyTopics(config, kafka),
+    rawRetentionMs: config.rawRetentionMs,
+    tombstoneLifetimeMs: config.tombstoneLifetimeMs,
+    now: Date.now(),
+  });
+  process.stdout.write(values.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+  return 0;
 }
 
 /** `ampseal tokens --tenant T --id KIND:VALUE`: the subject's current tokens (access requests, Art. 15/20). */

@@ -759,7 +759,10 @@ export async function openMemoryConformanceStore(): Promise<ConformanceStore> {
     subjects: (batches) => store.subjects(batches),
     readErasure: (tenant, requestId, blindIndexes) => store.readErasure(tenant, requestId, blindIndexes),
     erase: (tenant, write) => store.erase(tenant, write),
-    applyTombstones: (records) => store.applyTombstones(records),
+    applyTombstones: (records, now) => store.applyTombstones(records, now),
+    recordCooccurrence: (writes, now) => store.recordCooccurrence(writes, now),
+    readCooccurrence: (tenant, blindIndexes, now) => store.readCooccurrence(tenant, blindIndexes, now),
+    readStates: (tenant, blindIndexes) => store.readStates(tenant, blindIndexes),
     privateSites: (tenant) => store.privateSites(tenant),
     addPrivateSites: (tenant, hashes) => store.addPrivateSites(tenant, hashes),
   };

@@ -26,7 +26,8 @@ export function createShredder(config: Config, logger: Logger): Shredder {
     maxRecordsPerTransaction: 100,
     topics: [
       { topic: topics.erasureRequests, partitions: 1 },
-      { topic: topics.erasureEvents, partitions: 1 },
+      // K41: receipts carry retired tokens; kept as long as tombstones (raw retention + maximum backup age), then dropped.
+      { topic: topics.erasureEvents, partitions: 1, config: { 'retention.ms': String(config.tombstoneLifetimeMs) } },
       { topic: topics.tombstones, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     ],
     setUp: ({ kafka, keyring }) => {
@@ -49,7 +50,13 @@ export function createShredder(config: Config, logger: Logger): Shredder {
             token: config.adminToken,
             status,
             logger,
-            submit: (request) => producer.send({ topic: topics.erasureRequests, key: request.requestId, value: JSON.stringify(request) }),
+            submit: async (request) => {
+              // K16 at the door: an id that already erased other subjects is refused now (409), not only by a failed receipt.
+              if (request.action === 'erase') {
+                await keyring.checkRequestId(request.tenant, request.identifiers, { requestId: request.requestId, withLinked: request.withLinked });
+              }
+              await producer.send({ topic: topics.erasureRequests, key: request.requestId, value: JSON.stringify(request) });
+            },
           })
         : undefined;
       return {

@@ -58,11 +58,17 @@ function lastReceipt(records: ReadonlyArray<{ readonly value: Buffer | null }>):
   return parsed.value;
 }
 
-/** Reads the receipts topic to its end until a receipt for the request is there, or the timeout passes. */
-async function waitForReceipt(kafka: KafkaClient, topic: string, requestId: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
+/**
+ * Reads the receipts topic to its end until the receipt of this submission is there, or the timeout passes. A request id
+ * used before has older receipts: only one that answers this submission (same requestedAt) counts, so a reused id never
+ * reads as the earlier request's "done".
+ */
+async function waitForReceipt(kafka: KafkaClient, topic: string, requestId: string, requestedAt: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const found = await recordsKeyed(kafka, topic, requestId, Math.max(READ_DEADLINE_MS, deadline - Date.now()));
+    const found = (await recordsKeyed(kafka, topic, requestId, Math.max(READ_DEADLINE_MS, deadline - Date.now()))).filter(
+      (r) => parseReceipt(r.value?.toString('utf8') ?? '').ok !== true || lastReceipt([r]).requestedAt === requestedAt,
+    );
     if (found.length > 0) return lastReceipt(found);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -121,7 +127,7 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
     process.stdout.write(`${request.requestId}\n`);
     return 0;
   }
-  const receipt = await waitForReceipt(kafka, config.topics.erasureEvents, request.requestId, Number(values.timeout) * 1000);
+  const receipt = await waitForReceipt(kafka, config.topics.erasureEvents, request.requestId, request.requestedAt, Number(values.timeout) * 1000);
   if (!receipt) {
     process.stderr.write(`ampseal: no receipt for ${request.requestId} yet (is the shredder running?); check with: ampseal erasure status ${request.requestId}\n`);
     return 1;

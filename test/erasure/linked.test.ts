@@ -109,6 +109,19 @@ describe('erase a person, not an identifier (co-occurrence index)', () => {
     expect(lines.join('')).not.toContain(card);
   }, 200_000);
 
+  it('answers at once with what to do when the shredder never created its topics, in plain sentences only', async () => {
+    const missing = { ...env, AMPSEAL_TOPIC_ERASURE_EVENTS: `missing-${hex(4)}.events`, AMPSEAL_TOPIC_ERASURE_REQUESTS: `missing-${hex(4)}.requests` };
+    for (const args of [
+      ['erasure', 'status', 'unknown-id'],
+      ['erase', '--tenant', 'acme-cpo', '--id', `uid:${hex(7)}`, '--reason', 'x', '--wait', '--timeout', '5'],
+    ]) {
+      const result = await cli(missing, ...args);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^ampseal: topic .* does not exist on the broker: start the shredder first/);
+      expect(result.stderr).not.toContain('{"level"');
+    }
+  }, 60_000);
+
   it('refuses a reused request id with other subjects: 409 from the admin API, a failed receipt through the CLI', async () => {
     const first = hex(7);
     const requestId = `reuse-${hex(4)}`;

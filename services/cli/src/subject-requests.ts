@@ -4,10 +4,14 @@ import { parseArgs } from 'node:util';
 import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
 import { RecordProducer, TopicAdmin, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
 import { isTombstoneRecord, type TombstoneRecord } from '@ampseal/keyring';
-import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
+import { loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 import { assemblePlan, formatPlan, type ClearCopyTopic } from './erasure-plan';
+import { terminalLogger } from './terminal';
 
 export class CommandError extends Error {}
+
+/** Something the command needs is not there (a topic, a shredder): exit 1 with what to do, no usage text. */
+export class NotReadyError extends Error {}
 
 /**
  * `--id` values, plus `--ids-from FILE|-` (one KIND:VALUE per line; # comments and blank lines ignored), so identifiers
@@ -41,8 +45,29 @@ const READ_DEADLINE_MS = 30_000;
 
 function context(): { config: Config; kafka: KafkaClient } {
   const config = loadConfig(process.env, { logLevel: 'warn' });
-  const logger = createLogger({ level: config.logLevel, name: 'ampseal-cli' });
+  const logger = terminalLogger(config.logLevel);
   return { config, kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-cli', logger }) };
+}
+
+/**
+ * Fails at once, with what to do, when a topic the command needs is not on the broker: the shredder creates the request,
+ * receipt and journal topics when it starts, so a missing one almost always means no shredder has run with these
+ * AMPSEAL_TOPIC_* names (reading or writing a missing topic would otherwise retry for half a minute).
+ */
+async function requireTopics(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
+  const admin = new TopicAdmin(kafka);
+  let listed: Set<string>;
+  try {
+    listed = new Set(await admin.list());
+  } finally {
+    await admin.stop();
+  }
+  const missing = topics.filter((t) => !listed.has(t));
+  if (missing.length > 0) {
+    throw new NotReadyError(
+      `topic ${missing.join(', ')} does not exist on the broker: start the shredder first (ampseal run shredder creates its topics), or check the AMPSEAL_TOPIC_* names`,
+    );
+  }
 }
 
 /** The records of `topic` keyed `key`, read to the topic's end offsets (exact: not a quiet-period guess). */
@@ -116,6 +141,7 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
   if (!built.ok) throw new CommandError(built.problem);
   const request = built.value;
   const { config, kafka } = context();
+  await requireTopics(kafka, values.wait ? [config.topics.erasureRequests, config.topics.erasureEvents] : [config.topics.erasureRequests]);
   const producer = new RecordProducer(kafka);
   await producer.start();
   try {
@@ -141,6 +167,7 @@ export async function requestStatus(argv: string[]): Promise<number> {
   const [requestId, ...rest] = argv;
   if (!requestId || rest.length > 0) throw new CommandError('usage: ampseal erasure status ID');
   const { config, kafka } = context();
+  await requireTopics(kafka, [config.topics.erasureEvents, config.topics.erasureRequests]);
   const receipts = await recordsKeyed(kafka, config.topics.erasureEvents, requestId);
   if (receipts.length > 0) {
     process.stdout.write(describeReceipt(lastReceipt(receipts)));
@@ -199,7 +226,7 @@ export async function erasurePlan(argv: string[]): Promise<number> {
   const built = buildSubjectRequest({ requestId: 'plan', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'plan' });
   if (!built.ok) throw new CommandError(built.problem);
   const { config, kafka } = context();
-  const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
   let subjects;
   try {
     subjects = await keyring.plan(values.tenant, built.value.identifiers);
@@ -230,7 +257,7 @@ export async function currentTokens(argv: string[]): Promise<number> {
   const built = buildSubjectRequest({ requestId: 'access', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'access request' });
   if (!built.ok) throw new CommandError(built.problem);
   const config = loadConfig(process.env, { logLevel: 'warn' });
-  const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
   try {
     const states = await keyring.currentTokens(values.tenant, built.value.identifiers);
     states.forEach((s, i) => {
@@ -274,7 +301,7 @@ export async function reapplyTombstones(argv: string[]): Promise<number> {
       process.stderr.write(`ampseal: skipped a malformed journal record at ${config.topics.tombstones}[${r.partition}]@${r.offset}\n`);
     }
   }
-  const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
   let skipped = 0;
   try {
     for (const [partition, entry] of [...byPartition].sort(([a], [b]) => a - b)) {

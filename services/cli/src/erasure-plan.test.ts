@@ -64,6 +64,12 @@ describe('erasure plan assembly (keyring SPEC K43)', () => {
     expect(text).toContain('privacy.erasure.requests.v1  requests    missing');
   });
 
+  it('warns that a linked group token is shared before --with-linked erases it for everyone in the group', () => {
+    const group = { kind: 'group' as const, ref: 'g1g1g1g1', token: 't', lastSeen: NOW, sameAs: null, ...live };
+    const plan = assemblePlan({ ...input, subjects: [{ ...card, linked: [...card.linked, group] }, vehicle], topics: [] });
+    expect(plan.warnings).toEqual([expect.stringContaining('a linked group token is shared by everyone in its group')]);
+  });
+
   it('says when a topic keeps records for ever', () => {
     const plan = assemblePlan({ ...input, topics: [topic({ topic: 'ocpp.raw.v1', role: 'raw', retentionMs: -1 })] });
     expect(plan.clearCopies[0]!.lastCopyAgesOutBy).toBeNull();

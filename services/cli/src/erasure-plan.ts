@@ -87,6 +87,10 @@ export function assemblePlan(input: PlanInput): PlanReport {
     });
     return { typed: `${typed.kind}:${typed.value}`, ...subjectOf(subject.kind, subject.ref, subject), linked };
   });
+  // A group token (OCPP groupIdToken) is shared by a fleet or household: erasing it with the person erases it for all.
+  if (input.subjects.some((s) => s.linked.some((l) => l.kind === 'group' && l.sameAs === null))) {
+    warnings.push('a linked group token is shared by everyone in its group: erase --with-linked would erase it for all of them; erase the identifiers one by one instead if that is not intended');
+  }
   const clearCopies = input.topics.map((t) => {
     let lastCopyAgesOutBy: string | null = null;
     if (!t.exists) warnings.push(`topic ${t.topic} does not exist on the broker: check AMPSEAL_TOPIC_* names`);

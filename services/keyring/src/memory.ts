@@ -120,7 +120,7 @@ export class MemorySubjectStore implements SubjectStore {
         generation: live > 0 ? live : (tombstone?.generation ?? 0),
         erasedAt,
         requestId: write.requestId,
-        ...(lifetime === undefined ? {} : { expiresAt: erasedAt + lifetime }),
+        ...(lifetime === undefined ? {} : { expiresAt: this.clock() + lifetime }),
       });
       this.unlink(tenant, `${kind}:${blindIndex}`);
     }

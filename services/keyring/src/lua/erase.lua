@@ -32,8 +32,8 @@ for i = 1, n do
   local oldAt = redis.call('HGET', tk, 'at')
   if oldAt and tonumber(oldAt) > at then newAt = oldAt end
   redis.call('HSET', tk, 'g', tostring(g), 'at', newAt, 'req', ARGV[2])
-  -- K41: kept raw retention + maximum backup age after the erasure, then dropped.
-  if lifetime then redis.call('PEXPIREAT', tk, tonumber(newAt) + lifetime) end
+  -- K41: kept raw retention + maximum backup age from this write, then dropped.
+  if lifetime then redis.call('PEXPIRE', tk, lifetime) end
   cooccurrence_unlink(base, ARGV[5 + 4 * i])
 end
 redis.call('SET', KEYS[1], ARGV[3])

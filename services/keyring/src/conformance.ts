@@ -661,6 +661,7 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
           { ...good!, tenant: 'acme}{cpo' },
           { ...good!, generation: -1 },
           { ...good!, generation: 1.5 },
+          { ...good!, generation: 2 ** 32 - 1 }, // no generation left for the next key (K8 binds a uint32)
           { ...good!, generation: 2 ** 32 },
           { ...good!, erasedAt: Number.NaN },
           { ...good!, requestId: '' },

@@ -5,7 +5,7 @@ import { createPseudonymizer } from '@ampseal/pseudonymizer';
 import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
-import { kafkaClient } from '../harness/clients';
+import { kafkaClient, redisClient } from '../harness/clients';
 import { consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { CommandError, runAmpseal } from '../harness/processes';
@@ -63,6 +63,17 @@ describe('erase a person, not an identifier (co-occurrence index)', () => {
     const kafka = kafkaClient('linked');
     await produce(kafka, config.topics.ocpiRaw, records);
     await consumeUntil(kafka, [config.topics.analytics], (s) => s.length >= 2);
+
+    // K25 K38: the index holds blind indexes and tokens, never a value.
+    const redis = redisClient(resources);
+    const indexKeys: string[] = [];
+    for await (const keys of redis.scanStream({ match: 'ampseal:{acme-cpo}:c*', count: 1000 })) indexKeys.push(...(keys as string[]));
+    expect(indexKeys.length).toBeGreaterThan(0);
+    for (const key of indexKeys) {
+      const type = await redis.type(key);
+      const content = type === 'zset' ? (await redis.zrange(key, 0, -1)).join(' ') : type === 'string' ? ((await redis.get(key)) ?? '') : '';
+      for (const clear of [card, emaid, emaid.replace(/-/g, ''), vehicle]) expect(`${key} ${content}`).not.toContain(clear);
+    }
 
     // The plan, typed by the eMAID alone: the card and the vehicle are its links, shown by kind, token and ref only.
     const plan = await cli(env, 'erasure', 'plan', '--tenant', 'acme-cpo', '--id', `emaid:${emaid}`, '--format', 'json');

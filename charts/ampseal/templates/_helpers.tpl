@@ -341,6 +341,16 @@ kafka-tls/, kafka-sasl/, registry/, redis/. Empty when none is configured.
   value: {{ int64 $c.keyCache.ttlMs | toString | quote }}
 - name: AMPSEAL_KEY_SET_REFRESH_MS
   value: {{ int64 $c.keySetRefreshMs | toString | quote }}
+- name: AMPSEAL_COOCCURRENCE_TTL_DAYS
+  value: {{ int64 $c.cooccurrence.ttlDays | toString | quote }}
+- name: AMPSEAL_COOCCURRENCE_MAX_LINKS
+  value: {{ int64 $c.cooccurrence.maxLinks | toString | quote }}
+- name: AMPSEAL_COOCCURRENCE_MAX_SUBJECTS
+  value: {{ int64 $c.cooccurrence.maxSubjects | toString | quote }}
+- name: AMPSEAL_RAW_RETENTION_DAYS
+  value: {{ int64 $c.rawRetentionDays | toString | quote }}
+- name: AMPSEAL_MAX_BACKUP_AGE_DAYS
+  value: {{ int64 $c.maxBackupAgeDays | toString | quote }}
 - name: AMPSEAL_MAX_RECORD_BYTES
   value: {{ int64 $c.maxRecordBytes | toString | quote }}
 {{- with $c.tenants }}

@@ -26,6 +26,8 @@ const COMMANDS: Record<string, string> = {
 ${IDS}
   --reason TEXT           why (audited, never put in a receipt) (required)
   --request-id ID         idempotency key (default: a new UUID); reusing one for other subjects is refused
+  --with-linked           erase only: also erase every identifier that co-occurred with these in the same records
+                          (see ampseal erasure plan); the shredder finds them by blind index when it runs
   --wait                  wait for the receipt (exact reads of the receipts topic)
   --timeout SECONDS       how long --wait waits (default 60)
   reads: ${KAFKA}, AMPSEAL_TOPIC_ERASURE_REQUESTS, AMPSEAL_TOPIC_ERASURE_EVENTS, AMPSEAL_REQUEST_SIGNING_KEY[_FILE]
@@ -40,6 +42,16 @@ ${IDS}
   erasure: `ampseal erasure status ID
   done / failed (with times and counts) from the receipts topic, pending when only the request is there.
   reads: ${KAFKA}, AMPSEAL_TOPIC_ERASURE_REQUESTS, AMPSEAL_TOPIC_ERASURE_EVENTS
+
+ampseal erasure plan --tenant T (--id KIND:VALUE … | --ids-from FILE|-) [--format text|json]
+  Dry run: per identifier its token, generation, restriction and erasure state; the identifiers that co-occurred
+  with it (kind, token and blind-index prefix: the index holds no clear values); and the topics where clear copies
+  may still sit, with their retention and when the last copy ages out. Changes nothing.
+  --tenant T              the CPO tenant (required)
+${IDS}
+  --format text|json      human-readable (default) or JSON
+  reads: ${KAFKA}, AMPSEAL_TOPIC_OCPP_RAW, AMPSEAL_TOPIC_OCPI_RAW, AMPSEAL_TOPIC_QUARANTINE, AMPSEAL_TOPIC_ERASURE_REQUESTS,
+         AMPSEAL_RAW_RETENTION_DAYS, AMPSEAL_MAX_BACKUP_AGE_DAYS, AMPSEAL_COOCCURRENCE_TTL_DAYS, ${KEY_STORE}
 `,
   keyring: `ampseal keyring reapply-tombstones
   After restoring a Redis backup: reads the tombstone journal to its end (every partition) and re-applies it.

@@ -1,16 +1,20 @@
 import { parseArgs } from 'node:util';
 import { AmpsealError } from '@ampseal/core';
-import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
+import { classifyFailure } from '@ampseal/kafka';
+import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { COMMAND_HELP, wantsHelp } from './help';
 import { formatSummary, pseudonymize } from './pseudonymize';
-import { CommandError, currentTokens, reapplyTombstones, requestStatus, submitRequest } from './subject-requests';
+import { terminalLogger } from './terminal';
+import { CommandError, NotReadyError, currentTokens, erasurePlan, reapplyTombstones, requestStatus, submitRequest } from './subject-requests';
 
 const USAGE = `usage:
   ampseal pseudonymize --audience analytics|roaming [--policy FILE] [--keyring memory|redis]
                        [--in FILE] [--out FILE] [--quarantine FILE]
   ampseal erase --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) --reason TEXT [--request-id ID] [--wait]
-  ampseal restrict|unrestrict (same flags as erase)
+                [--with-linked]
+  ampseal restrict|unrestrict (same flags as erase, without --with-linked)
   ampseal erasure status ID
+  ampseal erasure plan --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) [--format text|json]
   ampseal tokens --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-)
   ampseal run pseudonymizer|shredder
   ampseal schemas register
@@ -45,7 +49,7 @@ async function runPseudonymize(argv: string[]): Promise<number> {
   const audience = choice(values.audience, ['analytics', 'roaming'] as const, '--audience');
   const keyringKind = choice(values.keyring, ['memory', 'redis'] as const, '--keyring', 'memory');
   const config = loadConfig(process.env, { logLevel: 'warn' });
-  const logger = createLogger({ level: config.logLevel, name: 'ampseal-cli' });
+  const logger = terminalLogger(config.logLevel);
   const keyring = await openKeyRing(keyringKind, config, logger);
   try {
     const summary = await pseudonymize(
@@ -125,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'unrestrict':
         return await submitRequest(command, rest);
       case 'erasure':
-        if (rest[0] !== 'status') throw new UsageError('erasure takes status ID');
+        if (rest[0] === 'plan') return await erasurePlan(rest.slice(1));
+        if (rest[0] !== 'status') throw new UsageError('erasure takes status ID or plan');
         return await requestStatus(rest.slice(1));
       case 'tokens':
         return await currentTokens(rest);
@@ -141,11 +146,23 @@ export async function main(argv: string[]): Promise<number> {
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
-  } catch (err) {
+  } catch (thrown) {
+    let err = thrown;
     if (err instanceof UsageError || err instanceof CommandError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`ampseal: ${(err as Error).message}\n${USAGE}`);
       return 2;
     }
+    if (err instanceof NotReadyError) {
+      process.stderr.write(`ampseal: ${err.message}\n`);
+      return 1;
+    }
+    // A kafkajs error becomes its table entry (BROKER_UNAVAILABLE, KAFKA_AUTHORIZATION, …), never "internal error".
+    const failure = err instanceof AmpsealError ? err : classifyFailure(err).error;
+    if (failure.code === 'AMPSEAL_ERR_BROKER_UNAVAILABLE') {
+      process.stderr.write(`ampseal: ${failure.message} (${failure.code}): is Kafka running at AMPSEAL_KAFKA_BROKERS? For the local stack run: set -a; eval "$(bash infra/stack.sh env)"; set +a\n`);
+      return 1;
+    }
+    if (failure.code !== 'AMPSEAL_ERR_INTERNAL') err = failure;
     if (err instanceof AmpsealError) {
       process.stderr.write(`ampseal: ${err.message} (${err.code})\n`);
       // The common cause on a laptop: no endpoint set, so the AWS SDK asked real AWS KMS instead of local-kms.

@@ -2,12 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
-import { RecordProducer, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
+import { RecordProducer, TopicAdmin, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
 import { isTombstoneRecord, type TombstoneRecord } from '@ampseal/keyring';
-import { createLogger, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
+import { loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 import { requestRecord } from '@ampseal/shredder';
+import { assemblePlan, formatPlan, type ClearCopyTopic } from './erasure-plan';
+import { terminalLogger } from './terminal';
 
 export class CommandError extends Error {}
+
+/** Something the command needs is not there (a topic, a shredder): exit 1 with what to do, no usage text. */
+export class NotReadyError extends Error {}
 
 /**
  * `--id` values, plus `--ids-from FILE|-` (one KIND:VALUE per line; # comments and blank lines ignored), so identifiers
@@ -41,8 +46,29 @@ const READ_DEADLINE_MS = 30_000;
 
 function context(): { config: Config; kafka: KafkaClient } {
   const config = loadConfig(process.env, { logLevel: 'warn' });
-  const logger = createLogger({ level: config.logLevel, name: 'ampseal-cli' });
+  const logger = terminalLogger(config.logLevel);
   return { config, kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-cli', logger, security: config.kafkaSecurity }) };
+}
+
+/**
+ * Fails at once, with what to do, when a topic the command needs is not on the broker: the shredder creates the request,
+ * receipt and journal topics when it starts, so a missing one almost always means no shredder has run with these
+ * AMPSEAL_TOPIC_* names (reading or writing a missing topic would otherwise retry for half a minute).
+ */
+async function requireTopics(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
+  const admin = new TopicAdmin(kafka);
+  let listed: Set<string>;
+  try {
+    listed = new Set(await admin.list());
+  } finally {
+    await admin.stop();
+  }
+  const missing = topics.filter((t) => !listed.has(t));
+  if (missing.length > 0) {
+    throw new NotReadyError(
+      `topic ${missing.join(', ')} does not exist on the broker: start the shredder first (ampseal run shredder creates its topics), or check the AMPSEAL_TOPIC_* names`,
+    );
+  }
 }
 
 /** The records of `topic` keyed `key`, read to the topic's end offsets (exact: not a quiet-period guess). */
@@ -58,11 +84,17 @@ function lastReceipt(records: ReadonlyArray<{ readonly value: Buffer | null }>):
   return parsed.value;
 }
 
-/** Reads the receipts topic to its end until a receipt for the request is there, or the timeout passes. */
-async function waitForReceipt(kafka: KafkaClient, topic: string, requestId: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
+/**
+ * Reads the receipts topic to its end until the receipt of this submission is there, or the timeout passes. A request id
+ * used before has older receipts: only one that answers this submission (same requestedAt) counts, so a reused id never
+ * reads as the earlier request's "done".
+ */
+async function waitForReceipt(kafka: KafkaClient, topic: string, requestId: string, requestedAt: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const found = await recordsKeyed(kafka, topic, requestId, Math.max(READ_DEADLINE_MS, deadline - Date.now()));
+    const found = (await recordsKeyed(kafka, topic, requestId, Math.max(READ_DEADLINE_MS, deadline - Date.now()))).filter(
+      (r) => parseReceipt(r.value?.toString('utf8') ?? '').ok !== true || lastReceipt([r]).requestedAt === requestedAt,
+    );
     if (found.length > 0) return lastReceipt(found);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -73,7 +105,7 @@ function describeReceipt(r: SubjectReceipt): string {
   if (r.status === 'failed') return `${r.requestId}: failed (${r.error ?? 'error'}) at ${r.completedAt}\n`;
   const counts =
     r.action === 'erase'
-      ? `erased ${r.erased ?? 0}, already erased ${r.alreadyErased ?? 0}, tokens retired ${(r.retiredTokens ?? []).length}, erasedAt ${r.erasedAt}`
+      ? `erased ${r.erased ?? 0}, already erased ${r.alreadyErased ?? 0}${r.linked !== undefined ? ` (${r.linked} linked)` : ''}, tokens retired ${(r.retiredTokens ?? []).length}, erasedAt ${r.erasedAt}`
       : `flag changed on ${r.changed ?? 0} of ${r.subjects}`;
   // Roaming CDRs of the subject keep going to the token issuer (its billing data): tell the operator to notify it.
   const roaming = r.roaming ? '; roaming CDRs still go to the token issuer only: notify the issuer (GDPR Art. 19)' : '';
@@ -92,21 +124,25 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
       'request-id': { type: 'string' },
       wait: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '60' },
+      'with-linked': { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (!values.tenant) throw new CommandError('--tenant is required');
   if (!values.reason) throw new CommandError('--reason is required');
+  if (values['with-linked'] && action !== 'erase') throw new CommandError('--with-linked applies to erase only');
   const built = buildSubjectRequest({
     requestId: values['request-id'] ?? randomUUID(),
     tenant: values.tenant,
     action,
     identifiers: identifiers(values.id, values['ids-from']),
     reason: values.reason,
+    ...(values['with-linked'] ? { withLinked: true } : {}),
   });
   if (!built.ok) throw new CommandError(built.problem);
   const request = built.value;
   const { config, kafka } = context();
+  await requireTopics(kafka, values.wait ? [config.topics.erasureRequests, config.topics.erasureEvents] : [config.topics.erasureRequests]);
   const producer = new RecordProducer(kafka);
   await producer.start();
   try {
@@ -119,7 +155,7 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
     process.stdout.write(`${request.requestId}\n`);
     return 0;
   }
-  const receipt = await waitForReceipt(kafka, config.topics.erasureEvents, request.requestId, Number(values.timeout) * 1000);
+  const receipt = await waitForReceipt(kafka, config.topics.erasureEvents, request.requestId, request.requestedAt, Number(values.timeout) * 1000);
   if (!receipt) {
     process.stderr.write(`ampseal: no receipt for ${request.requestId} yet (is the shredder running?); check with: ampseal erasure status ${request.requestId}\n`);
     return 1;
@@ -133,6 +169,7 @@ export async function requestStatus(argv: string[]): Promise<number> {
   const [requestId, ...rest] = argv;
   if (!requestId || rest.length > 0) throw new CommandError('usage: ampseal erasure status ID');
   const { config, kafka } = context();
+  await requireTopics(kafka, [config.topics.erasureEvents, config.topics.erasureRequests]);
   const receipts = await recordsKeyed(kafka, config.topics.erasureEvents, requestId);
   if (receipts.length > 0) {
     process.stdout.write(describeReceipt(lastReceipt(receipts)));
@@ -148,6 +185,69 @@ export async function requestStatus(argv: string[]): Promise<number> {
   return 1;
 }
 
+/** The topics that can hold identifiers in clear, as the broker describes them (K43). */
+async function clearCopyTopics(config: Config, kafka: KafkaClient): Promise<ClearCopyTopic[]> {
+  const wanted: Array<[string, ClearCopyTopic['role']]> = [
+    [config.topics.ocppRaw, 'raw'],
+    [config.topics.ocpiRaw, 'raw'],
+    [config.topics.quarantine, 'quarantine'],
+    [config.topics.erasureRequests, 'requests'],
+  ];
+  const admin = new TopicAdmin(kafka);
+  try {
+    const listed = new Set(await admin.list());
+    return await Promise.all(
+      wanted.map(async ([topic, role]) => {
+        if (!listed.has(topic)) return { topic, role, exists: false, retentionMs: null, segmentMs: null, holdsRecords: false };
+        const [settings, offsets] = await Promise.all([admin.topicConfig(topic, ['retention.ms', 'segment.ms']), admin.offsets(topic)]);
+        const number = (name: string) => (settings.has(name) ? Number(settings.get(name)) : null);
+        return {
+          topic,
+          role,
+          exists: true,
+          retentionMs: number('retention.ms'),
+          segmentMs: number('segment.ms'),
+          holdsRecords: [...offsets.values()].some((o) => o.high > o.low),
+        };
+      }),
+    );
+  } finally {
+    await admin.stop();
+  }
+}
+
+/** `ampseal erasure plan --tenant T --id KIND:VALUE … [--format text|json]`: a dry run of an erasure (keyring SPEC K43). */
+export async function erasurePlan(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { tenant: { type: 'string' }, id: { type: 'string', multiple: true }, 'ids-from': { type: 'string' }, format: { type: 'string', default: 'text' } },
+    strict: true,
+  });
+  if (!values.tenant) throw new CommandError('--tenant is required');
+  if (values.format !== 'text' && values.format !== 'json') throw new CommandError('--format must be text or json');
+  const built = buildSubjectRequest({ requestId: 'plan', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'plan' });
+  if (!built.ok) throw new CommandError(built.problem);
+  const { config, kafka } = context();
+  const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
+  let subjects;
+  try {
+    subjects = await keyring.plan(values.tenant, built.value.identifiers);
+  } finally {
+    await keyring.stop();
+  }
+  const plan = assemblePlan({
+    tenant: values.tenant,
+    typed: built.value.identifiers,
+    subjects,
+    topics: await clearCopyTopics(config, kafka),
+    rawRetentionMs: config.rawRetentionMs,
+    tombstoneLifetimeMs: config.tombstoneLifetimeMs,
+    now: Date.now(),
+  });
+  process.stdout.write(values.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+  return 0;
+}
+
 /** `ampseal tokens --tenant T --id KIND:VALUE`: the subject's current tokens (access requests, Art. 15/20). */
 export async function currentTokens(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -159,7 +259,7 @@ export async function currentTokens(argv: string[]): Promise<number> {
   const built = buildSubjectRequest({ requestId: 'access', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'access request' });
   if (!built.ok) throw new CommandError(built.problem);
   const config = loadConfig(process.env, { logLevel: 'warn' });
-  const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
   try {
     const states = await keyring.currentTokens(values.tenant, built.value.identifiers);
     states.forEach((s, i) => {
@@ -203,7 +303,7 @@ export async function reapplyTombstones(argv: string[]): Promise<number> {
       process.stderr.write(`ampseal: skipped a malformed journal record at ${config.topics.tombstones}[${r.partition}]@${r.offset}\n`);
     }
   }
-  const keyring = await openKeyRing('redis', config, createLogger({ level: config.logLevel, name: 'ampseal-cli' }));
+  const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
   let skipped = 0;
   try {
     for (const [partition, entry] of [...byPartition].sort(([a], [b]) => a - b)) {

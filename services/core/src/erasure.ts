@@ -20,6 +20,12 @@ export interface SubjectRequest {
   readonly identifiers: ReadonlyArray<{ readonly kind: IdentifierKind; readonly value: string }>;
   readonly reason: string;
   readonly requestedAt: string;
+  /**
+   * Erase only: also erase every identifier that co-occurred with these in the same records (the key ring's
+   * co-occurrence index, keyring SPEC K42). They are found by the shredder when it runs the request, from blind indexes:
+   * no identifier the operator did not type travels on the requests topic.
+   */
+  readonly withLinked?: boolean;
 }
 
 export interface SubjectReceipt {
@@ -45,6 +51,8 @@ export interface SubjectReceipt {
    * are not in `retiredTokens`: downstream stores cannot purge those rows by token (keyring SPEC K15).
    */
   readonly tokensNotComputed?: number;
+  /** With `withLinked`: how many co-occurring subjects the erasure covered beyond `subjects` (keyring SPEC K42). */
+  readonly linked?: number;
   /** Current tokens of restricted/unrestricted subjects: pseudonymizers evict them so the flag applies at once. */
   readonly affectedTokens?: readonly string[];
   /**
@@ -87,7 +95,7 @@ export function splitIdentifierArg(arg: string): Parsed<{ kind: string; raw: str
 /** Validates and normalizes a request from any source (CLI, admin API, the topic). */
 export function buildSubjectRequest(input: unknown): Parsed<SubjectRequest> {
   if (!isRecord(input)) return { ok: false, problem: 'request must be a JSON object' };
-  const { requestId, tenant, action, identifiers, reason, requestedAt } = input;
+  const { requestId, tenant, action, identifiers, reason, requestedAt, withLinked } = input;
   if (!isRequestId(requestId)) return { ok: false, problem: `requestId must be ${REQUEST_ID_RULE}` };
   if (!isTenant(tenant)) return { ok: false, problem: `tenant must be ${TENANT_RULE}` };
   const act = action ?? 'erase';
@@ -105,7 +113,21 @@ export function buildSubjectRequest(input: unknown): Parsed<SubjectRequest> {
   }
   const at = requestedAt === undefined ? new Date().toISOString() : requestedAt;
   if (typeof at !== 'string' || !Number.isFinite(Date.parse(at))) return { ok: false, problem: 'requestedAt must be an ISO-8601 date-time' };
-  return { ok: true, value: { version: 1, requestId, tenant, action: act as SubjectAction, identifiers: normalized, reason: reason.trim(), requestedAt: at } };
+  if (withLinked !== undefined && typeof withLinked !== 'boolean') return { ok: false, problem: 'withLinked must be true or false' };
+  if (withLinked === true && act !== 'erase') return { ok: false, problem: 'withLinked applies to erase only' };
+  return {
+    ok: true,
+    value: {
+      version: 1,
+      requestId,
+      tenant,
+      action: act as SubjectAction,
+      identifiers: normalized,
+      reason: reason.trim(),
+      requestedAt: at,
+      ...(withLinked === true ? { withLinked: true } : {}),
+    },
+  };
 }
 
 function isStringArray(value: unknown): value is string[] {
@@ -139,7 +161,7 @@ export function parseReceipt(text: string): Parsed<SubjectReceipt> {
   if (r.status !== 'done' && r.status !== 'failed') return { ok: false, problem: 'receipt status must be done or failed' };
   if (typeof r.completedAt !== 'string') return { ok: false, problem: 'receipt completedAt' };
   if (!isCount(r.subjects)) return { ok: false, problem: 'receipt subjects must be a count' };
-  for (const field of ['erased', 'alreadyErased', 'changed', 'tokensNotComputed'] as const) {
+  for (const field of ['erased', 'alreadyErased', 'changed', 'tokensNotComputed', 'linked'] as const) {
     if (!optional(r[field], isCount)) return { ok: false, problem: `receipt ${field} must be a count` };
   }
   for (const field of ['retiredTokens', 'affectedTokens'] as const) {

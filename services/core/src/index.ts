@@ -3,7 +3,7 @@
 export { isRecord, isRequestId, isTenant, parseDateTime, REQUEST_ID_RULE, TENANT_RULE } from './rules';
 export { AmpsealError, ERRORS, INPUT_REASONS, QUARANTINE_REASONS, isRetriable, TLS_UNTRUSTED_CODES, type ErrorName, type ReasonCode } from './errors';
 export { IDENTIFIER_KINDS, isIdentifierKind, type IdentifierKind, type Subject } from './identifiers';
-export type { LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
+export type { CooccurrenceGroup, LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
 export { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from './normalize';
 export * from './catalog';
 export type { Envelope, OcppEnvelope, OcpiEnvelope, Fleet } from './envelope';

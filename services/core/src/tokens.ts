@@ -17,6 +17,14 @@ export interface TokenRequest {
   readonly at: number;
 }
 
+/**
+ * The subjects one record carried together, each with the token it got (keyring SPEC K37): the key ring keeps that
+ * they co-occurred, as blind indexes, so an erasure can find the same person's other identifiers.
+ */
+export interface CooccurrenceGroup {
+  readonly tenant: string;
+  readonly subjects: ReadonlyArray<{ readonly kind: Subject['kind']; readonly value: string; readonly token: string }>;
+}
 
 /**
  * Operational ids that deployments fill with serials, card numbers, contract ids or owners' names (a station
@@ -56,4 +64,9 @@ export interface TokenSource {
    * hash of each id is stored.
    */
   learnPrivateSites(tenant: string, values: readonly string[]): Promise<void>;
+  /**
+   * Records which subjects were seen in one record (a CDR's card and contract id, a frame's idToken and vehicle), once
+   * per batch after `tokens`. Optional: a token source without a co-occurrence index ignores it.
+   */
+  cooccurred?(groups: readonly CooccurrenceGroup[]): Promise<void>;
 }

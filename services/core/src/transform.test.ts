@@ -287,6 +287,29 @@ describe('Transform: analytics audience', () => {
   });
 });
 
+describe('Transform: co-occurring identifiers (keyring SPEC K37)', () => {
+  it('reports the tokenized identifiers each record carried together, in one call per batch, and none for a single-identifier record', async () => {
+    const { tokens, run } = setup();
+    const cdr = ocpiExample('cdr_example.json');
+    await run(ocpi('cdrs', cdr), START, ocpi('cdrs', { ...cdr, id: 'other', cdr_token: { ...(cdr.cdr_token as object), uid: 'AABBCCDD' } }));
+    expect(tokens.cooccurrences).toHaveLength(1);
+    const groups = tokens.cooccurrences[0]!;
+    expect(groups.map((g) => g.subjects.map((s) => s.kind).sort())).toEqual([
+      ['emaid', 'uid'],
+      ['emaid', 'uid'],
+    ]);
+    for (const s of groups.flatMap((g) => g.subjects)) expect(s.token).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('leaves an ERASED identifier out of the group (no new link for an erased subject)', async () => {
+    const { tokens, run } = setup();
+    const cdr = ocpiExample('cdr_example.json');
+    tokens.erased.set('uid:012345678', Date.parse('2100-01-01T00:00:00Z'));
+    await run(ocpi('cdrs', cdr));
+    expect(tokens.cooccurrences).toEqual([]);
+  });
+});
+
 describe('Transform: configured tenants', () => {
   it('quarantines a record of a tenant that is not configured instead of asking the key ring for it', async () => {
     const tokens = new FixedKeyTokenSource();

@@ -4,7 +4,7 @@ import { CANONICAL_FIELDS, catalogKey, type FieldRule, type MessageCatalog } fro
 import type { Envelope, LocationNotice } from './envelope';
 import { AmpsealError, type ReasonCode } from './errors';
 import type { CompiledPolicy } from './policy';
-import type { SiteLinks, TokenOutcome, TokenRequest, TokenSource } from './tokens';
+import type { CooccurrenceGroup, SiteLinks, TokenOutcome, TokenRequest, TokenSource } from './tokens';
 import { compileMessage, type CompiledMessage } from './walker';
 
 export type Audience = 'analytics' | 'roaming';
@@ -64,6 +64,36 @@ interface Pending {
   readonly requestIndex: number[];
   readonly roaming?: RoamingRecord;
   readonly roamingDroppedFields: number;
+}
+
+/**
+ * Per record with two or more distinct tokenized subjects, the group of them. An ERASED or RESTRICTED subject is left
+ * out: no new link is recorded for a subject whose processing is erased or restricted.
+ */
+function cooccurrenceGroups(
+  results: ReadonlyArray<RecordResult | Pending | Parsed>,
+  requests: readonly TokenRequest[],
+  outcomes: readonly TokenOutcome[],
+): CooccurrenceGroup[] {
+  const groups: CooccurrenceGroup[] = [];
+  for (const pending of results) {
+    if ('status' in pending || 'envelope' in pending || pending.requestIndex.length < 2) continue;
+    let subjects: Array<CooccurrenceGroup['subjects'][number]> | undefined;
+    let tenant = '';
+    let seen: number[] | undefined;
+    for (const index of pending.requestIndex) {
+      const outcome = outcomes[index]!;
+      if (outcome.status !== 'TOKENIZED') continue;
+      const { subject } = requests[index]!;
+      // The same subject at one time is one request (deduplicated); the same subject twice in a record is one member.
+      if (seen?.some((i) => requests[i]!.subject.kind === subject.kind && requests[i]!.subject.value === subject.value)) continue;
+      (seen ??= []).push(index);
+      (subjects ??= []).push({ kind: subject.kind, value: subject.value, token: outcome.token });
+      tenant = subject.tenant;
+    }
+    if (subjects !== undefined && subjects.length >= 2) groups.push({ tenant, subjects });
+  }
+  return groups;
 }
 
 /** A record parsed and routed, until its extraction. Alive only within one synchronous stretch of `run`. */
@@ -237,6 +267,13 @@ export class Transform {
       requests.length > 0 ? this.options.tokens.tokens(requests) : Promise.resolve<TokenOutcome[]>([]),
       ...[...(learned ?? [])].map(([tenant, sites]) => this.options.tokens.learnPrivateSites(tenant, [...sites])),
     ]);
+
+    // 5. The identifiers each record carried together (a CDR's card and contract id), once per batch: one more key-ring
+    // call, and none when the key ring wrote every group recently (keyring SPEC K37).
+    if (this.options.tokens.cooccurred !== undefined) {
+      const groups = cooccurrenceGroups(results, requests, outcomes);
+      if (groups.length > 0) await this.options.tokens.cooccurred(groups);
+    }
 
     for (let i = 0; i < results.length; i++) {
       const pending = results[i]!;

@@ -661,6 +661,7 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
           { ...good!, tenant: 'acme}{cpo' },
           { ...good!, generation: -1 },
           { ...good!, generation: 1.5 },
+          { ...good!, generation: 2 ** 32 - 1 }, // no generation left for the next key (K8 binds a uint32)
           { ...good!, generation: 2 ** 32 },
           { ...good!, erasedAt: Number.NaN },
           { ...good!, requestId: '' },
@@ -759,7 +760,10 @@ export async function openMemoryConformanceStore(): Promise<ConformanceStore> {
     subjects: (batches) => store.subjects(batches),
     readErasure: (tenant, requestId, blindIndexes) => store.readErasure(tenant, requestId, blindIndexes),
     erase: (tenant, write) => store.erase(tenant, write),
-    applyTombstones: (records) => store.applyTombstones(records),
+    applyTombstones: (records, now) => store.applyTombstones(records, now),
+    recordCooccurrence: (writes, now) => store.recordCooccurrence(writes, now),
+    readCooccurrence: (tenant, blindIndexes, now) => store.readCooccurrence(tenant, blindIndexes, now),
+    readStates: (tenant, blindIndexes) => store.readStates(tenant, blindIndexes),
     privateSites: (tenant) => store.privateSites(tenant),
     addPrivateSites: (tenant, hashes) => store.addPrivateSites(tenant, hashes),
   };

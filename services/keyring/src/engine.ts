@@ -1,4 +1,5 @@
-import type { SiteLinks, TokenOutcome, TokenRequest } from '@ampseal/core';
+import type { CooccurrenceGroup, SiteLinks, TokenOutcome, TokenRequest } from '@ampseal/core';
+import { Cooccurrence } from './cooccurrence';
 import { Erasure } from './erasure';
 import type { Instruments } from './instruments';
 import type { KeySetSource } from './key-set';
@@ -11,6 +12,7 @@ import type {
   KeyRingLogger,
   KeyRingStats,
   SubjectId,
+  SubjectPlan,
   SubjectTokenState,
   TombstoneRecord,
 } from './keyring';
@@ -42,6 +44,7 @@ export class KeyRingEngine implements KeyRing {
   private readonly keySets: KeySets;
   private readonly subjects: SubjectTokens;
   private readonly erasure: Erasure;
+  private readonly cooccurrence: Cooccurrence;
   private readonly clock: () => number;
 
   constructor(
@@ -53,7 +56,8 @@ export class KeyRingEngine implements KeyRing {
     this.clock = options.clock ?? Date.now;
     this.keySets = new KeySets(keySetSource, subjectStore, options, this.clock, (tenant) => this.subjects.evictTenant(tenant));
     this.subjects = new SubjectTokens(subjectStore, this.keySets, instruments, options.cacheSize, options.cacheTtlMs, this.clock);
-    this.erasure = new Erasure(subjectStore, this.keySets, this.subjects, this.clock, options.logger);
+    this.cooccurrence = new Cooccurrence(subjectStore, this.keySets, this.clock);
+    this.erasure = new Erasure(subjectStore, this.keySets, this.subjects, this.clock, options.logger, this.cooccurrence);
   }
 
   async start(): Promise<void> {
@@ -95,6 +99,25 @@ export class KeyRingEngine implements KeyRing {
 
   applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
     return this.erasure.applyTombstones(records);
+  }
+
+  checkRequestId(tenant: string, subjects: readonly SubjectId[], request: Pick<ErasureRequest, 'requestId' | 'withLinked'>): Promise<void> {
+    return this.erasure.checkRequestId(tenant, subjects, request);
+  }
+
+  cooccurred(groups: readonly CooccurrenceGroup[]): Promise<void> {
+    return this.cooccurrence.record(groups);
+  }
+
+  plan(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectPlan[]> {
+    return this.cooccurrence.plan(tenant, subjects, (subject, state, keys) => {
+      const [pending] = this.subjects.distinct(tenant, [subject], keys);
+      try {
+        return this.subjects.tokenOf(keys, pending!, state);
+      } catch {
+        return null; // K15: a key that fails authentication shows no token; erase destroys it all the same
+      }
+    });
   }
 
   evict(tenant: string, tokens: readonly string[]): number {

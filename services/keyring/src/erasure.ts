@@ -12,6 +12,7 @@ import {
   type SubjectState,
   type SubjectStore,
 } from './store';
+import type { Cooccurrence } from './cooccurrence';
 import { MAX_ATTEMPTS, type Pending, type SubjectTokens } from './tokens';
 
 /**
@@ -73,9 +74,14 @@ function withTombstones(
   return { ...stored, tombstones };
 }
 
-/** K16: the request's subjects as a keyed digest (blind indexes are keyed), order-independent. */
-function digestOf(tenant: string, blindIndexes: readonly string[]): string {
-  return createHash('sha256').update(`ampseal/request/v1\0${tenant}\0${[...blindIndexes].sort().join(',')}`).digest('base64url');
+/**
+ * K16: the request's subjects as a keyed digest (blind indexes are keyed), order-independent. K42: with its linked
+ * subjects it is another request (the flag is in the digest), but the linked subjects themselves are not: they are
+ * read at execution, and a repeat after the erasure (links gone) must still match.
+ */
+function digestOf(tenant: string, blindIndexes: readonly string[], withLinked: boolean): string {
+  const text = `ampseal/request/v1\0${tenant}\0${[...blindIndexes].sort().join(',')}${withLinked ? '\0with-linked' : ''}`;
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 /** K16: a stored result of the same id for other subjects is not this request's: refuse, never answer "done". */
@@ -92,6 +98,7 @@ export class Erasure {
     private readonly tokens: SubjectTokens,
     private readonly clock: () => number,
     private readonly logger: KeyRingLogger | undefined,
+    private readonly cooccurrence: Cooccurrence,
   ) {}
 
   async erase(tenant: string, subjects: readonly SubjectId[], request: ErasureRequest): Promise<ErasureResult> {
@@ -104,18 +111,42 @@ export class Erasure {
     }
     const now = this.clock();
     const keys = await this.keySets.keySet(tenant, now);
-    const unique = this.tokens.distinct(tenant, subjects, keys);
-    const blindIndexes = unique.map((p) => p.blindIndex);
-    const requestDigest = digestOf(tenant, blindIndexes);
+    const withLinked = request.withLinked === true;
+    const typed = this.tokens.distinct(tenant, subjects, keys);
+    const requestDigest = digestOf(
+      tenant,
+      typed.map((p) => p.blindIndex),
+      withLinked,
+    );
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const read = await this.store.readErasure(tenant, requestId, blindIndexes);
-      if (read.stored !== null) {
-        refuseReuse(read.stored.requestDigest, requestDigest);
-        const stored = withTombstones(read.stored, tenant, requestId, unique, read.states);
-        this.tokens.forget(tenant, unique, stored.retiredTokens);
+      const first = await this.store.readErasure(tenant, requestId, typed.map((p) => p.blindIndex));
+      if (first.stored !== null) {
+        refuseReuse(first.stored.requestDigest, requestDigest);
+        const stored = withTombstones(first.stored, tenant, requestId, typed, first.states);
+        this.tokens.forget(tenant, typed, stored.retiredTokens);
         return stored;
       }
+      // K42: the linked subjects as the index holds them now, known by blind index and last token only.
+      const linked = withLinked ? await this.cooccurrence.linked(tenant, typed.map((p) => p.blindIndex)) : [];
+      const linkedStates = linked.length > 0 ? await this.store.readStates(tenant, linked.map((l) => l.blindIndex)) : [];
+      const unique: Pending[] = [
+        ...typed,
+        ...linked.map((l) => ({
+          tenant,
+          kind: l.kind,
+          value: '',
+          cacheKey: '',
+          maxAt: MIN_TIME,
+          candidateGeneration: 1,
+          blindIndex: l.blindIndex,
+          indexes: [],
+          token: l.token,
+          entry: null,
+          restrictedChanged: false,
+        })),
+      ];
+      const read = { states: [...first.states, ...linkedStates] };
       // K15: the tokens retired are derived before the keys go.
       const retiredTokens: string[] = [];
       const expected: ErasureWriteExpected[] = [];
@@ -126,7 +157,13 @@ export class Erasure {
       read.states.forEach((state, i) => {
         const pending = unique[i]!;
         let generation = 0;
-        if (state.status === 'existing') {
+        if (state.status === 'existing' && i >= typed.length) {
+          // K42: a linked subject's value is not known, so neither is its token but as the index last saw it.
+          if (pending.token !== null) retiredTokens.push(pending.token);
+          else tokensNotComputed++;
+          erased++;
+          generation = state.generation;
+        } else if (state.status === 'existing') {
           // K15: erase always destroys. A key that fails authentication (corrupt or tampered) cannot give its retired
           // token, but it is deleted all the same; the receipt says how many tokens could not be computed.
           try {
@@ -143,6 +180,7 @@ export class Erasure {
         }
         expected.push({
           blindIndex: pending.blindIndex,
+          kind: pending.kind,
           generation,
           tombstoneGeneration: state.tombstoneGeneration,
           tombstoneErasedAt: state.erasedAt,
@@ -163,6 +201,7 @@ export class Erasure {
         tombstones,
         requestDigest,
         ...(tokensNotComputed > 0 ? { tokensNotComputed } : {}),
+        ...(withLinked ? { linked: linked.length } : {}),
       };
       const written = await this.store.erase(tenant, { requestId, erasedAt, result, expected });
       if (written.status === 'conflict') continue; // K16: a key or tombstone changed between read and write
@@ -170,9 +209,25 @@ export class Erasure {
       if (written.status === 'done') refuseReuse(written.result.requestDigest, requestDigest);
       const final = written.status === 'done' ? (written.result as ErasureResult) : result;
       this.tokens.forget(tenant, unique, final.retiredTokens);
+      for (const l of linked) this.tokens.evictByBlindIndex(tenant, l.blindIndex);
       return final;
     }
     throw new AmpsealError('KEYRING_UNAVAILABLE', 'subjects kept changing during erasure');
+  }
+
+  async checkRequestId(tenant: string, subjects: readonly SubjectId[], request: Pick<ErasureRequest, 'requestId' | 'withLinked'>): Promise<void> {
+    const keys = await this.keySets.keySet(tenant, this.clock());
+    const typed = this.tokens.distinct(tenant, subjects, keys);
+    const { stored } = await this.store.readErasure(tenant, request.requestId, []);
+    if (stored === null) return;
+    refuseReuse(
+      stored.requestDigest,
+      digestOf(
+        tenant,
+        typed.map((p) => p.blindIndex),
+        request.withLinked === true,
+      ),
+    );
   }
 
   async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
@@ -184,7 +239,7 @@ export class Erasure {
     let keysDeleted = 0;
     for (let from = 0; from < records.length; from += TOMBSTONES_PER_CALL) {
       const chunk = records.slice(from, from + TOMBSTONES_PER_CALL);
-      const done = await this.store.applyTombstones(chunk);
+      const done = await this.store.applyTombstones(chunk, this.clock());
       // K31: this instance forgets what it cached for these subjects; the next lookup reads the tombstone.
       for (const r of chunk) this.tokens.evictByBlindIndex(r.tenant, r.blindIndex);
       applied += done.applied;

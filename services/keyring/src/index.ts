@@ -6,11 +6,15 @@ export type {
   KeyRing,
   KeyRingLogger,
   KeyRingStats,
+  LinkedSubjectPlan,
+  SubjectPlan,
+  SubjectPlanState,
   SubjectId,
   SubjectTokenState,
   TombstoneRecord,
 } from './keyring';
 export { createMemoryKeyRing, type MemoryKeyRing, type MemoryKeyRingOptions } from './memory';
+export { DEFAULT_COOCCURRENCE_LIMITS, type CooccurrenceLimits, type StoreLimits } from './store';
 export { createRedisKeyRing, type RedisKeyRingOptions } from './redis-keyring';
 export { KEYRING_CHANNEL, type KeyRingEvent } from './instruments';
 export { isTombstoneRecord } from './erasure';

@@ -1,4 +1,4 @@
-import type { IdentifierKind, TokenSource } from '@ampseal/core';
+import type { CooccurrenceGroup, IdentifierKind, TokenSource } from '@ampseal/core';
 
 /** What the key ring is asked about: one identifier of a tenant, already normalized (design §3). */
 export interface SubjectId {
@@ -11,6 +11,11 @@ export interface ErasureRequest {
   readonly requestId: string;
   /** Epoch ms. Events at or before it get ERASED (K17). */
   readonly erasedAt: number;
+  /**
+   * K42: also erase every subject that co-occurred with the request's subjects (the co-occurrence index, K37), known
+   * to the key ring only by blind index. Part of the request's digest (K16).
+   */
+  readonly withLinked?: boolean;
 }
 
 /**
@@ -46,8 +51,42 @@ export interface ErasureResult {
    * stored before it existed.
    */
   readonly requestDigest?: string;
-  /** K15: subjects whose key was deleted although it failed authentication, so its retired token is not known. */
+  /**
+   * K15: subjects whose key was deleted although it failed authentication, so its retired token is not known; K42 also
+   * counts linked subjects with a live key whose last token the index no longer holds.
+   */
   readonly tokensNotComputed?: number;
+  /** K42: subjects erased because they co-occurred with the request's subjects (counted in `erased`/`alreadyErased`). */
+  readonly linked?: number;
+}
+
+/** One subject's state as the plan shows it (K43): never its value, never its blind index in full. */
+export interface SubjectPlanState {
+  /** The live token; for a linked subject, the token last written to the co-occurrence index. */
+  readonly token: string | null;
+  /** Generation of the live key; 0 when there is none. */
+  readonly generation: number;
+  readonly restricted: boolean;
+  /** Generation of the tombstone; -1 when never erased. */
+  readonly tombstoneGeneration: number;
+  readonly erasedAt: number | null;
+}
+
+/** A subject that co-occurred with a planned one (K43). */
+export interface LinkedSubjectPlan extends SubjectPlanState {
+  readonly kind: IdentifierKind;
+  /** The first 8 characters of its blind index: a reference for the operator, not enough to look anything up. */
+  readonly ref: string;
+  /** Epoch ms of the last record that carried both. */
+  readonly lastSeen: number;
+  /** Index of the planned subject it is, when the operator passed its clear value too; else null. */
+  readonly sameAs: number | null;
+}
+
+export interface SubjectPlan extends SubjectPlanState {
+  readonly kind: IdentifierKind;
+  readonly ref: string;
+  readonly linked: readonly LinkedSubjectPlan[];
 }
 
 /** What `applyTombstones` did (K31). */
@@ -91,6 +130,18 @@ export interface KeyRing extends TokenSource {
    * the newer tombstone and deletes a record at or below its generation. Idempotent, order-independent.
    */
   applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult>;
+  /**
+   * K37: records that the subjects of each group were seen in one record (blind indexes and tokens only), at most one
+   * Redis round trip per call, none when every group was written within the refresh period.
+   */
+  cooccurred(groups: readonly CooccurrenceGroup[]): Promise<void>;
+  /**
+   * K16, before a request is accepted (the admin API's 409): rejects with REQUEST_ID_REUSED when the id already erased
+   * other subjects (or the same ones with another `withLinked`). Reads only; the shredder checks again when it runs.
+   */
+  checkRequestId(tenant: string, subjects: readonly SubjectId[], request: Pick<ErasureRequest, 'requestId' | 'withLinked'>): Promise<void>;
+  /** K43: what an erasure of these subjects would cover (dry run: creates and changes nothing). */
+  plan(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectPlan[]>;
   /** Drops cached entries by token (erasure receipts, K21); resolves to the number evicted. */
   evict(tenant: string, tokens: readonly string[]): number;
   stats(): KeyRingStats;

@@ -4,14 +4,18 @@ import { KeyRingEngine } from './engine';
 import { Instruments } from './instruments';
 import type { KeySetSource, TenantKeySet } from './key-set';
 import type { ApplyTombstonesResult, KeyRing, KeyRingLogger, TombstoneRecord } from './keyring';
-import type {
-  ErasureWrite,
-  ErasureWriteOutcome,
-  StoredErasureResult,
-  SubjectOp,
-  SubjectState,
-  SubjectStore,
-  TenantOps,
+import {
+  DEFAULT_COOCCURRENCE_LIMITS,
+  type CooccurrencePartner,
+  type CooccurrenceWrite,
+  type ErasureWrite,
+  type ErasureWriteOutcome,
+  type StoreLimits,
+  type StoredErasureResult,
+  type SubjectOp,
+  type SubjectState,
+  type SubjectStore,
+  type TenantOps,
 } from './store';
 
 /**
@@ -29,6 +33,8 @@ interface Tombstone {
   generation: number;
   erasedAt: number;
   requestId: string;
+  /** K41: when it is dropped (Redis: PEXPIREAT); absent for ever. */
+  expiresAt?: number;
 }
 
 /** Everything the store holds, as a Redis backup would (test hook, K32). */
@@ -42,6 +48,16 @@ export class MemorySubjectStore implements SubjectStore {
   private readonly records = new Map<string, StoredRecord>();
   private readonly tombstones = new Map<string, Tombstone>();
   private readonly erasures = new Map<string, string>();
+  private readonly erasureExpiry = new Map<string, number>();
+  /** K37–K40, as cooccur.lua keeps them: per `tenant\0blindIndex`, partner member → last seen. */
+  private readonly links = new Map<string, Map<string, number>>();
+  private readonly linkTokens = new Map<string, { token: string; expiresAt: number }>();
+  private readonly linkIndex = new Map<string, Map<string, number>>();
+
+  constructor(
+    private readonly limits: StoreLimits = {},
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   async start(): Promise<void> {}
 
@@ -49,6 +65,9 @@ export class MemorySubjectStore implements SubjectStore {
     this.records.clear();
     this.tombstones.clear();
     this.erasures.clear();
+    this.links.clear();
+    this.linkTokens.clear();
+    this.linkIndex.clear();
   }
 
   async subjects(batches: readonly TenantOps[]): Promise<SubjectState[][]> {
@@ -60,7 +79,7 @@ export class MemorySubjectStore implements SubjectStore {
     requestId: string,
     blindIndexes: readonly string[],
   ): Promise<{ stored: StoredErasureResult | null; states: SubjectState[] }> {
-    const stored = this.erasures.get(`${tenant}\0${requestId}`);
+    const stored = this.erasure(`${tenant}\0${requestId}`);
     const states = blindIndexes.map((blindIndex) =>
       this.subject(tenant, {
         blindIndex,
@@ -77,11 +96,11 @@ export class MemorySubjectStore implements SubjectStore {
   /** The same steps as lua/erase.lua (K15, K16). */
   async erase(tenant: string, write: ErasureWrite): Promise<ErasureWriteOutcome> {
     const requestKey = `${tenant}\0${write.requestId}`;
-    const done = this.erasures.get(requestKey);
+    const done = this.erasure(requestKey);
     if (done !== undefined) return { status: 'done', result: JSON.parse(done) as StoredErasureResult };
     for (const { blindIndex, generation, tombstoneGeneration, tombstoneErasedAt } of write.expected) {
       const key = `${tenant}\0${blindIndex}`;
-      const tombstone = this.tombstones.get(key);
+      const tombstone = this.tombstone(key);
       if (
         this.usableGeneration(key) !== generation ||
         (tombstone?.generation ?? -1) !== tombstoneGeneration ||
@@ -90,18 +109,23 @@ export class MemorySubjectStore implements SubjectStore {
         return { status: 'conflict' };
       }
     }
-    for (const { blindIndex } of write.expected) {
+    const lifetime = this.limits.tombstoneLifetimeMs;
+    for (const { blindIndex, kind } of write.expected) {
       const key = `${tenant}\0${blindIndex}`;
       const live = this.usableGeneration(key);
-      const tombstone = this.tombstones.get(key);
+      const tombstone = this.tombstone(key);
       this.records.delete(key);
+      const erasedAt = tombstone !== undefined && tombstone.erasedAt > write.erasedAt ? tombstone.erasedAt : write.erasedAt;
       this.tombstones.set(key, {
         generation: live > 0 ? live : (tombstone?.generation ?? 0),
-        erasedAt: tombstone !== undefined && tombstone.erasedAt > write.erasedAt ? tombstone.erasedAt : write.erasedAt,
+        erasedAt,
         requestId: write.requestId,
+        ...(lifetime === undefined ? {} : { expiresAt: this.clock() + lifetime }),
       });
+      this.unlink(tenant, `${kind}:${blindIndex}`);
     }
     this.erasures.set(requestKey, JSON.stringify(write.result));
+    if (lifetime !== undefined) this.erasureExpiry.set(requestKey, this.clock() + lifetime);
     return { status: 'ok' };
   }
 
@@ -118,29 +142,135 @@ export class MemorySubjectStore implements SubjectStore {
     for (const h of hashes) set.add(h);
   }
 
-  /** The same steps as lua/apply.lua (K31). */
-  async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
+  /** The same steps as lua/apply.lua (K31, K41). */
+  async applyTombstones(records: readonly TombstoneRecord[], now: number): Promise<ApplyTombstonesResult> {
+    const lifetime = this.limits.tombstoneLifetimeMs;
     let applied = 0;
     let keysDeleted = 0;
     for (const r of records) {
       const key = `${r.tenant}\0${r.blindIndex}`;
-      let tombstone = this.tombstones.get(key);
+      let tombstone = this.tombstone(key);
+      const alive = lifetime === undefined || r.erasedAt + lifetime > now;
       if (
-        tombstone === undefined ||
-        r.generation > tombstone.generation ||
-        (r.generation === tombstone.generation && r.erasedAt > tombstone.erasedAt)
+        alive &&
+        (tombstone === undefined ||
+          r.generation > tombstone.generation ||
+          (r.generation === tombstone.generation && r.erasedAt > tombstone.erasedAt))
       ) {
-        tombstone = { generation: r.generation, erasedAt: r.erasedAt, requestId: r.requestId };
+        tombstone = {
+          generation: r.generation,
+          erasedAt: r.erasedAt,
+          requestId: r.requestId,
+          ...(lifetime === undefined ? {} : { expiresAt: r.erasedAt + lifetime }),
+        };
         this.tombstones.set(key, tombstone);
         applied++;
       }
       const record = this.records.get(key);
-      if (record !== undefined && record.generation <= tombstone.generation) {
+      if (record !== undefined && tombstone !== undefined && record.generation <= tombstone.generation) {
         this.records.delete(key);
         keysDeleted++;
       }
     }
     return { applied, keysDeleted };
+  }
+
+  /** The same steps as lua/cooccur.lua (K37–K39). */
+  async recordCooccurrence(writes: readonly CooccurrenceWrite[], now: number): Promise<void> {
+    const { ttlMs, maxLinksPerSubject, maxSubjectsPerTenant } = this.limits.cooccurrence ?? DEFAULT_COOCCURRENCE_LIMITS;
+    const cutoff = now - ttlMs;
+    for (const { tenant, entries } of writes) {
+      if (entries.length === 0) continue;
+      let index = this.linkIndex.get(tenant);
+      if (index === undefined) this.linkIndex.set(tenant, (index = new Map()));
+      for (const e of entries) {
+        const member = `${e.kind}:${e.blindIndex}`;
+        const set = this.linkSet(tenant, e.blindIndex, true)!;
+        for (const p of e.partners) {
+          set.delete(`${p.kind}:${p.blindIndex}`); // re-inserted: Map order is the ZSET's order by score
+          set.set(`${p.kind}:${p.blindIndex}`, now);
+        }
+        const ordered = [...set].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+        const stale = ordered.filter(([, at]) => at < cutoff).map(([m]) => m);
+        const live = ordered.filter(([, at]) => at >= cutoff);
+        if (live.length > maxLinksPerSubject) stale.push(...live.slice(0, live.length - maxLinksPerSubject).map(([m]) => m));
+        for (const p of stale) {
+          set.delete(p);
+          this.linkSet(tenant, p.slice(p.indexOf(':') + 1), false)?.delete(member);
+        }
+        this.linkTokens.set(`${tenant}\0${e.blindIndex}`, { token: e.token, expiresAt: now + ttlMs });
+        index.delete(member);
+        index.set(member, now);
+      }
+      for (const [member, at] of index) if (at < cutoff) index.delete(member);
+      const excess = index.size - maxSubjectsPerTenant;
+      if (excess > 0) {
+        const oldest = [...index].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, excess);
+        for (const [member] of oldest) this.unlink(tenant, member);
+      }
+    }
+  }
+
+  async readCooccurrence(tenant: string, blindIndexes: readonly string[], now: number): Promise<CooccurrencePartner[][]> {
+    const { ttlMs } = this.limits.cooccurrence ?? DEFAULT_COOCCURRENCE_LIMITS;
+    return blindIndexes.map((bi) =>
+      [...(this.linkSet(tenant, bi, false) ?? [])]
+        .filter(([, at]) => at >= now - ttlMs)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1))
+        .map(([member, lastSeen]) => {
+          const blindIndex = member.slice(member.indexOf(':') + 1);
+          const token = this.linkTokens.get(`${tenant}\0${blindIndex}`);
+          return { kind: member.slice(0, member.indexOf(':')), blindIndex, lastSeen, token: token !== undefined && token.expiresAt > now ? token.token : null };
+        }),
+    );
+  }
+
+  async readStates(tenant: string, blindIndexes: readonly string[]): Promise<SubjectState[]> {
+    return (await this.readErasure(tenant, '\0', blindIndexes)).states;
+  }
+
+  /** Test hook: the co-occurrence sets of a tenant, as `member → partner members`. */
+  cooccurrenceSets(tenant: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [key, set] of this.links) if (key.startsWith(`${tenant}\0`) && set.size > 0) out.set(key.slice(tenant.length + 1), [...set.keys()].sort());
+    return out;
+  }
+
+  /** lua/unlink.lua (K40). */
+  private unlink(tenant: string, member: string): void {
+    const bi = member.slice(member.indexOf(':') + 1);
+    for (const partner of this.linkSet(tenant, bi, false)?.keys() ?? []) {
+      this.linkSet(tenant, partner.slice(partner.indexOf(':') + 1), false)?.delete(member);
+    }
+    this.links.delete(`${tenant}\0${bi}`);
+    this.linkTokens.delete(`${tenant}\0${bi}`);
+    this.linkIndex.get(tenant)?.delete(member);
+  }
+
+  private linkSet(tenant: string, blindIndex: string, create: boolean): Map<string, number> | undefined {
+    const key = `${tenant}\0${blindIndex}`;
+    let set = this.links.get(key);
+    if (set === undefined && create) this.links.set(key, (set = new Map()));
+    return set;
+  }
+
+  /** K41: a tombstone past its lifetime is gone, as Redis expires it. */
+  private tombstone(key: string): Tombstone | undefined {
+    const tombstone = this.tombstones.get(key);
+    if (tombstone?.expiresAt !== undefined && tombstone.expiresAt <= this.clock()) {
+      this.tombstones.delete(key);
+      return undefined;
+    }
+    return tombstone;
+  }
+
+  private erasure(key: string): string | undefined {
+    const expiry = this.erasureExpiry.get(key);
+    if (expiry !== undefined && expiry <= this.clock()) {
+      this.erasures.delete(key);
+      this.erasureExpiry.delete(key);
+    }
+    return this.erasures.get(key);
   }
 
   /** Test hook: everything the store holds, as a full Redis backup would (K32). */
@@ -174,7 +304,7 @@ export class MemorySubjectStore implements SubjectStore {
 
   private usableGeneration(key: string): number {
     const record = this.records.get(key);
-    const tombstone = this.tombstones.get(key);
+    const tombstone = this.tombstone(key);
     if (record === undefined) return 0;
     return tombstone === undefined || record.generation > tombstone.generation ? record.generation : 0;
   }
@@ -183,7 +313,7 @@ export class MemorySubjectStore implements SubjectStore {
   private subject(tenant: string, op: SubjectOp): SubjectState {
     const key = `${tenant}\0${op.blindIndex}`;
     let record = this.records.get(key);
-    const tombstone = this.tombstones.get(key);
+    const tombstone = this.tombstone(key);
     if (record !== undefined && tombstone !== undefined && record.generation <= tombstone.generation) {
       this.records.delete(key); // K20: a restored record at or below its tombstone is never used
       record = undefined;
@@ -251,6 +381,7 @@ export interface MemoryKeyRingOptions {
   readonly logger?: KeyRingLogger;
   readonly clock?: () => number;
   readonly siteRefreshMs?: number;
+  readonly limits?: StoreLimits;
 }
 
 export interface MemoryKeyRing extends KeyRing {
@@ -259,7 +390,7 @@ export interface MemoryKeyRing extends KeyRing {
 }
 
 export function createMemoryKeyRing(options: MemoryKeyRingOptions = {}): MemoryKeyRing {
-  const store = new MemorySubjectStore();
+  const store = new MemorySubjectStore(options.limits, options.clock);
   const engine = new KeyRingEngine(store, new MemoryKeySets(), new Instruments(), {
     cacheSize: options.cacheSize ?? 100_000,
     cacheTtlMs: options.cacheTtlMs ?? 10 * 60_000,

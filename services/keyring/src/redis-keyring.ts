@@ -5,6 +5,7 @@ import { INDEX_PURPOSE, WRAPPING_PURPOSE, type KeySetSource, type TenantKeySet }
 import type { KeyRing, KeyRingLogger } from './keyring';
 import { createKmsRootKeys, type TenantRootKeys } from './kms';
 import { RedisStore, type StoredKeySet } from './redis-store';
+import type { StoreLimits } from './store';
 
 /**
  * The production key ring: the engine over Redis (subject keys, tombstones, key-set blobs) and KMS (tenant
@@ -36,6 +37,8 @@ export interface RedisKeyRingOptions {
   readonly siteRefreshMs?: number;
   /** Epoch ms; injectable so tests can move time (cache TTL, key-set and site refresh), as in memory mode. */
   readonly clock?: () => number;
+  /** K39, K41: the co-occurrence bounds and the tombstone lifetime. */
+  readonly limits?: StoreLimits;
 }
 
 function fingerprint(stored: StoredKeySet): string {
@@ -94,6 +97,7 @@ export function createRedisKeyRing(options: RedisKeyRingOptions): KeyRing {
       keyPrefix: options.keyPrefix ?? 'ampseal:',
       commandTimeoutMs: options.redisCommandTimeoutMs,
       logger: options.logger,
+      limits: options.limits,
     },
     instruments,
   );

@@ -5,13 +5,17 @@ import Redis from 'ioredis';
 import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
 import type { Instruments } from './instruments';
 import type { ApplyTombstonesResult, KeyRingLogger, TombstoneRecord } from './keyring';
-import type {
-  ErasureWrite,
-  ErasureWriteOutcome,
-  StoredErasureResult,
-  SubjectState,
-  SubjectStore,
-  TenantOps,
+import {
+  DEFAULT_COOCCURRENCE_LIMITS,
+  type CooccurrencePartner,
+  type CooccurrenceWrite,
+  type ErasureWrite,
+  type ErasureWriteOutcome,
+  type StoreLimits,
+  type StoredErasureResult,
+  type SubjectState,
+  type SubjectStore,
+  type TenantOps,
 } from './store';
 
 /**
@@ -31,13 +35,16 @@ interface Script {
  * Each state change is one script, so it is atomic across instances (K12, K15, K31); `subjects.lua` and
  * `apply.lua` are mirrored step for step by MemorySubjectStore (memory.ts).
  */
-function script(file: string): Script {
-  const source = readFileSync(join(__dirname, 'lua', file), 'utf8');
+function script(file: string, prelude = ''): Script {
+  const source = prelude + readFileSync(join(__dirname, 'lua', file), 'utf8');
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
+/** K40: removing a subject from the co-occurrence index, written once and prepended to the scripts that do it. */
+const UNLINK = readFileSync(join(__dirname, 'lua', 'unlink.lua'), 'utf8');
 const SUBJECTS = script('subjects.lua');
-const ERASE = script('erase.lua');
+const ERASE = script('erase.lua', UNLINK);
+const COOCCUR = script('cooccur.lua', UNLINK);
 const APPLY = script('apply.lua');
 const KEYSET = script('keyset.lua');
 
@@ -46,7 +53,7 @@ const SUBJECTS_PER_CALL = 500;
 
 type Command =
   | { readonly script: Script; readonly keys: readonly string[]; readonly args: readonly string[] }
-  | { readonly command: 'get' | 'hmget' | 'smembers' | 'sadd'; readonly args: readonly string[] };
+  | { readonly command: 'get' | 'hmget' | 'smembers' | 'sadd' | 'zrangebyscore'; readonly args: readonly string[] };
 
 /** The two KMS ciphertext blobs of a tenant key set (K2), base64. */
 export interface StoredKeySet {
@@ -65,6 +72,7 @@ export interface RedisStoreOptions {
   readonly keyPrefix: string;
   readonly commandTimeoutMs?: number;
   readonly logger?: KeyRingLogger;
+  readonly limits?: StoreLimits;
 }
 
 function unavailable(what: string, err?: unknown): AmpsealError {
@@ -139,8 +147,9 @@ export class RedisStore implements SubjectStore {
         .script('LOAD', ERASE.source)
         .script('LOAD', KEYSET.source)
         .script('LOAD', APPLY.source)
+        .script('LOAD', COOCCUR.source)
         .exec();
-      this.instruments.redis(4, performance.now() - started, true);
+      this.instruments.redis(5, performance.now() - started, true);
       for (const [err] of loaded ?? []) if (err) throw err;
     } catch (err) {
       throw unavailable('loading scripts failed', err);
@@ -220,10 +229,11 @@ export class RedisStore implements SubjectStore {
 
   async erase(tenant: string, write: ErasureWrite): Promise<ErasureWriteOutcome> {
     const keys = [this.key(tenant, `e:${write.requestId}`)];
-    const args = [String(write.erasedAt), write.requestId, JSON.stringify(write.result)];
-    for (const { blindIndex, generation, tombstoneGeneration, tombstoneErasedAt } of write.expected) {
+    const lifetime = this.options.limits?.tombstoneLifetimeMs;
+    const args = [String(write.erasedAt), write.requestId, JSON.stringify(write.result), this.key(tenant, ''), lifetime === undefined ? '' : String(lifetime)];
+    for (const { blindIndex, kind, generation, tombstoneGeneration, tombstoneErasedAt } of write.expected) {
       keys.push(this.key(tenant, `s:${blindIndex}`), this.key(tenant, `t:${blindIndex}`));
-      args.push(String(generation), String(tombstoneGeneration), tombstoneErasedAt === null ? '' : String(tombstoneErasedAt));
+      args.push(String(generation), String(tombstoneGeneration), tombstoneErasedAt === null ? '' : String(tombstoneErasedAt), `${kind}:${blindIndex}`);
     }
     const [reply] = await this.run([{ script: ERASE, keys, args }]);
     const [status, stored] = reply as [string, string?];
@@ -233,12 +243,13 @@ export class RedisStore implements SubjectStore {
     throw unavailable('erase script answered unexpectedly');
   }
 
-  async applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult> {
+  async applyTombstones(records: readonly TombstoneRecord[], now: number): Promise<ApplyTombstonesResult> {
     // One script call per tenant (one cluster slot each), all in one pipeline: one round trip (K31).
+    const lifetime = this.options.limits?.tombstoneLifetimeMs;
     const byTenant = new Map<string, { keys: string[]; args: string[] }>();
     for (const r of records) {
       let call = byTenant.get(r.tenant);
-      if (call === undefined) byTenant.set(r.tenant, (call = { keys: [], args: [] }));
+      if (call === undefined) byTenant.set(r.tenant, (call = { keys: [], args: [String(now), lifetime === undefined ? '' : String(lifetime)] }));
       call.keys.push(this.key(r.tenant, `s:${r.blindIndex}`), this.key(r.tenant, `t:${r.blindIndex}`));
       call.args.push(String(r.generation), String(r.erasedAt), r.requestId);
     }
@@ -252,6 +263,62 @@ export class RedisStore implements SubjectStore {
       keysDeleted += Number(reply[1]);
     }
     return { applied, keysDeleted };
+  }
+
+  async recordCooccurrence(writes: readonly CooccurrenceWrite[], now: number): Promise<void> {
+    const { ttlMs, maxLinksPerSubject, maxSubjectsPerTenant } = this.options.limits?.cooccurrence ?? DEFAULT_COOCCURRENCE_LIMITS;
+    // One script call per tenant (its slot), all in one pipeline: one round trip per chunk (K37).
+    const commands: Command[] = [];
+    for (const { tenant, entries } of writes) {
+      if (entries.length === 0) continue;
+      const args = [this.key(tenant, ''), String(now), String(ttlMs), String(maxLinksPerSubject), String(maxSubjectsPerTenant)];
+      for (const e of entries) {
+        args.push(`${e.kind}:${e.blindIndex}`, e.token, String(e.partners.length));
+        for (const p of e.partners) args.push(`${p.kind}:${p.blindIndex}`);
+      }
+      commands.push({ script: COOCCUR, keys: [this.key(tenant, 'cidx')], args });
+    }
+    if (commands.length > 0) await this.run(commands);
+  }
+
+  async readCooccurrence(tenant: string, blindIndexes: readonly string[], now: number): Promise<CooccurrencePartner[][]> {
+    const { ttlMs } = this.options.limits?.cooccurrence ?? DEFAULT_COOCCURRENCE_LIMITS;
+    if (blindIndexes.length === 0) return [];
+    const sets = await this.run(
+      blindIndexes.map((bi) => ({ command: 'zrangebyscore' as const, args: [this.key(tenant, `c:${bi}`), String(now - ttlMs), '+inf'] })),
+    );
+    const partners = sets.map((reply) => {
+      if (!Array.isArray(reply) || reply.length % 2 !== 0) throw unavailable('co-occurrence read answered unexpectedly');
+      const list: Array<{ kind: string; blindIndex: string; lastSeen: number }> = [];
+      for (let i = 0; i < reply.length; i += 2) {
+        const member = String(reply[i]);
+        const at = member.indexOf(':');
+        list.push({ kind: member.slice(0, at), blindIndex: member.slice(at + 1), lastSeen: Number(reply[i + 1]) });
+      }
+      return list.reverse(); // newest first
+    });
+    const distinct = [...new Set(partners.flat().map((p) => p.blindIndex))];
+    const tokens = new Map<string, string | null>();
+    if (distinct.length > 0) {
+      const replies = await this.run(distinct.map((bi) => ({ command: 'get' as const, args: [this.key(tenant, `ct:${bi}`)] })));
+      distinct.forEach((bi, i) => tokens.set(bi, typeof replies[i] === 'string' ? (replies[i] as string) : null));
+    }
+    return partners.map((list) => list.map((p) => ({ ...p, token: tokens.get(p.blindIndex) ?? null })));
+  }
+
+  async readStates(tenant: string, blindIndexes: readonly string[]): Promise<SubjectState[]> {
+    const commands: Command[] = [];
+    for (let from = 0; from < blindIndexes.length; from += SUBJECTS_PER_CALL) {
+      const keys: string[] = [];
+      const args: string[] = [];
+      for (const blindIndex of blindIndexes.slice(from, from + SUBJECTS_PER_CALL)) {
+        keys.push(this.key(tenant, `s:${blindIndex}`), this.key(tenant, `t:${blindIndex}`));
+        args.push('0', '0', '0', '', '-1');
+      }
+      commands.push({ script: SUBJECTS, keys, args });
+    }
+    if (commands.length === 0) return [];
+    return (await this.run(commands)).flatMap((reply) => parseStates(reply));
   }
 
   async privateSites(tenant: string): Promise<string[]> {
@@ -308,6 +375,8 @@ export class RedisStore implements SubjectStore {
         pipeline.get(c.args[0]!);
       } else if (c.command === 'smembers') {
         pipeline.smembers(c.args[0]!);
+      } else if (c.command === 'zrangebyscore') {
+        pipeline.zrangebyscore(c.args[0]!, c.args[1]!, c.args[2]!, 'WITHSCORES');
       } else if (c.command === 'sadd') {
         pipeline.sadd(c.args[0]!, ...c.args.slice(1));
       } else {
@@ -356,6 +425,7 @@ function parseResult(json: string): StoredErasureResult {
     alreadyErased: value.alreadyErased,
     ...(typeof value.requestDigest === 'string' ? { requestDigest: value.requestDigest } : {}),
     ...(typeof value.tokensNotComputed === 'number' ? { tokensNotComputed: value.tokensNotComputed } : {}),
+    ...(typeof value.linked === 'number' ? { linked: value.linked } : {}),
   };
   if (!Array.isArray(value.tombstones)) return result; // stored before K29: the engine rebuilds them
   const tombstones = value.tombstones.map(({ tenant, blindIndex, generation, erasedAt, requestId }) => ({

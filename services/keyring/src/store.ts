@@ -64,6 +64,8 @@ export interface ErasureWrite {
    */
   readonly expected: ReadonlyArray<{
     readonly blindIndex: string;
+    /** K40: the subject's kind, so it leaves the co-occurrence index (its member there is `<kind>:<blindIndex>`). */
+    readonly kind: string;
     readonly generation: number;
     readonly tombstoneGeneration: number;
     readonly tombstoneErasedAt: number | null;
@@ -78,6 +80,16 @@ export type ErasureWriteOutcome =
   | { readonly status: 'conflict' }
   /** The request id had already run (concurrently or before): its stored result. */
   | { readonly status: 'done'; readonly result: StoredErasureResult };
+
+/** What both stores are configured with beyond their connection. */
+export interface StoreLimits {
+  /**
+   * K41: tombstones and stored erasure results are dropped this long after the erasure (raw retention + maximum backup
+   * age); undefined keeps them for ever.
+   */
+  readonly tombstoneLifetimeMs?: number;
+  readonly cooccurrence?: CooccurrenceLimits;
+}
 
 export interface SubjectStore {
   start(): Promise<void>;
@@ -96,11 +108,58 @@ export interface SubjectStore {
    * the record if newer than the stored tombstone (higher generation, or same generation and later erasedAt)
    * and deletes a subject record whose generation is ≤ the resulting tombstone's.
    */
-  applyTombstones(records: readonly TombstoneRecord[]): Promise<ApplyTombstonesResult>;
+  applyTombstones(records: readonly TombstoneRecord[], now: number): Promise<ApplyTombstonesResult>;
+  /**
+   * K37–K39: records co-occurrence, one script call per tenant, all in one round trip. Blind indexes and tokens only.
+   */
+  recordCooccurrence(writes: readonly CooccurrenceWrite[], now: number): Promise<void>;
+  /**
+   * K39: per subject, its partners seen within the TTL (newest first), each with the token last written for it; two
+   * round trips (the sets, then the partners' tokens). Not on the hot path: the plan and erase-with-linked read it.
+   */
+  readCooccurrence(tenant: string, blindIndexes: readonly string[], now: number): Promise<CooccurrencePartner[][]>;
+  /** The subjects' states, creating and changing nothing; one round trip. */
+  readStates(tenant: string, blindIndexes: readonly string[]): Promise<SubjectState[]>;
   /** K36: the tenant's learned private-site hashes (K35), one round trip. */
   privateSites(tenant: string): Promise<string[]>;
   /** K36: adds private-site hashes; idempotent, one round trip. */
   addPrivateSites(tenant: string, hashes: readonly string[]): Promise<void>;
+}
+
+/** One subject of a co-occurrence write (K37): it and the subjects it was seen with. */
+export interface CooccurrenceEntry {
+  readonly kind: string;
+  readonly blindIndex: string;
+  /** Its token in the record (K38: what erase-with-linked retires and evicts for a subject known only by index). */
+  readonly token: string;
+  readonly partners: ReadonlyArray<{ readonly kind: string; readonly blindIndex: string }>;
+}
+
+export interface CooccurrenceWrite {
+  readonly tenant: string;
+  readonly entries: readonly CooccurrenceEntry[];
+}
+
+/** Bounds of the co-occurrence index (K39), from the configuration. */
+export interface CooccurrenceLimits {
+  readonly ttlMs: number;
+  readonly maxLinksPerSubject: number;
+  readonly maxSubjectsPerTenant: number;
+}
+
+export const DEFAULT_COOCCURRENCE_LIMITS: CooccurrenceLimits = Object.freeze({
+  ttlMs: 90 * 86_400_000,
+  maxLinksPerSubject: 32,
+  maxSubjectsPerTenant: 1_000_000,
+});
+
+export interface CooccurrencePartner {
+  readonly kind: string;
+  readonly blindIndex: string;
+  /** Epoch ms of the last record that carried both. */
+  readonly lastSeen: number;
+  /** The token last written for the partner; null when its entry expired or was erased. */
+  readonly token: string | null;
 }
 
 /** Records per `applyTombstones` store call, so per Redis round trip (K31). */

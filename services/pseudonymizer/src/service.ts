@@ -25,7 +25,8 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
     topics: [
       ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics].map((topic) => ({ topic, partitions: config.topicPartitions })),
       { topic: topics.quarantine, partitions: 1 },
-      { topic: topics.erasureEvents, partitions: 1 },
+      // K41: receipts carry retired tokens; kept as long as tombstones (raw retention + maximum backup age), then dropped.
+      { topic: topics.erasureEvents, partitions: 1, config: { 'retention.ms': String(config.tombstoneLifetimeMs) } },
     ],
     setUp: async ({ kafka, keyring }) => {
       const encoder = config.audiences.includes('analytics')

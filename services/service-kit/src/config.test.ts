@@ -9,6 +9,14 @@ describe('configuration is read once and validated', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('keeps tombstones and retired tokens for raw retention + maximum backup age, and bounds the co-occurrence index (keyring SPEC K39, K41)', () => {
+    const DAY = 86_400_000;
+    expect(loadConfig({})).toMatchObject({ rawRetentionMs: 7 * DAY, maxBackupAgeMs: 35 * DAY, tombstoneLifetimeMs: 42 * DAY, cooccurrenceTtlMs: 90 * DAY, cooccurrenceMaxLinks: 32 });
+    expect(loadConfig({ AMPSEAL_RAW_RETENTION_DAYS: '3', AMPSEAL_MAX_BACKUP_AGE_DAYS: '0' }).tombstoneLifetimeMs).toBe(3 * DAY);
+    expect(() => loadConfig({ AMPSEAL_RAW_RETENTION_DAYS: '0' })).toThrow(/AMPSEAL_RAW_RETENTION_DAYS must be a whole number from 1 to 3650/);
+    expect(() => loadConfig({ AMPSEAL_COOCCURRENCE_MAX_LINKS: 'many' })).toThrow(/AMPSEAL_COOCCURRENCE_MAX_LINKS/);
+  });
+
   it('sends roaming to one topic per recipient and reads the allow-list by the core issuer rule', () => {
     expect(loadConfig({}).topics.roamingTemplate).toBe('ocpi.roaming.{recipient}.v1');
     expect(loadConfig({}).roamingRecipients).toEqual([]);

@@ -1,14 +1,27 @@
 import type { Component, Logger } from '@ampseal/foundation';
-import { createMemoryKeyRing, createRedisKeyRing, type KeyRing } from '@ampseal/keyring';
+import { createMemoryKeyRing, createRedisKeyRing, type KeyRing, type StoreLimits } from '@ampseal/keyring';
 import type { KeyRingSection } from './config';
 
 export type KeyRingKind = 'memory' | 'redis';
 
+/** K39, K41: the store's bounds, from the configuration. */
+function limitsOf(config: KeyRingSection): StoreLimits {
+  return {
+    tombstoneLifetimeMs: config.tombstoneLifetimeMs,
+    cooccurrence: {
+      ttlMs: config.cooccurrenceTtlMs,
+      maxLinksPerSubject: config.cooccurrenceMaxLinks,
+      maxSubjectsPerTenant: config.cooccurrenceMaxSubjects,
+    },
+  };
+}
+
 function createKeyRing(kind: KeyRingKind, config: KeyRingSection, logger: Logger): KeyRing {
   const log = logger.child({ component: 'keyring' });
   return kind === 'memory'
-    ? createMemoryKeyRing({ cacheSize: config.keyCacheSize, cacheTtlMs: config.keyCacheTtlMs, logger: log })
+    ? createMemoryKeyRing({ cacheSize: config.keyCacheSize, cacheTtlMs: config.keyCacheTtlMs, logger: log, limits: limitsOf(config) })
     : createRedisKeyRing({
+        limits: limitsOf(config),
         redisUrl: config.redisUrl,
         redisUsername: config.redisUsername,
         redisPassword: config.redisPassword,

@@ -1,6 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildSubjectRequest, type SubjectRequest } from '@ampseal/core';
+import { AmpsealError, buildSubjectRequest, type SubjectRequest } from '@ampseal/core';
 import type { AdminOperator, Logger } from '@ampseal/service-kit';
 import type { StatusIndex } from './status-index';
 
@@ -113,6 +113,10 @@ export function adminApi(deps: {
       }
       return log(send(res, 404, { error: 'not_found' }));
     })().catch((err: unknown) => {
+      // The request id already erased other subjects (K16): a conflict, nothing was accepted.
+      if (err instanceof AmpsealError && err.code === 'AMPSEAL_ERR_REQUEST_ID_REUSED') {
+        return log(send(res, 409, { error: err.reason, problem: err.message }));
+      }
       // A dependency (Kafka) failed: nothing was accepted.
       log(send(res, 503, { error: 'unavailable' }), { err: { name: (err as Error).name } });
     });

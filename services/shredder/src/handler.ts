@@ -61,7 +61,11 @@ export function createRequestHandler(deps: {
     // Unrestrict lifts a flag; erase and restrict say that roaming delivery to the token issuer continues.
     const roaming = request.action === 'unrestrict' ? {} : { roaming: ROAMING_AFTER_SUBJECT_REQUEST };
     if (request.action === 'erase') {
-      const result = await keyring.erase(request.tenant, request.identifiers, { requestId: request.requestId, erasedAt: now });
+      const result = await keyring.erase(request.tenant, request.identifiers, {
+        requestId: request.requestId,
+        erasedAt: now,
+        ...(request.withLinked ? { withLinked: true } : {}),
+      });
       const tombstones = result.tombstones ?? [];
       // A replayed request returns the stored result: its receipt keeps the original erasure time.
       const erasedAt = tombstones.length > 0 ? Math.max(...tombstones.map((t) => t.erasedAt)) : now;
@@ -81,6 +85,7 @@ export function createRequestHandler(deps: {
           alreadyErased: result.alreadyErased,
           retiredTokens: result.retiredTokens,
           ...(result.tokensNotComputed ? { tokensNotComputed: result.tokensNotComputed } : {}),
+          ...(result.linked !== undefined ? { linked: result.linked } : {}),
         },
         journal,
       };
@@ -168,6 +173,7 @@ export function createRequestHandler(deps: {
           subjects: receipt.subjects,
           erased: receipt.erased,
           alreadyErased: receipt.alreadyErased,
+          linked: receipt.linked,
           changed: receipt.changed,
           tokenCount: (receipt.retiredTokens ?? receipt.affectedTokens ?? []).length,
         },

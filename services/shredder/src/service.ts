@@ -41,7 +41,8 @@ export function createShredder(config: Config, logger: Logger): Shredder {
     metrics: [subjectRequestMetrics],
     topics: [
       { topic: topics.erasureRequests, partitions: 1 },
-      { topic: topics.erasureEvents, partitions: 1 },
+      // K41: receipts carry retired tokens; kept as long as tombstones (raw retention + maximum backup age), then dropped.
+      { topic: topics.erasureEvents, partitions: 1, config: { 'retention.ms': String(config.tombstoneLifetimeMs) } },
       { topic: topics.tombstones, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     ],
     setUp: ({ kafka, keyring }) => {
@@ -67,7 +68,13 @@ export function createShredder(config: Config, logger: Logger): Shredder {
               operators: config.admin.operators,
               status,
               logger,
-              submit: (request) => producer.send(requestRecord(topics.erasureRequests, request, config.requestSigningKeys[0])),
+              submit: async (request) => {
+                // K16 at the door: an id that already erased other subjects is refused now (409), not only by a failed receipt.
+                if (request.action === 'erase') {
+                  await keyring.checkRequestId(request.tenant, request.identifiers, { requestId: request.requestId, withLinked: request.withLinked });
+                }
+                await producer.send(requestRecord(topics.erasureRequests, request, config.requestSigningKeys[0]));
+              },
             }),
           })
         : undefined;

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource } from '../tokens';
+import type { CooccurrenceGroup, LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource } from '../tokens';
 
 /**
  * A deterministic TokenSource for pure unit tests of the transform (the real key rings live in
@@ -36,6 +36,13 @@ export class FixedKeyTokenSource implements TokenSource {
           .toString('base64url'),
       isPrivate: (value: string) => learned?.has(value) === true,
     };
+  }
+
+  /** Co-occurrence groups, one array per call (keyring SPEC K37). */
+  readonly cooccurrences: CooccurrenceGroup[][] = [];
+
+  async cooccurred(groups: readonly CooccurrenceGroup[]): Promise<void> {
+    this.cooccurrences.push([...groups]);
   }
 
   async learnPrivateSites(tenant: string, values: readonly string[]): Promise<void> {

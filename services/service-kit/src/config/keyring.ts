@@ -21,7 +21,24 @@ export interface KeyRingSection {
   readonly keySetRefreshMs: number;
   /** Tenants whose key sets are unwrapped at start (others on first sight). */
   readonly tenants: readonly string[];
+  /** Co-occurrence index (keyring SPEC K39): links older than this are dropped. */
+  readonly cooccurrenceTtlMs: number;
+  /** … at most this many links per subject (the newest kept) … */
+  readonly cooccurrenceMaxLinks: number;
+  /** … and at most this many subjects per tenant (the least recently seen dropped first). */
+  readonly cooccurrenceMaxSubjects: number;
+  /** How long the raw topics keep a record (AMPSEAL_RAW_RETENTION_DAYS): the plan warns when a topic keeps longer. */
+  readonly rawRetentionMs: number;
+  /** The oldest Redis backup that may ever be restored (AMPSEAL_MAX_BACKUP_AGE_DAYS). */
+  readonly maxBackupAgeMs: number;
+  /**
+   * K41: tombstones and stored erasure results (with their retired tokens) are dropped this long after the erasure:
+   * raw retention + maximum backup age. Older than that, no raw copy and no restorable backup can bring the subject back.
+   */
+  readonly tombstoneLifetimeMs: number;
 }
+
+const DAY_MS = 86_400_000;
 
 export function readKeyRingSection(env: Env): KeyRingSection {
   const aliasPrefix = env.AMPSEAL_KMS_ALIAS_PREFIX?.trim() || 'alias/ampseal/';
@@ -44,6 +61,10 @@ export function readKeyRingSection(env: Env): KeyRingSection {
     keyCacheTtlMs: integer(env, 'AMPSEAL_KEY_CACHE_TTL_MS', 300_000, 1_000, 3_600_000),
     keySetRefreshMs: integer(env, 'AMPSEAL_KEY_SET_REFRESH_MS', 3_600_000, 60_000, 604_800_000),
     tenants: tenantList(env.AMPSEAL_TENANTS),
+    cooccurrenceTtlMs: integer(env, 'AMPSEAL_COOCCURRENCE_TTL_DAYS', 90, 1, 3_650) * DAY_MS,
+    cooccurrenceMaxLinks: integer(env, 'AMPSEAL_COOCCURRENCE_MAX_LINKS', 32, 1, 1_000),
+    cooccurrenceMaxSubjects: integer(env, 'AMPSEAL_COOCCURRENCE_MAX_SUBJECTS', 1_000_000, 1, 100_000_000),
+    ...lifetime(env),
   };
 }
 
@@ -65,6 +86,13 @@ function redis(env: Env): Pick<KeyRingSection, 'redisUrl' | 'redisUsername' | 'r
   const redisCa = pemFile(env, 'AMPSEAL_REDIS_CA_FILE', 'CERTIFICATE');
   if (redisCa && !tls) invalid('AMPSEAL_REDIS_URL', 'a rediss:// URL when AMPSEAL_REDIS_CA_FILE is set');
   return { redisUrl, redisUsername, redisPassword, redisCa };
+}
+
+/** K41: the tombstone lifetime from its two parts, each validated here and nowhere else. */
+function lifetime(env: Env): Pick<KeyRingSection, 'rawRetentionMs' | 'maxBackupAgeMs' | 'tombstoneLifetimeMs'> {
+  const rawRetentionMs = integer(env, 'AMPSEAL_RAW_RETENTION_DAYS', 7, 1, 3_650) * DAY_MS;
+  const maxBackupAgeMs = integer(env, 'AMPSEAL_MAX_BACKUP_AGE_DAYS', 35, 0, 3_650) * DAY_MS;
+  return { rawRetentionMs, maxBackupAgeMs, tombstoneLifetimeMs: rawRetentionMs + maxBackupAgeMs };
 }
 
 /** AMPSEAL_TENANTS: comma-separated tenant names, each by core's one tenant rule (the envelope's). */

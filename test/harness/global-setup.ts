@@ -12,8 +12,6 @@ const ROOT = join(__dirname, '..', '..');
  * 3. the native stack (infra/stack.sh), started if needed and reused if already up.
  */
 export default async function globalSetup(): Promise<void> {
-  // The AWS SDK's Node 22 notice (see README) would otherwise print once per test file.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (ENDPOINT_VARIABLES.every((name) => process.env[name])) {
     process.stderr.write('\n[harness] using endpoints from the environment\n');
     return;

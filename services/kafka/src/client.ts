@@ -1,6 +1,9 @@
 import { Kafka, logLevel, type Admin, type AdminConfig, type Consumer, type ConsumerConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from '@ampseal/foundation';
 import { mapKafkaLog } from './log-mapper';
+import { ignoreKafkajsNegativeTimeout } from './negative-timeout';
+
+ignoreKafkajsNegativeTimeout();
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];

@@ -37,6 +37,14 @@ if [ -n "$ca_file" ] && [ -f "$ca_file" ]; then
   ca_args=(--volume "$ca_file:/run/build-ca.pem:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/build-ca.pem)
 fi
 
+# Every build whose sources changed leaves its layers behind as cache; past a bound (AMPSEAL_IMAGE_STORE_MAX_GB,
+# default 8) the unnamed ones go, and the next build pays for its dependency layers once.
+store=$(buildah info --format '{{index .store "GraphRoot"}}' 2>/dev/null || echo /var/lib/containers/storage)
+if [ -d "$store" ] && [ "$(du -s --block-size=1G "$store" | cut -f1)" -gt "${AMPSEAL_IMAGE_STORE_MAX_GB:-8}" ]; then
+  log "buildah storage over ${AMPSEAL_IMAGE_STORE_MAX_GB:-8} GB: removing unnamed layers"
+  buildah rmi --prune >/dev/null 2>&1 || true
+fi
+
 bash infra/image/base.sh
 log "building $image (Node.js $node_version)"
 build_log="${AMPSEAL_CACHE_DIR:-$HOME/.cache/ampseal}/image/last-build.log"

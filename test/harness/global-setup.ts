@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { ignoreKafkajsNegativeTimeout } from '@ampseal/kafka';
 import { ENDPOINT_VARIABLES } from './endpoints';
 import { dockerAnswers, startContainers } from './containers';
 
@@ -12,6 +13,9 @@ const ROOT = join(__dirname, '..', '..');
  * 3. the native stack (infra/stack.sh), started if needed and reused if already up.
  */
 export default async function globalSetup(): Promise<void> {
+  // The test files run in this process (maxWorkers 1), and jest gives each its own `process` object: the filter the
+  // Kafka adapter installs there never sees Node's own warnings, so it is installed on the real one here.
+  ignoreKafkajsNegativeTimeout();
   if (ENDPOINT_VARIABLES.every((name) => process.env[name])) {
     process.stderr.write('\n[harness] using endpoints from the environment\n');
     return;

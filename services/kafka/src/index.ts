@@ -8,3 +8,4 @@ export { readToEnd, type PartitionRead, type ReadToEndOptions, type ReadToEndRes
 export { TopicAdmin, ensureTopics, BROKER_DEFAULT_REPLICATION, type PartitionReplicas, type TopicReplication, type TopicSpec } from './topics';
 export { TopicDirectory, type TopicDirectoryOptions } from './topic-directory';
 export { createAvroEncoder, registerSchema, subjectFor, decodeWire, createRegistryClient, type AvroEncoder, type RegistryClient } from './registry';
+export { ignoreKafkajsNegativeTimeout } from './negative-timeout';

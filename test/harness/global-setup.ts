@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { ignoreKafkajsNegativeTimeout } from '@ampseal/kafka';
 import { ENDPOINT_VARIABLES } from './endpoints';
 import { dockerAnswers, startContainers } from './containers';
 
@@ -12,8 +13,9 @@ const ROOT = join(__dirname, '..', '..');
  * 3. the native stack (infra/stack.sh), started if needed and reused if already up.
  */
 export default async function globalSetup(): Promise<void> {
-  // The AWS SDK's Node 22 notice (see README) would otherwise print once per test file.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // The test files run in this process (maxWorkers 1), and jest gives each its own `process` object: the filter the
+  // Kafka adapter installs there never sees Node's own warnings, so it is installed on the real one here.
+  ignoreKafkajsNegativeTimeout();
   await findStack();
   // Every test stack's KMS is local-kms, which the services accept over plain http only when told it is an emulator
   // (a stack started before `infra/stack.sh env` printed the flag does not set it).

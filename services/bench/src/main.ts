@@ -103,8 +103,6 @@ async function measureTransform(data: Dataset, raw: RawTopics, repetitions: numb
 
 async function main(args: BenchArgs): Promise<number> {
   const wallStart = performance.now();
-  // As services/cli/bin/ampseal.js does: the AWS SDK's Node 22 notice belongs in the README, not in the output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const root = path.resolve(__dirname, '..', '..', '..');
   const mode = args.quick ? QUICK : FULL;
   const events = args.events ?? mode.events;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMAND_HELP } from './help';
@@ -13,6 +13,18 @@ describe('ampseal COMMAND --help', () => {
       const text = write.mock.calls.map((c) => String(c[0])).join('');
       expect(text).toContain(`ampseal ${command === 'restrict' || command === 'unrestrict' ? 'erase|restrict|unrestrict' : command}`);
       expect(text).toMatch(/reads: .*AMPSEAL_/);
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
+
+describe('ampseal --version', () => {
+  it('prints the CLI package version and exits 0', async () => {
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['--version'])).toBe(0);
+      expect(write.mock.calls.map((c) => String(c[0])).join('')).toBe(`ampseal ${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}\n`);
     } finally {
       write.mockRestore();
     }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AmpsealError } from '@ampseal/core';
 import { classifyFailure } from '@ampseal/kafka';
@@ -20,11 +22,18 @@ const USAGE = `usage:
   ampseal schemas register
   ampseal keyring reapply-tombstones
   ampseal COMMAND --help    the command's flags and the variables it reads
+  ampseal --version
 
   KIND: uid group emaid visual authref extra vehicle driver device certserial energycontract customer
 `;
 
 class UsageError extends Error {}
+
+/** The CLI package's version: the one release number (the image's tag and label carry the same). */
+export function version(): string {
+  // From dist/ or src/ the package.json is one level up, in the repository and in the image alike.
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 function choice<T extends string>(value: string | undefined, allowed: readonly T[], flag: string, fallback?: T): T {
   const v = value ?? fallback;
@@ -137,6 +146,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'keyring':
         if (rest[0] !== 'reapply-tombstones') throw new UsageError('keyring takes reapply-tombstones');
         return await reapplyTombstones(rest.slice(1));
+      case '--version':
+      case 'version':
+        process.stdout.write(`ampseal ${version()}\n`);
+        return 0;
       case undefined:
       case 'help':
       case '--help':

@@ -5,7 +5,10 @@ import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
 import type { Logger } from '@ampseal/foundation';
 import { kafkaFailure } from './failure-policy';
 import { mapKafkaLog } from './log-mapper';
+import { ignoreKafkajsNegativeTimeout } from './negative-timeout';
 import { securityConfig, type KafkaSecurity } from './security';
+
+ignoreKafkajsNegativeTimeout();
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];

@@ -10,3 +10,4 @@ export { TopicDirectory, type TopicDirectoryOptions } from './topic-directory';
 export { createAvroEncoder, registerSchema, subjectFor, decodeWire, createRegistryClient, type AvroEncoder, type RegistryClient, type RegistryConnection } from './registry';
 export { type KafkaSecurity, type KafkaSasl, type KafkaTls } from './security';
 export { mskIamToken } from './msk-iam';
+export { ignoreKafkajsNegativeTimeout } from './negative-timeout';

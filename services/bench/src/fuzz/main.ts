@@ -69,7 +69,6 @@ export function printReport(title: string, report: Pick<FuzzReport, 'seed' | 'ev
 }
 
 async function main(args: FuzzArgs): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (args.dump !== undefined) {
     const c = caseAt({ seed: args.seed }, args.dump);
     process.stderr.write(`[fuzz] seed ${args.seed} index ${c.index}: ${c.origin}, ${c.topic}, mutations ${c.mutations.join('+') || 'none'}\n`);

@@ -85,7 +85,6 @@ function print(report: SoakReport): void {
 }
 
 async function main(args: SoakArgs): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const log = (line: string) => process.stderr.write(`[soak] ${line}\n`);
   log(`${fmt(args.seconds)} s at ${fmt(args.rate)} events/s, a sample every ${args.sampleEveryS} s, key cache ${fmt(args.keyCacheSize)} subjects`);
   // A SIGTERM (an integration test's clean-up, Ctrl-C) ends the run through the normal path, which stops the

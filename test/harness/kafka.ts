@@ -120,6 +120,18 @@ export class GroupProgress {
     return [...offsets.values()].reduce((sum, o) => sum + Number(o), 0);
   }
 
+  /**
+   * Polls until at least `n` input records are committed and resolves with the count then. A read that fails (a
+   * broker or coordinator coming back) is asked again: the file's budget bounds the wait, not a guess at speed.
+   */
+  async reach(n: number, pollMs = 50): Promise<number> {
+    for (;;) {
+      const committed = await this.committed().catch(() => -1);
+      if (committed >= n) return committed;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
   /** The topic's end offset per partition. */
   async ends(): Promise<Map<number, number>> {
     const offsets = await this.admin.offsets(this.topic);

@@ -116,8 +116,13 @@ export class GroupProgress {
 
   /** Input records committed by the group: the sum of its committed offsets (a raw topic has no gaps). */
   async committed(): Promise<number> {
+    return [...(await this.perPartition()).values()].reduce((sum, o) => sum + o, 0);
+  }
+
+  /** The group's committed offset per partition of the topic. */
+  async perPartition(): Promise<Map<number, number>> {
     const offsets = (await this.admin.committed(this.groupId, [this.topic])).get(this.topic) ?? new Map<number, bigint>();
-    return [...offsets.values()].reduce((sum, o) => sum + Number(o), 0);
+    return new Map([...offsets].map(([partition, offset]) => [partition, Number(offset)]));
   }
 
   /**

@@ -155,3 +155,17 @@ export async function readyz(port: number): Promise<Readiness | null> {
     return null;
   }
 }
+
+/** The sum of a metric's series on a service's `/metrics` (0 when absent), or null while nothing answers. */
+export async function metricValue(port: number, name: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  } catch {
+    return null;
+  }
+}

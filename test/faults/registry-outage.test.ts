@@ -2,14 +2,14 @@ import { loadConfig } from '@ampseal/service-kit';
 import { kafkaClient } from '../harness/clients';
 import { endpoints } from '../harness/endpoints';
 import { phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
-import { GroupProgress, produce } from '../harness/kafka';
+import { GroupProgress, createTopics, produce } from '../harness/kafka';
 import { indexedStart, pipelineEnv } from '../harness/pipeline';
 import { exitOf, freePort, readyz, spawnService, waitForHttp, type Readiness } from '../harness/processes';
 import { TcpProxy } from '../harness/proxy';
 import { useResources } from '../harness/resources';
 
 /** Two service starts (one that fails), 3,000 events. */
-useResources({ budgetMs: 120_000 });
+const resources = useResources({ budgetMs: 120_000 });
 
 const TOTAL = 3_000;
 /** Produced before the first start: there is work it could emit if it started without its schema. */
@@ -39,18 +39,15 @@ describe('fault matrix: the schema registry down at start and during the run', (
     const progress = new GroupProgress(kafka, config.groupId, topics.input);
     const inputs = Array.from({ length: TOTAL }, (_, i) => indexedStart(i));
 
-    // (a) Down at start. The first start creates the topics before it asks the registry: the input is written after.
+    // (a) Down at start, with input waiting: the input topic is made first, so there is work it could emit.
+    await createTopics(kafka, resources, [{ topic: topics.input, partitions: config.topicPartitions }]);
+    await produce(kafka, topics.input, inputs.slice(0, BEFORE_START));
     const first = spawnService('pseudonymizer', env);
     const answers = new Set<string>();
     const exited = exitOf(first);
-    let input = false;
     while (first.exitCode === null && first.signalCode === null) {
       const r: Readiness | null = await readyz(port);
       answers.add(r ? `${r.code} ${r.reasons.join(',') || r.status}` : 'no answer');
-      if (!input && r !== null) {
-        input = true;
-        await produce(kafka, topics.input, inputs.slice(0, BEFORE_START)).catch(() => (input = false));
-      }
       await sleep(100);
     }
     const firstExit = await exited;
@@ -60,7 +57,6 @@ describe('fault matrix: the schema registry down at start and during the run', (
       .filter((l) => l.includes('"start failed"'))
       .map((l) => (JSON.parse(l) as { err: { code?: string } }).err.code);
     note(`first start: exit ${JSON.stringify(firstExit)}, readiness ${[...answers].join(' | ')}, start failures ${fatal.join(', ')}`);
-    if (!input) await produce(kafka, topics.input, inputs.slice(0, BEFORE_START));
     const committedAfterFailedStart = await progress.committed();
     const emittedAfterFailedStart = (await tallyOutputs(kafka, topics, progress)).outputs;
 

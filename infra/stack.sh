@@ -45,6 +45,10 @@ KAFKA_SASL_USER=ampseal
 CLUSTER_DIR=${AMPSEAL_CLUSTER_DIR:-$ROOT/.stack-cluster}
 CLUSTER_PORT_BASE=${AMPSEAL_CLUSTER_PORT_BASE:-19092}
 BROKERS=${AMPSEAL_STACK_BROKERS:-1}
+# Cluster mode: Kafka nodes in $CLUSTER_DIR on the cluster ports, never the single node on 9092. On with more
+# than one broker, or with `--cluster` (AMPSEAL_STACK_CLUSTER=1) for a private one-node cluster, whose `down`
+# stops only that node (a plain `down --brokers 1` stops the whole shared stack).
+CLUSTER=${AMPSEAL_STACK_CLUSTER:-0}
 REGISTRY_PORT=8081
 REGISTRY_MGMT_PORT=9081
 REDIS_PORT=6379
@@ -338,6 +342,10 @@ start_registry() {
 node_port() { echo $((CLUSTER_PORT_BASE + 2 * ($1 - 1))); }
 node_controller_port() { echo $((CLUSTER_PORT_BASE + 2 * ($1 - 1) + 1)); }
 
+# Replication factor 3 and min ISR 2, or what a smaller (one-node) cluster can hold.
+cluster_replication() { echo $(( BROKERS < 3 ? BROKERS : 3 )); }
+cluster_min_isr() { echo $(( BROKERS < 2 ? 1 : 2 )); }
+
 cluster_brokers() {
   local i out=()
   for i in $(seq 1 "$BROKERS"); do out+=("127.0.0.1:$(node_port "$i")"); done
@@ -369,6 +377,7 @@ start_cluster() {
     mkdir -p "$dir"
     sed -e "s#@NODE_ID@#$i#g" -e "s#@DATA_DIR@#$dir#g" -e "s#@BROKER_PORT@#$port#g" \
         -e "s#@CONTROLLER_PORT@#$(node_controller_port "$i")#g" -e "s#@VOTERS@#$(IFS=,; echo "${voters[*]}")#g" \
+        -e "s#@REPLICATION@#$(cluster_replication)#g" -e "s#@MIN_ISR@#$(cluster_min_isr)#g" \
         "$INFRA/kafka/cluster.properties" >"$props"
     if [[ ! -f "$dir/meta.properties" ]]; then
       if ! "${jvm[@]}" kafka.tools.StorageTool format --ignore-formatted -t "$(cat "$id_file")" -c "$props" \
@@ -448,7 +457,7 @@ EOF
   if (( BROKERS > 1 )); then printf 'AMPSEAL_TOPIC_REPLICATION_FACTOR=3\nAMPSEAL_TOPIC_MIN_INSYNC_REPLICAS=2\n'; fi
 }
 
-kafka_brokers() { if (( BROKERS > 1 )); then cluster_brokers; else echo "127.0.0.1:$KAFKA_PORT"; fi; }
+kafka_brokers() { if (( CLUSTER )); then cluster_brokers; else echo "127.0.0.1:$KAFKA_PORT"; fi; }
 
 cmd_up() {
   mkdir -p "$LOGS" "$PIDS" "$DATA" "$CACHE_DIR"
@@ -458,16 +467,16 @@ cmd_up() {
   local s
   for s in "${services[@]}"; do
     case "$s" in
-      kafka) if (( BROKERS > 1 )); then start_cluster; else start_kafka; fi ;;
+      kafka) if (( CLUSTER )); then start_cluster; else start_kafka; fi ;;
       redis|kms|registry) "start_$s" ;;
       *) die "unknown service '$s' (expected redis, kms, kafka or registry)" ;;
     esac
   done
   local kafka_line="127.0.0.1:$KAFKA_PORT   (KRaft, Apache Kafka $KAFKA_VERSION)" logs=$LOGS
-  if (( BROKERS > 1 )); then
+  if (( CLUSTER )); then
     mkdir -p "$CLUSTER_DIR"
     print_env >"$CLUSTER_DIR/endpoints.env"
-    kafka_line="$(cluster_brokers)   ($BROKERS-node KRaft cluster, Apache Kafka $KAFKA_VERSION; RF 3, min ISR 2)"
+    kafka_line="$(cluster_brokers)   ($BROKERS-node KRaft cluster, Apache Kafka $KAFKA_VERSION; RF $(cluster_replication), min ISR $(cluster_min_isr))"
     logs="$LOGS, $CLUSTER_DIR/logs"
   else
     print_env >"$STACK_DIR/endpoints.env"
@@ -486,7 +495,7 @@ EOF
 
 cmd_down() {
   stop_cluster
-  (( BROKERS > 1 )) && return 0
+  (( CLUSTER )) && return 0
   local name pid
   for name in registry kafka kms redis; do
     [[ -f "$PIDS/$name.pid" ]] || continue
@@ -510,8 +519,8 @@ cmd_status() {
     else echo "$name: down"; fi
   done
   # The cluster's lines when asked for, or when it has been started.
-  if (( BROKERS > 1 )) || compgen -G "$CLUSTER_DIR/pids/kafka-*.pid" >/dev/null; then
-    (( BROKERS > 1 )) || BROKERS=$(ls "$CLUSTER_DIR"/kafka-*.properties 2>/dev/null | wc -l)
+  if (( CLUSTER )) || compgen -G "$CLUSTER_DIR/pids/kafka-*.pid" >/dev/null; then
+    (( CLUSTER )) || BROKERS=$(ls "$CLUSTER_DIR"/kafka-*.properties 2>/dev/null | wc -l)
     status_cluster
   fi
 }
@@ -523,11 +532,14 @@ parse_brokers() {
     case "$1" in
       --brokers) [[ $# -ge 2 ]] || die "--brokers needs a number"; BROKERS=$2; shift 2 ;;
       --brokers=*) BROKERS=${1#--brokers=}; shift ;;
+      --cluster) CLUSTER=1; shift ;;
       *) ARGS+=("$1"); shift ;;
     esac
   done
   [[ "$BROKERS" =~ ^[0-9]+$ ]] && { (( BROKERS == 1 )) || (( BROKERS >= 3 && BROKERS <= 9 )); } \
     || die "--brokers (AMPSEAL_STACK_BROKERS) must be 1 (the single node) or 3 to 9 (a cluster: replication factor 3 needs three)"
+  (( BROKERS > 1 )) && CLUSTER=1
+  return 0
 }
 
 CMD=${1:-}
@@ -542,5 +554,5 @@ case "$CMD" in
   env) print_env ;;
   kms-seed) mkdir -p "$DATA"; write_kms_seed; echo "$DATA/kms/seed.yaml" ;;
   redis-bin) install_redis; redis_bin ;;
-  *) echo "usage: $0 up [redis|kms|kafka|registry]…|down|status|env|kms-seed|redis-bin [--brokers 1|3]" >&2; exit 2 ;;
+  *) echo "usage: $0 up [redis|kms|kafka|registry]…|down|status|env|kms-seed|redis-bin [--brokers 1|3] [--cluster]" >&2; exit 2 ;;
 esac

@@ -16,6 +16,7 @@ export interface ClusterOptions {
    * takes base (PLAINTEXT), base + 1 (controller) and base + 2 (SASL_SSL).
    */
   readonly portBase: number;
+  /** 3 by default (replication factor 3, min ISR 2); 1 is a private single broker (factor 1). */
   readonly brokers?: number;
 }
 
@@ -85,15 +86,19 @@ export class TestCluster {
     return Number(readFileSync(join(this.dir, 'pids', this.nodes === 1 ? 'kafka.pid' : `kafka-${node}.pid`), 'utf8').trim());
   }
 
-  /** kill -9 of a node, resolved once the process is gone (it is not our child: polled, not awaited). */
-  async kill(node: number): Promise<void> {
+  /**
+   * kill -9 of a node (or another signal: SIGTERM is a broker's controlled shutdown), resolved once the process is
+   * gone (it is not our child: polled, not awaited; the file's budget bounds a node that ignores SIGTERM).
+   */
+  async kill(node: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const pid = this.pidOf(node);
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
     while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
   }
 
   private async launcher(...args: string[]): Promise<void> {
-    const child = spawnProcess(`stack.sh ${args[0]}`, 'bash', [STACK, ...args, '--brokers', String(this.nodes)], {
+    // --cluster: always the nodes in this directory, even one (a plain `down --brokers 1` is the shared stack's).
+    const child = spawnProcess(`stack.sh ${args[0]}`, 'bash', [STACK, ...args, '--brokers', String(this.nodes), '--cluster'], {
       env: {
         ...process.env,
         AMPSEAL_CLUSTER_DIR: this.dir,

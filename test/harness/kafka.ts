@@ -116,8 +116,25 @@ export class GroupProgress {
 
   /** Input records committed by the group: the sum of its committed offsets (a raw topic has no gaps). */
   async committed(): Promise<number> {
+    return [...(await this.perPartition()).values()].reduce((sum, o) => sum + o, 0);
+  }
+
+  /** The group's committed offset per partition of the topic. */
+  async perPartition(): Promise<Map<number, number>> {
     const offsets = (await this.admin.committed(this.groupId, [this.topic])).get(this.topic) ?? new Map<number, bigint>();
-    return [...offsets.values()].reduce((sum, o) => sum + Number(o), 0);
+    return new Map([...offsets].map(([partition, offset]) => [partition, Number(offset)]));
+  }
+
+  /**
+   * Polls until at least `n` input records are committed and resolves with the count then. A read that fails (a
+   * broker or coordinator coming back) is asked again: the file's budget bounds the wait, not a guess at speed.
+   */
+  async reach(n: number, pollMs = 50): Promise<number> {
+    for (;;) {
+      const committed = await this.committed().catch(() => -1);
+      if (committed >= n) return committed;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
   /** The topic's end offset per partition. */

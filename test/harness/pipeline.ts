@@ -35,14 +35,15 @@ export function pipelineEnv(overrides: Record<string, string> = {}): Record<stri
 
 /**
  * One OCPP 1.6 StartTransaction whose meterStart is its input index, so an output says which input it came from
- * (the crash and leader-kill tests count exactly one output per input by it). A fresh random card each time.
+ * (the crash and leader-kill tests count exactly one output per input by it). A fresh random card each time, so
+ * every input is a subject not seen before. `tenant` must have a KMS key (the stack seeds acme-cpo and voltway-cpo).
  */
-export function indexedStart(i: number): { key: string; value: string } {
+export function indexedStart(i: number, tenant = 'acme-cpo'): { key: string; value: string } {
   const idTag = randomBytes(7).toString('hex').toUpperCase();
   return {
     key: `CP-${i % 50}`,
     value: JSON.stringify({
-      tenant: 'acme-cpo',
+      tenant,
       source: 'ocpp1.6',
       stationId: `CP-${i % 50}`,
       receivedAt: '2026-11-24T10:00:03.120Z',

@@ -136,3 +136,36 @@ export async function waitForHttp(url: string, status = 200, timeoutMs = 30_000)
 export function freePort(): number {
   return 20_000 + Math.floor(Math.random() * 20_000);
 }
+
+export interface Readiness {
+  /** The HTTP status (200 ready, 503 otherwise). */
+  readonly code: number;
+  /** `ready`, `not_ready`, `stopping`, `failed`. */
+  readonly status: string;
+  readonly reasons: readonly string[];
+}
+
+/** A service's `/readyz` answer, or null while nothing answers on its port (not started yet, or gone). */
+export async function readyz(port: number): Promise<Readiness | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    const body = (await res.json()) as { status: string; reasons?: string[] };
+    return { code: res.status, status: body.status, reasons: body.reasons ?? [] };
+  } catch {
+    return null;
+  }
+}
+
+/** The sum of a metric's series on a service's `/metrics` (0 when absent), or null while nothing answers. */
+export async function metricValue(port: number, name: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  } catch {
+    return null;
+  }
+}

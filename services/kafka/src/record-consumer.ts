@@ -29,6 +29,13 @@ export interface RecordConsumerOptions {
   readonly logger: Logger;
   /** How long the broker may hold a fetch that has nothing (default 50 ms). */
   readonly maxWaitMs?: number;
+  /**
+   * The group session (kafkajs' default 30 s otherwise). A member that lost its broker rejoins as a new member, and
+   * the coordinator holds that join until the old member's session expires; stop() waits for the join in flight.
+   * So after a broker restart this bounds both the rejoin and the stop: services pass AMPSEAL_KAFKA_SESSION_TIMEOUT_MS,
+   * the same as their stream's, so the stop deadline covers it as it covers the stream.
+   */
+  readonly sessionTimeoutMs?: number;
 }
 
 /**
@@ -57,6 +64,9 @@ export class RecordConsumer implements Component {
       maxWaitTimeInMs: this.options.maxWaitMs ?? 50,
       allowAutoTopicCreation: false,
       readUncommitted: false,
+      ...(this.options.sessionTimeoutMs
+        ? { sessionTimeout: this.options.sessionTimeoutMs, heartbeatInterval: Math.min(3_000, Math.floor(this.options.sessionTimeoutMs / 3)) }
+        : {}),
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {

@@ -64,6 +64,26 @@ export interface TransactionalStreamOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const WORD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * What failed underneath, for the operator: the error names, kafkajs types and protocol codes along the cause chain
+ * (`KafkaJSNonRetriableError` ← `KafkaJSProtocolError` INVALID_PRODUCER_EPOCH 47). Words and numbers only, never a
+ * message: kafkajs' messages can quote topics, hosts or record bytes.
+ */
+function causeNames(cause: unknown): string[] {
+  const out: string[] = [];
+  for (let e = cause; e !== null && typeof e === 'object' && out.length < 6; e = (e as { cause?: unknown }).cause) {
+    const { name, type, code } = e as { name?: unknown; type?: unknown; code?: unknown };
+    out.push(
+      [name, type, code]
+        .filter((v) => (typeof v === 'string' && WORD.test(v)) || (typeof v === 'number' && Number.isInteger(v)))
+        .join(' '),
+    );
+  }
+  return out;
+}
+
 /**
  * Exactly-once consume → transform → produce (design §1, §7): per chunk, one Kafka transaction holds the
  * outputs and the consumer offsets. Fail closed: while the handler reports a dependency down, nothing is
@@ -230,7 +250,7 @@ export class TransactionalStream implements Component {
   private fail(error: AmpsealError, why?: string): void {
     if (this.failure) return;
     this.failure = error;
-    this.options.logger.error({ err: { code: error.code, reason: error.reason }, ...(why ? { why } : {}) }, 'stream failed: stopping');
+    this.options.logger.error({ err: { code: error.code, reason: error.reason }, causes: causeNames(error.cause), ...(why ? { why } : {}) }, 'stream failed: stopping');
     publish({ type: 'failed', reason: error.reason });
     try {
       this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));

@@ -56,6 +56,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
         topics: [topics.erasureEvents],
         fromBeginning: false,
         logger,
+        sessionTimeoutMs: config.sessionTimeoutMs,
         onRecord: evictOnReceipt(config.instanceId, keyring, logger.child({ component: 'evictions' })),
       });
       return {

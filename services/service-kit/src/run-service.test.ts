@@ -40,4 +40,34 @@ describe('ampseal run', () => {
       for (const listener of process.listeners(signal)) if (!before[signal].includes(listener)) process.off(signal, listener);
     }
   });
+
+  it('exits 1 when the start fails (a dependency down at start), after stopping what had started', async () => {
+    const before = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
+    const stopped: string[] = [];
+    const codes: number[] = [];
+    await runService(
+      'test-service',
+      { AMPSEAL_LOG_LEVEL: 'silent', AMPSEAL_HTTP_PORT: '0', AMPSEAL_HTTP_HOST: '127.0.0.1', AMPSEAL_STOP_DEADLINE_MS: '2000' },
+      (config, logger) => ({
+        ops: new OpsServer({ host: config.httpHost, port: config.httpPort, registry: new Registry(), readiness: { ready: () => true, reasons: () => [] } }),
+        lifecycle: new Lifecycle(logger, config.stopDeadlineMs)
+          .add({ name: 'keyring', start: async () => undefined, stop: async () => void stopped.push('keyring') })
+          .add({
+            name: 'stream',
+            start: async () => {
+              throw new AmpsealError('REGISTRY_UNAVAILABLE');
+            },
+            stop: async () => void stopped.push('stream'),
+          }),
+      }),
+      {},
+      (code) => codes.push(code),
+    );
+    expect(stopped).toEqual(['keyring']);
+    expect(codes).toEqual([1]);
+    expect(process.exitCode ?? 0).toBe(0);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      for (const listener of process.listeners(signal)) if (!before[signal].includes(listener)) process.off(signal, listener);
+    }
+  });
 });

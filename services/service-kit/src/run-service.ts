@@ -6,7 +6,8 @@ import type { OpsServer } from './ops-server';
 
 /**
  * `ampseal run <service>`: configuration, the root logger, signal handling, start. The process then lives
- * until SIGTERM/SIGINT, drains, and exits 0 only on a clean stop; a failed start exits 1. When the service fails
+ * until SIGTERM/SIGINT, drains, and exits 0 only on a clean stop; a failed start exits 1 at once (after the
+ * lifecycle stopped what had started). When the service fails
  * for good while running (`failed` settles: fenced, not authorized, the consumer gone), it stops within the stop
  * deadline and exits 1, so the orchestrator starts a fresh instance.
  */
@@ -33,9 +34,10 @@ export async function runService(
     await service.lifecycle.start();
   } catch (err) {
     logger.fatal({ err: { name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message } }, 'start failed');
-    // What had started is stopped by now (the lifecycle did it within the deadline). Exit at once: a client's
-    // leftover timers (ioredis keeps a refused login's command timeouts) must not hold a failed process for seconds.
-    process.exitCode = 1;
+    // The lifecycle has stopped what had started. Exit now rather than set process.exitCode: the CLI's launcher
+    // sets the exit code of `run` once it returns (0: the service keeps the process alive), which overwrote this
+    // 1, so a start that failed (the registry down, say) exited 0; and a client's leftover timers (ioredis keeps a
+    // refused login's command timeouts) must not hold a failed process for seconds.
     exit(1);
     return;
   }

@@ -54,6 +54,7 @@ export function createShredder(config: Config, logger: Logger): Shredder {
         topics: [topics.erasureEvents],
         fromBeginning: true,
         logger,
+        sessionTimeoutMs: config.sessionTimeoutMs,
         onRecord: (record) => {
           const parsed = parseReceipt(record.value?.toString('utf8') ?? '');
           if (parsed.ok) status.receipt(parsed.value);

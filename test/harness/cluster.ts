@@ -97,8 +97,10 @@ export class TestCluster {
   }
 
   private async launcher(...args: string[]): Promise<void> {
-    // --cluster: always the nodes in this directory, even one (a plain `down --brokers 1` is the shared stack's).
-    const child = spawnProcess(`stack.sh ${args[0]}`, 'bash', [STACK, ...args, '--brokers', String(this.nodes), '--cluster'], {
+    // Several nodes are the launcher's cluster mode in this directory; one node is its single-node stack moved into
+    // this directory and onto these ports (AMPSEAL_STACK_DIR below), which alone has the SASL_SSL listener, and
+    // whose `down` stops only what this directory's pid files name, never the shared stack.
+    const child = spawnProcess(`stack.sh ${args[0]}`, 'bash', [STACK, ...args, '--brokers', String(this.nodes)], {
       env: {
         ...process.env,
         AMPSEAL_CLUSTER_DIR: this.dir,

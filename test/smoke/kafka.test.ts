@@ -1,6 +1,6 @@
-import { RecordProducer, readToEnd } from '@ampseal/kafka';
+import { RecordProducer, highWatermarks, readToEnd } from '@ampseal/kafka';
 import { kafkaClient } from '../harness/clients';
-import { createTopics } from '../harness/kafka';
+import { createTopics, topicAdmin } from '../harness/kafka';
 import { uniqueName, useResources } from '../harness/resources';
 
 const resources = useResources();
@@ -63,6 +63,25 @@ describe('readToEnd with a transaction open when it starts', () => {
     };
     return { kafka, topic, empty, open, release, finishAfterHead, finished: () => finished, finishing: () => finishing };
   }
+
+  it('ends a partition at its high watermark, past the open transaction where the last stable offset stops, and past a closing marker', async () => {
+    const { kafka, topic, empty, open, release } = await journalWithOpenTail();
+    const admin = resources.add('admin', topicAdmin(kafka), (a) => a.stop());
+    const partition0 = async () => (await highWatermarks(kafka, [topic])).get(topic)!.get(0);
+    expect(await highWatermarks(kafka, [topic, empty])).toEqual(
+      new Map([
+        [topic, new Map([[0, { low: 0n, high: BigInt(4 + OPEN) }]])],
+        [empty, new Map([[0, { low: 0n, high: 0n }]])],
+      ]),
+    );
+    // What kafkajs' admin answers (READ_COMMITTED): the open transaction's first offset.
+    expect((await admin.offsets(topic)).get(0)).toEqual({ low: 0n, high: 4n });
+    await open.abort();
+    release();
+    // The abort marker takes an offset of its own; the two ends agree again.
+    expect(await partition0()).toEqual({ low: 0n, high: BigInt(5 + OPEN) });
+    expect((await admin.offsets(topic)).get(0)).toEqual({ low: 0n, high: BigInt(5 + OPEN) });
+  });
 
   it('waits for a transaction open at the start and, once it commits, reads and counts all its records', async () => {
     const { kafka, topic, empty, finishAfterHead, finished, finishing } = await journalWithOpenTail();

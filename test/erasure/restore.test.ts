@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { RecordProducer } from '@ampseal/kafka';
 import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, redisClient } from '../harness/clients';
-import { consumeUntil, produce } from '../harness/kafka';
+import { consumeUntil, createTopics, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
-import { CommandError, runAmpseal } from '../harness/processes';
+import { AMPSEAL_BIN, CommandError, exitOf, runAmpseal, spawnProcess } from '../harness/processes';
 import { PrivateRedis } from '../harness/redis-server';
-import { useResources } from '../harness/resources';
+import { uniqueName, useResources } from '../harness/resources';
 
 const resources = useResources();
 
@@ -65,4 +66,52 @@ describe('restoring an older Redis backup (services/keyring/BACKUP.md)', () => {
     expect(stderr).toMatch(/skipped a malformed journal record at .+\[\d+\]@\d+/);
     expect(await fresh()).toEqual({ status: 'ERASED' });
   }, 90_000);
+
+  it('waits for a journal transaction open when it starts and applies every tombstone in it once committed, never exit 0 with fewer', async () => {
+    const redis = resources.add('redis', new PrivateRedis(), (r) => r.destroy());
+    await redis.start();
+    const env = pipelineEnv({ AMPSEAL_REDIS_URL: redis.url });
+    const config = loadConfig(env);
+    const kafka = kafkaClient('restore-open');
+    await createTopics(kafka, resources, [{ topic: config.topics.tombstones, partitions: 2 }]);
+    // A shredder mid-erasure: its journal records are written, its transaction not yet committed.
+    const producer = resources.add('producer', new RecordProducer(kafka, { transactionalId: uniqueName('restore-open') }), (p) => p.stop());
+    await producer.start();
+    const N = 60;
+    const erasedAt = Date.now();
+    const journal = Array.from({ length: N }, (_, i) => {
+      const tombstone = { tenant: 'acme-cpo', blindIndex: randomBytes(32).toString('base64url'), generation: 0, erasedAt, requestId: `restore-open-${i}` };
+      return { topic: config.topics.tombstones, key: `${tombstone.tenant}:${tombstone.blindIndex}:${tombstone.requestId}`, value: JSON.stringify(tombstone) };
+    });
+    const open = await producer.openTransaction(journal);
+    const release = resources.hold('open transaction', () => open.abort().catch(() => undefined));
+
+    const child = spawnProcess('ampseal keyring reapply-tombstones', process.execPath, [AMPSEAL_BIN, 'keyring', 'reapply-tombstones'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = exitOf(child);
+    // The command names the end offsets once it has taken them; the transaction commits a second after that.
+    const reading = await Promise.race([
+      new Promise<boolean>((resolve) =>
+        child.stderr!.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('end offsets')) resolve(true);
+        }),
+      ),
+      exited.then(() => false),
+    ]);
+    if (reading) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      await open.commit();
+      release();
+    }
+    const { code } = await exited;
+    const lines = [...stdout.matchAll(/partition \d+: read to end, (\d+) records, applied (\d+), skipped (\d+)/g)];
+    const total = (i: number) => lines.reduce((sum, m) => sum + Number(m[i]), 0);
+    expect({ code, partitions: lines.length, read: total(1), applied: total(2), skipped: total(3) }).toEqual({ code: 0, partitions: 2, read: N, applied: N, skipped: 0 });
+  }, 60_000);
 });

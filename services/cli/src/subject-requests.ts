@@ -283,7 +283,13 @@ export async function reapplyTombstones(argv: string[]): Promise<number> {
   const { config, kafka } = context();
   // The exact reader fails (exit non-zero) unless every partition of the journal was read to its end offset: a
   // restore that silently read nothing would leave every erased key of the backup alive.
-  const { records, partitions } = await readToEnd(kafka, [config.topics.tombstones], { deadlineMs: 120_000 });
+  // Every record written before this point is read: a shredder's transaction still open now is waited for (its
+  // tombstones applied once committed), and one open past the deadline fails the command (TRANSACTION_OPEN).
+  const { records, partitions } = await readToEnd(kafka, [config.topics.tombstones], {
+    deadlineMs: 120_000,
+    onEnds: (ends) =>
+      process.stderr.write(`ampseal: reading the tombstone journal to its end offsets (${ends.map((e) => `partition ${e.partition}: ${e.end}`).join(', ')})\n`),
+  });
   const byPartition = new Map<number, { read: number; skipped: number; valid: TombstoneRecord[] }>();
   for (const p of partitions) byPartition.set(p.partition, { read: 0, skipped: 0, valid: [] });
   for (const r of records) {

@@ -55,6 +55,10 @@ export const ERRORS = {
   KMS_UNAVAILABLE: { stage: 'dependency', reason: 'kms_unavailable', retriable: true, message: 'KMS did not answer' },
   BROKER_UNAVAILABLE: { stage: 'dependency', reason: 'broker_unavailable', retriable: true, message: 'Kafka did not answer' },
   REGISTRY_UNAVAILABLE: { stage: 'dependency', reason: 'registry_unavailable', retriable: true, message: 'schema registry did not answer' },
+  // An exact read (readToEnd: the tombstone journal on restore, receipts for `erase --wait`) waits for transactions
+  // open when it started; one still open at its deadline (a producer that crashed or stalls inside it, until the
+  // broker aborts it at its transaction timeout) fails the read rather than leave its records out.
+  TRANSACTION_OPEN: { stage: 'dependency', reason: 'transaction_open', retriable: true, message: 'a Kafka transaction open when the read started was neither committed nor aborted in time' },
   // Set-up and integrity: not retriable, the process stops with the message.
   CONFIG_INVALID: { stage: 'setup', reason: 'config_invalid', retriable: false, message: 'configuration is invalid' },
   // The registry refused the analytics schema under the subject's compatibility mode: a deploy must stop.

@@ -128,6 +128,10 @@ async function verifyCertificate(brokers: readonly string[], tls: NonNullable<Ka
 }
 
 /** Package-internal: the kafkajs objects behind a client (not exported from the package). */
+export function kafkaOf(client: KafkaClient): Kafka {
+  return RAW.get(client)!;
+}
+
 export function adminOf(client: KafkaClient, config?: AdminConfig): Admin {
   return client.track(RAW.get(client)!.admin(config));
 }

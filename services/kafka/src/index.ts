@@ -4,6 +4,7 @@ export { mapKafkaLog, type KafkaLogFields } from './log-mapper';
 export { TransactionalStream, STREAM_CHANNEL, type ConsumedRecord, type OutputRecord, type StreamEvent, type StreamHandler, type TransactionalStreamOptions } from './transactional-stream';
 export { RecordProducer, type PartitionedRecord, type RecordProducerOptions, type Written } from './producer';
 export { RecordConsumer, type ReadRecord, type RecordConsumerOptions } from './record-consumer';
+export { highWatermarks, type PartitionOffsets } from './high-watermark';
 export { readToEnd, type PartitionRead, type ReadToEndOptions, type ReadToEndResult } from './reader';
 export { TopicAdmin, ensureTopics, BROKER_DEFAULT_REPLICATION, type PartitionReplicas, type TopicReplication, type TopicSpec } from './topics';
 export { TopicDirectory, type TopicDirectoryOptions } from './topic-directory';

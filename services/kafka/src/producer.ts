@@ -96,17 +96,33 @@ export class RecordProducer implements Component {
 
   /** One transaction holding `records`, committed or (to prove readers never see it) aborted. Transactional producers only. */
   async transaction(records: readonly OutputRecord[], outcome: 'commit' | 'abort'): Promise<void> {
+    const tx = await this.openTransaction(records);
+    await (outcome === 'commit' ? tx.commit() : tx.abort());
+  }
+
+  /**
+   * Writes `records` in a transaction and leaves it open; the caller commits or aborts it (a test holds one open
+   * across a read, as a producer that stalls or crashes mid-transaction does). Transactional producers only.
+   */
+  async openTransaction(records: readonly OutputRecord[]): Promise<{ commit(): Promise<void>; abort(): Promise<void> }> {
     if (!this.producer || this.options.transactionalId === undefined) throw new Error('transactional producer not started');
     const tx = await this.producer.transaction();
     try {
+      // One request per run of records for the same topic: their order is kept, and a large transaction is quick.
+      const runs: Array<{ topic: string; records: OutputRecord[] }> = [];
       for (const r of records) {
-        await tx.send({ topic: r.topic, messages: [{ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) }] });
+        const last = runs[runs.length - 1];
+        if (last?.topic === r.topic) last.records.push(r);
+        else runs.push({ topic: r.topic, records: [r] });
+      }
+      for (const run of runs) {
+        await tx.send({ topic: run.topic, messages: run.records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })) });
       }
     } catch (err) {
       await tx.abort().catch(() => undefined);
       throw err;
     }
-    await (outcome === 'commit' ? tx.commit() : tx.abort());
+    return { commit: () => tx.commit(), abort: () => tx.abort() };
   }
 
   async stop(): Promise<void> {

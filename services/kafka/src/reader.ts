@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { AmpsealError } from '@ampseal/core';
 import { consumerOf, type KafkaClient } from './client';
+import { highWatermarks } from './high-watermark';
 import { readRecord, type ReadRecord } from './record-consumer';
 import { TopicAdmin } from './topics';
 
 export interface PartitionRead {
   readonly topic: string;
   readonly partition: number;
-  /** The end offset taken before reading. */
+  /** The end offset taken before reading: the partition's high watermark then. */
   readonly end: bigint;
   /** Records delivered (committed data records; markers and aborted records occupy offsets but are not delivered). */
   readonly records: number;
@@ -26,17 +27,33 @@ export interface ReadToEndOptions {
   readonly keep?: (record: ReadRecord) => boolean;
   /** Called for every record as it is read (a large read that keeps nothing). */
   readonly onRecord?: (record: ReadRecord) => void;
+  /**
+   * Called once with every partition's end, as soon as the ends are taken and before reading starts (a command
+   * tells its operator what it waits for; a test knows the read's start has passed).
+   */
+  readonly onEnds?: (ends: ReadonlyArray<Omit<PartitionRead, 'records'>>) => void;
   /** Fetch sizes for bulk reads (bytes). */
   readonly maxBytesPerPartition?: number;
 }
 
 /**
  * Reads topics to the end offsets they had when it was called, read_committed, and returns only when every
- * partition got there: an exact answer ("is there a receipt for this request?") instead of a guess from a quiet
- * period. The end offsets are fetched first; a partition counts as read once the consumer's position has passed
- * its end, markers and aborted records included (kafkajs reports each fetch's last offset, control records
- * included). Transactions open at that moment have to finish (commit or abort) before the end is reached, so a
- * stuck transaction fails the read at the deadline rather than returning part of the topic.
+ * partition got there: an exact answer ("is there a receipt for this request?", "every tombstone of the journal")
+ * instead of a guess from a quiet period.
+ *
+ * The end of a partition is its high watermark, taken first (ListOffsets READ_UNCOMMITTED, see high-watermark.ts):
+ * every record written before the call, including those of transactions still open, not the last stable offset
+ * (which stops before the oldest open transaction and would silently leave its records, and everything committed
+ * behind it, out of the answer). The read_committed consumer cannot pass an open transaction's first record, so it
+ * reaches that end only once every transaction open at the call has finished: committed (its records up to the end
+ * are read and counted) or aborted (skipped, its marker passed). A partition counts as read once the consumer's
+ * position has passed its end, markers and aborted records included (kafkajs reports each fetch's last offset,
+ * control records included). Records at or past the end were written after the call and are not part of the answer,
+ * even those of a transaction that began before it.
+ *
+ * Fails rather than return part of a topic: a transaction open at the call and still open at the deadline (a
+ * crashed producer's, until the broker aborts it at its transaction timeout) is TRANSACTION_OPEN; any other
+ * partition not read to its end in time, or a consumer that failed, is BROKER_UNAVAILABLE. Both are retriable.
  *
  * kafkajs 2.2 has no manual partition assignment, so the consumer joins a throwaway group of its own that commits
  * nothing; it is the group's only member and gets every partition.
@@ -44,15 +61,10 @@ export interface ReadToEndOptions {
 export async function readToEnd(kafka: KafkaClient, topics: readonly string[], options: ReadToEndOptions): Promise<ReadToEndResult> {
   const started = Date.now();
   const ends = new Map<string, { topic: string; partition: number; end: bigint; records: number; reached: boolean }>();
-  const admin = new TopicAdmin(kafka);
-  try {
-    for (const topic of topics) {
-      for (const [partition, { low, high }] of await admin.offsets(topic)) {
-        ends.set(`${topic}:${partition}`, { topic, partition, end: high, records: 0, reached: high <= low });
-      }
+  for (const [topic, partitions] of await highWatermarks(kafka, topics)) {
+    for (const [partition, { low, high }] of partitions) {
+      ends.set(`${topic}:${partition}`, { topic, partition, end: high, records: 0, reached: high <= low });
     }
-  } finally {
-    await admin.stop();
   }
   const records: ReadRecord[] = [];
   const pending = () => [...ends.values()].filter((p) => !p.reached);
@@ -60,6 +72,7 @@ export async function readToEnd(kafka: KafkaClient, topics: readonly string[], o
     records,
     partitions: [...ends.values()].map(({ topic, partition, end, records: n }) => ({ topic, partition, end, records: n })),
   });
+  options.onEnds?.([...ends.values()].map(({ topic, partition, end }) => ({ topic, partition, end })));
   if (pending().length === 0) return result();
 
   const consumer = consumerOf(kafka, {
@@ -99,13 +112,35 @@ export async function readToEnd(kafka: KafkaClient, topics: readonly string[], o
       });
     while (pending().length > 0) {
       if (failure !== undefined) throw new AmpsealError('BROKER_UNAVAILABLE', 'reading to the end offsets failed', { cause: failure });
-      if (Date.now() - started > options.deadlineMs) {
-        throw new AmpsealError('BROKER_UNAVAILABLE', `${pending().length} partition(s) not read to their end offsets within ${options.deadlineMs} ms`);
-      }
+      if (Date.now() - started > options.deadlineMs) throw await overDeadline(kafka, pending(), options.deadlineMs);
       await new Promise((r) => setTimeout(r, 20));
     }
   } finally {
     await consumer.disconnect();
   }
   return result();
+}
+
+/**
+ * Why the read missed its deadline. The last stable offset (ListOffsets READ_COMMITTED) below a partition's end
+ * means a transaction that began before that end, so was open when the read started, is open still: the consumer is
+ * held behind it and waiting longer is what helps (TRANSACTION_OPEN). Otherwise the consumer was too slow or the
+ * broker did not answer (BROKER_UNAVAILABLE), also when the last stable offsets cannot be read.
+ */
+async function overDeadline(kafka: KafkaClient, pending: ReadonlyArray<{ topic: string; partition: number; end: bigint }>, deadlineMs: number): Promise<AmpsealError> {
+  const late = `${pending.length} partition(s) not read to their end offsets within ${deadlineMs} ms`;
+  const admin = new TopicAdmin(kafka);
+  try {
+    let held = 0;
+    for (const topic of new Set(pending.map((p) => p.topic))) {
+      const stable = await admin.offsets(topic);
+      held += pending.filter((p) => p.topic === topic && (stable.get(p.partition)?.high ?? p.end) < p.end).length;
+    }
+    if (held > 0) return new AmpsealError('TRANSACTION_OPEN', `${late}: ${held} held behind a transaction open since before the read started`);
+  } catch {
+    // The last stable offsets could not be read either: the broker is the problem.
+  } finally {
+    await admin.stop();
+  }
+  return new AmpsealError('BROKER_UNAVAILABLE', late);
 }

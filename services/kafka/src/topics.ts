@@ -103,7 +103,11 @@ export class TopicAdmin implements Component {
     }
   }
 
-  /** Per partition: the first offset and the end offset (the high watermark). */
+  /**
+   * Per partition: the first offset and the end a read_committed consumer can reach now, the last stable offset
+   * (kafkajs' admin asks READ_COMMITTED): the high watermark when no transaction is open, the first offset of the
+   * oldest open transaction otherwise. An exact read needs the high watermark: highWatermarks (high-watermark.ts).
+   */
   async offsets(topic: string): Promise<Map<number, { readonly low: bigint; readonly high: bigint }>> {
     const offsets = await (await this.connected()).fetchTopicOffsets(topic);
     return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));

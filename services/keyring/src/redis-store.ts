@@ -210,16 +210,7 @@ export class RedisStore implements SubjectStore {
     requestId: string,
     blindIndexes: readonly string[],
   ): Promise<{ stored: StoredErasureResult | null; states: SubjectState[] }> {
-    const commands: Command[] = [{ command: 'get', args: [this.key(tenant, `e:${requestId}`)] }];
-    for (let from = 0; from < blindIndexes.length; from += SUBJECTS_PER_CALL) {
-      const keys: string[] = [];
-      const args: string[] = [];
-      for (const blindIndex of blindIndexes.slice(from, from + SUBJECTS_PER_CALL)) {
-        keys.push(this.key(tenant, `s:${blindIndex}`), this.key(tenant, `t:${blindIndex}`));
-        args.push('0', '0', '0', '', '-1');
-      }
-      commands.push({ script: SUBJECTS, keys, args });
-    }
+    const commands: Command[] = [{ command: 'get', args: [this.key(tenant, `e:${requestId}`)] }, ...this.stateReads(tenant, blindIndexes)];
     const [stored, ...replies] = await this.run(commands);
     return {
       stored: typeof stored === 'string' ? parseResult(stored) : null,
@@ -306,7 +297,8 @@ export class RedisStore implements SubjectStore {
     return partners.map((list) => list.map((p) => ({ ...p, token: tokens.get(p.blindIndex) ?? null })));
   }
 
-  async readStates(tenant: string, blindIndexes: readonly string[]): Promise<SubjectState[]> {
+  /** SUBJECTS calls that create no key and change no restriction (create 0, set-restricted -1), SUBJECTS_PER_CALL subjects each. */
+  private stateReads(tenant: string, blindIndexes: readonly string[]): Command[] {
     const commands: Command[] = [];
     for (let from = 0; from < blindIndexes.length; from += SUBJECTS_PER_CALL) {
       const keys: string[] = [];
@@ -317,6 +309,11 @@ export class RedisStore implements SubjectStore {
       }
       commands.push({ script: SUBJECTS, keys, args });
     }
+    return commands;
+  }
+
+  async readStates(tenant: string, blindIndexes: readonly string[]): Promise<SubjectState[]> {
+    const commands = this.stateReads(tenant, blindIndexes);
     if (commands.length === 0) return [];
     return (await this.run(commands)).flatMap((reply) => parseStates(reply));
   }

@@ -97,11 +97,18 @@ export class OpsServer implements Component {
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) await closeServer(server);
   }
+}
+
+/**
+ * Stops listening and ends every connection, idle or not: `close()` alone waits for keep-alive clients (a
+ * scraper, an operator's session) to go away, which would make a service's stop wait on its callers.
+ */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AdminListener, Component, Logger } from '@ampseal/service-kit';
+import { closeServer, type AdminListener, type Component, type Logger } from '@ampseal/service-kit';
 import { ADMIN_PREFIX } from './admin-api';
 
 /**
@@ -80,11 +80,7 @@ export class AdminServer implements Component {
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) await closeServer(server);
   }
 }

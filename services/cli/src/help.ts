@@ -58,6 +58,12 @@ ${IDS}
   Exit 0: all applied; 3: applied, some malformed records skipped (reported); 1: failed, nothing applied.
   reads: ${KAFKA}, AMPSEAL_TOPIC_TOMBSTONES, ${KEY_STORE}
 `,
+  probe: `ampseal probe [--timeout SECONDS] URL…
+  Waits until every URL answers 200 (helm test, container health checks: the image has no shell or curl).
+  Every other answer and every connection error is retried every 2 s; exit 1 at the deadline, naming the last answer.
+  --timeout SECONDS       how long in all (default 60)
+  reads: no variable
+`,
   run: `ampseal run pseudonymizer|shredder
   Runs a service (health /healthz, /readyz and /metrics on AMPSEAL_HTTP_PORT); SIGTERM drains it.
   reads: every AMPSEAL_* variable of README "Configuration"

@@ -5,6 +5,7 @@ import { AmpsealError } from '@ampseal/core';
 import { classifyFailure } from '@ampseal/kafka';
 import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { COMMAND_HELP, wantsHelp } from './help';
+import { probe } from './probe';
 import { formatSummary, pseudonymize } from './pseudonymize';
 import { terminalLogger } from './terminal';
 import { CommandError, NotReadyError, currentTokens, erasurePlan, reapplyTombstones, requestStatus, submitRequest } from './subject-requests';
@@ -21,6 +22,7 @@ const USAGE = `usage:
   ampseal run pseudonymizer|shredder
   ampseal schemas register
   ampseal keyring reapply-tombstones
+  ampseal probe [--timeout SECONDS] URL…
   ampseal COMMAND --help    the command's flags and the variables it reads
   ampseal --version
 
@@ -109,6 +111,16 @@ async function runService(argv: string[]): Promise<number> {
   }
 }
 
+async function runProbe(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { timeout: { type: 'string' } }, allowPositionals: true, strict: true });
+  const seconds = values.timeout === undefined ? 60 : Number(values.timeout);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3_600) throw new UsageError('--timeout takes whole seconds, 1 to 3600');
+  if (positionals.length === 0) throw new UsageError('probe takes one or more http(s) URLs');
+  for (const url of positionals) if (!/^https?:\/\//.test(url)) throw new UsageError(`probe takes http(s) URLs, not '${url}'`);
+  const ok = await probe(positionals, { timeoutMs: seconds * 1000, intervalMs: 2_000, write: (line) => process.stdout.write(`${line}\n`) });
+  return ok ? 0 : 1;
+}
+
 async function runSchemas(argv: string[]): Promise<number> {
   if (argv[0] !== 'register' || argv.length > 1) throw new UsageError('schemas takes register');
   const config = loadConfig(process.env, { logLevel: 'warn' });
@@ -146,6 +158,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'keyring':
         if (rest[0] !== 'reapply-tombstones') throw new UsageError('keyring takes reapply-tombstones');
         return await reapplyTombstones(rest.slice(1));
+      case 'probe':
+        return await runProbe(rest);
       case '--version':
       case 'version':
         process.stdout.write(`ampseal ${version()}\n`);

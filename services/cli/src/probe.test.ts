@@ -1,0 +1,52 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { probe } from './probe';
+
+/** A local HTTP server that answers 503 `starting` the first `busy` times, then 200. */
+async function server(busy: number): Promise<{ url: string; asked: () => number; close: () => Promise<void> }> {
+  let asked = 0;
+  const s: Server = createServer((_req, res) => {
+    asked++;
+    if (asked <= busy) res.writeHead(503).end('{"status":"starting"}');
+    else res.writeHead(200).end('{"status":"ready"}');
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/readyz`, asked: () => asked, close: () => new Promise((r) => s.close(() => r())) };
+}
+
+describe('ampseal probe', () => {
+  it('retries a service that is still starting until it answers 200, then goes on to the next URL', async () => {
+    const a = await server(2);
+    const b = await server(0);
+    const lines: string[] = [];
+    try {
+      expect(await probe([a.url, b.url], { timeoutMs: 10_000, intervalMs: 10, write: (l) => lines.push(l) })).toBe(true);
+      expect([a.asked(), b.asked()]).toEqual([3, 1]);
+      expect(lines).toEqual([`${a.url}: 200 {"status":"ready"}`, `${b.url}: 200 {"status":"ready"}`]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('fails at the deadline naming the last answer', async () => {
+    const a = await server(Number.MAX_SAFE_INTEGER);
+    const lines: string[] = [];
+    try {
+      expect(await probe([a.url], { timeoutMs: 200, intervalMs: 20, write: (l) => lines.push(l) })).toBe(false);
+      expect(lines).toEqual([`${a.url}: not ready within 0.2 s (last: 503 {"status":"starting"})`]);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('treats a refused connection as not ready yet, not as a crash', async () => {
+    const a = await server(0);
+    const { url } = a;
+    await a.close();
+    const lines: string[] = [];
+    expect(await probe([url], { timeoutMs: 100, intervalMs: 20, write: (l) => lines.push(l) })).toBe(false);
+    expect(lines[0]).toMatch(/not ready within 0\.1 s \(last: ECONNREFUSED\)$/);
+  });
+});

@@ -58,6 +58,14 @@ export class TestCluster {
     return Number(readFileSync(join(this.dir, 'pids', `kafka-${node}.pid`), 'utf8').trim());
   }
 
+  /**
+   * SIGSTOP of a node: it keeps its connections open and answers nothing, like a broker that hangs (or dies
+   * with requests in flight once it is killed afterwards). Only `kill` ends it; `up` does not see it as down.
+   */
+  freeze(node: number): void {
+    process.kill(this.pidOf(node), 'SIGSTOP');
+  }
+
   /** kill -9 of a node, resolved once the process is gone (it is not our child: polled, not awaited). */
   async kill(node: number): Promise<void> {
     const pid = this.pidOf(node);

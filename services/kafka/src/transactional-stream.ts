@@ -4,6 +4,8 @@ import { AmpsealError } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/foundation';
 import { consumerOf, producerOf, type KafkaClient } from './client';
 import { classifyFailure } from './failure-policy';
+import { PartitionCounts } from './partitioned-send';
+import { TopicAdmin } from './topics';
 
 export interface ConsumedRecord {
   readonly topic: string;
@@ -70,15 +72,20 @@ export class TransactionalStream implements Component {
   readonly name = 'transactional-stream';
   private consumer: Consumer | undefined;
   private readonly producers = new Map<string, Promise<Producer>>();
+  private readonly admin: TopicAdmin;
+  private readonly partitionCounts: PartitionCounts;
   private pausedReason: string | undefined;
   private failure: AmpsealError | undefined;
-  /** kafkajs is restarting the consumer after a retriable failure: cleared when it has joined the group again. */
+  /** Recovering from a retriable failure (kafkajs restarting the consumer, a failed transaction being settled): cleared when it has joined the group again or a chunk commits. */
   private restarting: string | undefined;
   private assigned = false;
   private joined = false;
   private running = false;
 
-  constructor(private readonly options: TransactionalStreamOptions) {}
+  constructor(private readonly options: TransactionalStreamOptions) {
+    this.admin = new TopicAdmin(options.kafka);
+    this.partitionCounts = new PartitionCounts(this.admin);
+  }
 
   /** Why the stream is not making progress for now (a dependency down, the consumer restarting), or undefined. */
   get blockedBy(): string | undefined {
@@ -164,11 +171,12 @@ export class TransactionalStream implements Component {
               this.fail(error);
               return;
             }
-            // Retriable (the producer itself retries for ever, so this is the consumer's side): kafkajs restarts
-            // the consumer from the committed offsets; not ready until then.
+            // Retriable (a broker or coordinator moved mid-transaction): not ready until a chunk commits again.
             this.restarting = error.reason;
-            throw err;
+            await this.settle(batch.topic, batch.partition, chunk[0]!.offset, heartbeat, isRunning);
+            return;
           }
+          this.restarting = undefined;
           resolveOffset(last);
           publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0 });
           await heartbeat();
@@ -210,6 +218,43 @@ export class TransactionalStream implements Component {
           await heartbeat().catch(() => undefined);
         }
         delay = Math.min(delay * 2, backoff.max);
+      }
+    }
+  }
+
+  /**
+   * After a transaction failed, neither its outcome nor its kafkajs producer can be trusted:
+   * - the commit may have reached the coordinator before the error (a commit of unknown outcome): re-reading
+   *   the chunk from where this consumer stood (kafkajs retries a failed batch from its own position, not from
+   *   the committed offset) would write it twice;
+   * - a commit or abort that failed leaves kafkajs' transaction state at COMMITTING or ABORTING, from which it
+   *   begins no transaction again (every later chunk would fail for good);
+   * - kafkajs takes a failed produce request's sequence numbers back even when the broker wrote the records,
+   *   so the same chunk sent again after an abort could be acknowledged as a duplicate of the aborted records.
+   * So the producer is replaced: the new one's InitProducerId makes the coordinator finish the old transaction
+   * first (complete the commit, or abort it) and starts a new epoch with fresh sequence numbers, fencing the old
+   * one. Only then is the committed offset read back, and the partition resumes from it (a seek: no rebalance).
+   */
+  private async settle(topic: string, partition: number, chunkStart: string, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+    this.dropProducer(this.transactionalId(topic, partition));
+    const backoff = this.options.backoffMs ?? { initial: 200, max: 5_000 };
+    let delay = backoff.initial;
+    for (;;) {
+      if (!isRunning() || !this.running) return;
+      try {
+        await this.producerFor(topic, partition);
+        const committed = (await this.admin.committed(this.options.groupId, [topic])).get(topic)?.get(partition);
+        // Nothing committed for the partition yet: this chunk was its first since the group's start position.
+        const offset = committed === undefined ? chunkStart : committed.toString();
+        this.consumer?.seek({ topic, partition, offset });
+        this.options.logger.warn({ topic, partition, resumeAt: offset, chunkStart }, 'commit of unknown outcome settled: resuming from the committed offset');
+        return;
+      } catch {
+        this.dropProducer(this.transactionalId(topic, partition));
+        await this.admin.stop().catch(() => undefined);
+        await sleep(delay);
+        delay = Math.min(delay * 2, backoff.max);
+        await heartbeat().catch(() => undefined);
       }
     }
   }
@@ -278,20 +323,13 @@ export class TransactionalStream implements Component {
   }
 
   private async commit(topic: string, partition: number, outputs: readonly OutputRecord[], nextOffset: string): Promise<void> {
+    const batches = await this.partitionCounts.route(outputs);
     const producer = await this.producerFor(topic, partition);
     const tx = await producer.transaction();
     try {
-      if (outputs.length > 0) {
-        // The records go to kafkajs as they are: it reads key, value and headers and ignores `topic`, so no
-        // second object per output.
-        const byTopic = new Map<string, OutputRecord[]>();
-        for (const o of outputs) {
-          let list = byTopic.get(o.topic);
-          if (!list) byTopic.set(o.topic, (list = []));
-          list.push(o);
-        }
-        await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
-      }
+      // One partition per call, in turn (partitioned-send.ts says why; concurrent calls would race their
+      // AddPartitionsToTxn at the coordinator).
+      for (const b of batches) await tx.sendBatch({ topicMessages: [{ topic: b.topic, messages: b.messages }] });
       await tx.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       await tx.commit();
     } catch (err) {
@@ -307,5 +345,6 @@ export class TransactionalStream implements Component {
     const producers = [...this.producers.values()];
     this.producers.clear();
     await Promise.all(producers.map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
+    await this.admin.stop();
   }
 }

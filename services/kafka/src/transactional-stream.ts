@@ -80,6 +80,10 @@ export class TransactionalStream implements Component {
   private restarting: string | undefined;
   private assigned = false;
   private joined = false;
+  /** Partitions (`topic:partition`) assigned at the last join whose start has not been checked yet (see `checkStart`). */
+  private readonly unchecked = new Set<string>();
+  /** Per partition, the offset this process's last commit moved the group to. */
+  private readonly lastCommitted = new Map<string, bigint>();
   private running = false;
 
   constructor(private readonly options: TransactionalStreamOptions) {
@@ -123,6 +127,8 @@ export class TransactionalStream implements Component {
       this.restarting = undefined;
       const assignment = e.payload.memberAssignment;
       this.assigned = Object.keys(assignment).length > 0;
+      this.unchecked.clear();
+      for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) this.unchecked.add(`${topic}:${p}`);
       this.dropProducersExcept(new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => this.transactionalId(topic, p)))));
     });
     // kafkajs restarts its consumer after a retriable failure (not ready until a chunk commits again) and gives up
@@ -143,6 +149,11 @@ export class TransactionalStream implements Component {
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const max = this.options.maxRecordsPerTransaction ?? 2_000;
         const messages = batch.messages;
+        const key = `${batch.topic}:${batch.partition}`;
+        if (messages.length > 0 && this.unchecked.has(key)) {
+          if (!(await this.checkStart(batch.topic, batch.partition, messages[0]!.offset, heartbeat, isRunning))) return;
+          this.unchecked.delete(key);
+        }
         for (let i = 0; i < messages.length; i += max) {
           if (!isRunning() || isStale() || this.failure) return;
           const chunk = messages.slice(i, i + max);
@@ -177,6 +188,7 @@ export class TransactionalStream implements Component {
             return;
           }
           this.restarting = undefined;
+          this.lastCommitted.set(key, BigInt(last) + 1n);
           resolveOffset(last);
           publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0 });
           await heartbeat();
@@ -243,9 +255,10 @@ export class TransactionalStream implements Component {
       if (!isRunning() || !this.running) return;
       try {
         await this.producerFor(topic, partition);
-        const committed = (await this.admin.committed(this.options.groupId, [topic])).get(topic)?.get(partition);
+        const committed = await this.committedOffset(topic, partition);
         // Nothing committed for the partition yet: this chunk was its first since the group's start position.
         const offset = committed === undefined ? chunkStart : committed.toString();
+        if (committed !== undefined) this.lastCommitted.set(`${topic}:${partition}`, committed);
         this.consumer?.seek({ topic, partition, offset });
         this.options.logger.warn({ topic, partition, resumeAt: offset, chunkStart }, 'commit of unknown outcome settled: resuming from the committed offset');
         return;
@@ -257,6 +270,49 @@ export class TransactionalStream implements Component {
         await heartbeat().catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * kafkajs 2.2 reads a group's committed offsets without `require_stable` (KIP-447): after a join (a rebalance,
+   * the group coordinator's broker dying, a consumer restart) it may start a partition at the offset before a
+   * transaction whose commit is still completing (EndTxn has answered, the markers are not all written: for
+   * seconds when a broker holding them died), and that transaction's records would be processed twice. So the
+   * first batch of each partition after a join waits until the committed offset is stable: the partition's
+   * producer is made (a new one's InitProducerId makes the coordinator finish a previous owner's transaction of
+   * the same transactional id), and the committed offset is read until it has reached this process's own last
+   * commit. A batch that starts before it is skipped by a seek. Resolves false when the batch must not be
+   * processed (skipped, or stopping).
+   */
+  private async checkStart(topic: string, partition: number, first: string, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<boolean> {
+    const own = this.lastCommitted.get(`${topic}:${partition}`);
+    // Past this, the broker's answer is taken as it is (the offsets were reset while this process was out of
+    // the group): a commit still completing is finished or aborted well within a transaction timeout.
+    const giveUpAt = Date.now() + 60_000;
+    let delay = 50;
+    for (;;) {
+      if (!isRunning() || !this.running) return false;
+      let read: { committed: bigint | undefined } | undefined;
+      try {
+        await this.producerFor(topic, partition);
+        read = { committed: await this.committedOffset(topic, partition) };
+      } catch {
+        // a broker or coordinator still moving: asked again
+      }
+      const committed = read?.committed;
+      if (read && (own === undefined || (committed !== undefined && committed >= own) || Date.now() > giveUpAt)) {
+        if (committed === undefined || BigInt(first) >= committed) return true;
+        this.consumer?.seek({ topic, partition, offset: committed.toString() });
+        this.options.logger.warn({ topic, partition, batchStart: first, committed: committed.toString() }, 'batch starts before the committed offset: the committed records are skipped');
+        return false;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 2_000);
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  private async committedOffset(topic: string, partition: number): Promise<bigint | undefined> {
+    return (await this.admin.committed(this.options.groupId, [topic])).get(topic)?.get(partition);
   }
 
   private pause(reason: string): void {

@@ -63,9 +63,21 @@ describe('PartitionCounts', () => {
 
   it('does not ask for records whose partition is chosen, and reports a topic without partitions as retriable', async () => {
     const { stub, asked } = admin(new Map());
-    const counts = new PartitionCounts(stub);
+    const counts = new PartitionCounts(stub, Date.now, async () => undefined);
     expect(await counts.route([record('gone', 'k', 1)])).toHaveLength(1);
     expect(asked).toEqual([]);
     await expect(counts.route([record('gone', 'k')])).rejects.toMatchObject({ code: 'AMPSEAL_ERR_BROKER_UNAVAILABLE' });
+    expect(asked).toHaveLength(8);
+  });
+
+  it('asks again for a topic created a moment ago, until the metadata has its partitions', async () => {
+    const partitions = new Map<string, number>();
+    const { stub, asked } = admin(partitions);
+    const counts = new PartitionCounts(stub, Date.now, async () => {
+      if (asked.length === 3) partitions.set('new', 3);
+    });
+    await counts.load(['new']);
+    expect(counts.of('new')).toBe(3);
+    expect(asked).toHaveLength(4);
   });
 });

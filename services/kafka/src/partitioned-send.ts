@@ -59,6 +59,9 @@ export function defaultPartitioner(): Partitioner {
 /** How long a topic's partition count is trusted (kafkajs' own metadata age): partitions added later are used after that. */
 const COUNT_TTL_MS = 300_000;
 
+/** Metadata requests for one topic's partition count before giving up (about 10 s with the backoff). */
+const COUNT_ATTEMPTS = 8;
+
 /** Partition counts per topic, from the broker's metadata, cached for a while (a count only ever grows). */
 export class PartitionCounts {
   private readonly counts = new Map<string, { readonly partitions: number; readonly at: number }>();
@@ -67,6 +70,7 @@ export class PartitionCounts {
   constructor(
     private readonly admin: TopicAdmin,
     private readonly clock: () => number = Date.now,
+    private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   /** Resolves the counts of `topics` (asking the broker for the ones unknown or stale); then `of` answers for them. */
@@ -75,10 +79,27 @@ export class PartitionCounts {
     for (const topic of new Set(topics)) {
       const known = this.counts.get(topic);
       if (known && now - known.at < COUNT_TTL_MS) continue;
-      const partitions = (await this.admin.partitionLeaders(topic)).size;
-      // A topic with no partitions does not exist (yet): producing to it would only wait, so say so.
-      if (partitions === 0) throw new AmpsealError('BROKER_UNAVAILABLE', 'a topic to produce to has no partitions');
-      this.counts.set(topic, { partitions, at: now });
+      this.counts.set(topic, { partitions: await this.count(topic), at: now });
+    }
+  }
+
+  /**
+   * A topic created a moment ago is not in every broker's metadata yet (UNKNOWN_TOPIC_OR_PARTITION, or no
+   * partitions): asked again for a while, as kafkajs' producer would; then reported retriable.
+   */
+  private async count(topic: string): Promise<number> {
+    let delay = 100;
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        const partitions = (await this.admin.partitionLeaders(topic)).size;
+        if (partitions > 0) return partitions;
+      } catch (err) {
+        failure = err;
+      }
+      if (attempt >= COUNT_ATTEMPTS) throw new AmpsealError('BROKER_UNAVAILABLE', 'the partitions of a topic to produce to are not known', { cause: failure });
+      await this.wait(delay);
+      delay = Math.min(delay * 2, 2_000);
     }
   }
 

@@ -142,7 +142,9 @@ clusterTests('a three-broker cluster', () => {
     // Partition 0 on node 1 then node 2, partition 1 on node 2 then node 1: when node 1 dies, partition 0 can
     // only move to node 2, which leads partition 1 (one in-sync replica is enough, so writes go on).
     await admin.ensure([{ topic, partitions: 2, replicas: [[1, 2], [2, 1]] }], { factor: -1, minInsyncReplicas: 1 });
-    const placement = async () => [...(await retrying(() => admin.partitionLeaders(topic)))].map(([p, r]) => `${p}:${r.leader}:${r.isr.length}`).sort().join();
+    // While node 1 hangs, a request to it waits for kafkajs' 30 s timeout: the waits below ask nodes 2 and 3 only.
+    const others = fileResources().add('admin', new TopicAdmin(kafkaClient('leader-move-watch', cluster.brokers.slice(1))), (a) => a.stop());
+    const placement = async (via = admin) => [...(await retrying(() => via.partitionLeaders(topic)))].map(([p, r]) => `${p}:${r.leader}:${r.isr.length}`).sort().join();
     while ((await placement()) !== '0:1:2,1:2:2') await sleep(100);
     const producer = fileResources().add('producer', new RecordProducer(kafka), (p) => p.stop());
     await producer.start();
@@ -153,7 +155,9 @@ clusterTests('a three-broker cluster', () => {
     await producer.sendAll(records('before'));
     cluster.freeze(1);
     const sending = producer.sendAll(records('after'));
-    while (((await retrying(() => admin.offsets(topic))).get(1)?.high ?? 0n) < 20n) await sleep(100);
+    while ((await placement(others)) !== '0:2:1,1:2:1') await sleep(100);
+    // Both partitions on node 2 now: their end offsets are asked of node 2 alone.
+    while (((await retrying(() => others.offsets(topic))).get(1)?.high ?? 0n) < 20n) await sleep(100);
     await cluster.kill(1);
     await sending;
 

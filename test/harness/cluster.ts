@@ -87,6 +87,14 @@ export class TestCluster {
   }
 
   /**
+   * SIGSTOP of a node: it keeps its connections open and answers nothing, like a broker that hangs (or dies
+   * with requests in flight once it is killed afterwards). Only `kill` ends it; `up` does not see it as down.
+   */
+  freeze(node: number): void {
+    process.kill(this.pidOf(node), 'SIGSTOP');
+  }
+
+  /**
    * kill -9 of a node (or another signal: SIGTERM is a broker's controlled shutdown), resolved once the process is
    * gone (it is not our child: polled, not awaited; the file's budget bounds a node that ignores SIGTERM).
    */

@@ -5,6 +5,7 @@ usage: avro_reader.py BROKERS REGISTRY_URL TOPIC COUNT   -> COUNT JSON lines on 
 """
 import json
 import sys
+import time
 import uuid
 
 from confluent_kafka import Consumer, TopicPartition
@@ -13,8 +14,14 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 
+def progress(started: float, what: str) -> None:
+    """Where the reader is, on stderr: a caller that times it out sees how far it got."""
+    print(f"[avro_reader +{time.monotonic() - started:.1f} s] {what}", file=sys.stderr, flush=True)
+
+
 def main() -> int:
     brokers, registry_url, topic, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    started = time.monotonic()
     deserialize = AvroDeserializer(SchemaRegistryClient({"url": registry_url}))
     consumer = Consumer({
         "bootstrap.servers": brokers,
@@ -25,6 +32,7 @@ def main() -> int:
     })
     # Assign every partition from the beginning: no group rebalance to wait for.
     partitions = consumer.list_topics(topic, timeout=20).topics[topic].partitions
+    progress(started, f"metadata: {len(partitions)} partition(s)")
     consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
     seen, idle = 0, 0
     try:
@@ -35,11 +43,15 @@ def main() -> int:
                 continue
             if msg.error():
                 raise RuntimeError(str(msg.error()))
+            if seen == 0:
+                progress(started, "first record fetched, decoding (the registry is asked for its schema)")
             record = deserialize(msg.value(), SerializationContext(topic, MessageField.VALUE))
             print(json.dumps({"schema_id": int.from_bytes(msg.value()[1:5], "big"), "record": record}, default=str), flush=True)
             seen += 1
+        progress(started, f"read {seen} of {count} record(s), {idle} empty poll(s): closing")
     finally:
         consumer.close()
+    progress(started, "closed")
     return 0 if seen == count else 1
 
 

@@ -15,18 +15,26 @@ export const MAX_PRODUCE_REQUEST_BYTES = 512 * 1024;
 /** Per-record framing in a record batch (varint lengths, attributes, offset and timestamp deltas), rounded up. */
 const RECORD_OVERHEAD_BYTES = 32;
 
+type Bytes = string | Buffer | null | undefined;
+
+/** A record as kafkajs takes it (its `Message`): header values may be strings, buffers or lists of them. */
 interface Sized {
-  readonly key: string | Buffer | null;
-  readonly value: string | Buffer;
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly key?: Bytes;
+  readonly value: Bytes;
+  readonly headers?: Readonly<Record<string, Bytes | readonly (string | Buffer)[]>>;
 }
 
-const bytes = (v: string | Buffer | null): number => (v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+const bytes = (v: Bytes): number => (v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
 
 /** Bytes a record takes in a batch, an upper bound of what the broker counts. */
 export function recordBytes(r: Sized): number {
   let n = RECORD_OVERHEAD_BYTES + bytes(r.key) + bytes(r.value);
-  if (r.headers) for (const k in r.headers) n += 8 + Buffer.byteLength(k) + Buffer.byteLength(r.headers[k]!);
+  if (r.headers) {
+    for (const k in r.headers) {
+      const v = r.headers[k];
+      for (const one of Array.isArray(v) ? v : [v as Bytes]) n += 8 + Buffer.byteLength(k) + bytes(one);
+    }
+  }
   return n;
 }
 
@@ -34,8 +42,8 @@ export function recordBytes(r: Sized): number {
  * Consecutive runs of `records`, in order, each at most `maxBytes` (a record larger than that alone forms its
  * own run: the broker then judges it against the topic's limit). One run when everything fits, no copy made.
  */
-export function produceRequests<T extends Sized>(records: readonly T[], maxBytes = MAX_PRODUCE_REQUEST_BYTES): (readonly T[])[] {
-  const runs: (readonly T[])[] = [];
+export function produceRequests<T extends Sized>(records: readonly T[], maxBytes = MAX_PRODUCE_REQUEST_BYTES): T[][] {
+  const runs: T[][] = [];
   let start = 0;
   let size = 0;
   for (let i = 0; i < records.length; i++) {
@@ -47,7 +55,8 @@ export function produceRequests<T extends Sized>(records: readonly T[], maxBytes
     }
     size += n;
   }
-  if (start === 0) return records.length > 0 ? [records] : [];
+  // kafkajs reads the messages array and never writes it: the caller's array is handed on as it is.
+  if (start === 0) return records.length > 0 ? [records as T[]] : [];
   runs.push(records.slice(start));
   return runs;
 }

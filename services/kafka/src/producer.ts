@@ -1,6 +1,8 @@
 import { Partitioners, type Producer } from 'kafkajs';
 import type { Component } from '@ampseal/foundation';
 import { producerOf, type KafkaClient } from './client';
+import { PartitionCounts } from './partitioned-send';
+import { TopicAdmin } from './topics';
 import type { OutputRecord } from './transactional-stream';
 
 /** A record for a chosen partition (a loader that keeps offsets equal to a dataset's). */
@@ -47,11 +49,16 @@ async function connectRetrying(producer: Producer): Promise<void> {
 export class RecordProducer implements Component {
   readonly name = 'record-producer';
   private producer: Producer | undefined;
+  private readonly admin: TopicAdmin;
+  private readonly partitionCounts: PartitionCounts;
 
   constructor(
     private readonly kafka: KafkaClient,
     private readonly options: RecordProducerOptions = {},
-  ) {}
+  ) {
+    this.admin = new TopicAdmin(kafka);
+    this.partitionCounts = new PartitionCounts(this.admin);
+  }
 
   async start(): Promise<void> {
     const idempotent = this.options.idempotent ?? true;
@@ -70,28 +77,16 @@ export class RecordProducer implements Component {
     await this.sendAll([record]);
   }
 
-  /** One request (acks=all) for records of any topics and partitions; resolves once the broker has them all. */
+  /**
+   * Records of any topics and partitions (acks=all), one request per partition, the partitions at once; resolves
+   * once the brokers have them all (partitioned-send.ts says why never one request for several partitions).
+   */
   async sendAll(records: readonly PartitionedRecord[]): Promise<Written[]> {
-    if (!this.producer) throw new Error('producer not started');
-    const byTopic = new Map<string, PartitionedRecord[]>();
-    for (const r of records) {
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push(r);
-    }
-    const metadata = await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({
-        topic,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: m.value,
-          ...(m.headers ? { headers: m.headers } : {}),
-          ...(m.partition !== undefined ? { partition: m.partition } : {}),
-        })),
-      })),
-    });
-    return metadata.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: BigInt(m.baseOffset ?? '-1') }));
+    const producer = this.producer;
+    if (!producer) throw new Error('producer not started');
+    const batches = await this.partitionCounts.route(records);
+    const written = await Promise.all(batches.map((b) => producer.sendBatch({ acks: -1, topicMessages: [{ topic: b.topic, messages: b.messages }] })));
+    return written.flat().map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: BigInt(m.baseOffset ?? '-1') }));
   }
 
   /** One transaction holding `records`, committed or (to prove readers never see it) aborted. Transactional producers only. */
@@ -128,5 +123,6 @@ export class RecordProducer implements Component {
   async stop(): Promise<void> {
     await this.producer?.disconnect();
     this.producer = undefined;
+    await this.admin.stop();
   }
 }

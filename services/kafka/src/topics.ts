@@ -7,6 +7,11 @@ export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
   readonly config?: Record<string, string>;
+  /**
+   * Where each partition lives, by node id, the first its preferred leader (one entry per partition); the
+   * replication factor is then the entries' length. Without it the broker places them.
+   */
+  readonly replicas?: ReadonlyArray<readonly number[]>;
 }
 
 /**
@@ -73,8 +78,9 @@ export class TopicAdmin implements Component {
         waitForLeaders: true,
         topics: missing.map((s) => ({
           topic: s.topic,
-          numPartitions: s.partitions,
-          replicationFactor: replication.factor,
+          ...(s.replicas
+            ? { replicaAssignment: s.replicas.map((replicas, partition) => ({ partition, replicas: [...replicas] })) }
+            : { numPartitions: s.partitions, replicationFactor: replication.factor }),
           configEntries: Object.entries(withMinInsync(s.config, replication)).map(([name, value]) => ({ name, value })),
         })),
       });

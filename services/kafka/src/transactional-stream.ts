@@ -4,6 +4,8 @@ import { AmpsealError } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/foundation';
 import { consumerOf, producerOf, type KafkaClient } from './client';
 import { classifyFailure } from './failure-policy';
+import { PartitionCounts } from './partitioned-send';
+import { TopicAdmin } from './topics';
 import { produceRequests } from './produce-requests';
 
 export interface ConsumedRecord {
@@ -93,15 +95,24 @@ export class TransactionalStream implements Component {
   readonly name = 'transactional-stream';
   private consumer: Consumer | undefined;
   private readonly producers = new Map<string, Promise<Producer>>();
+  private readonly admin: TopicAdmin;
+  private readonly partitionCounts: PartitionCounts;
   private pausedReason: string | undefined;
   private failure: AmpsealError | undefined;
-  /** kafkajs is restarting the consumer after a retriable failure: cleared when it has joined the group again. */
+  /** Recovering from a retriable failure (kafkajs restarting the consumer, a failed transaction being settled): cleared when it has joined the group again or a chunk commits. */
   private restarting: string | undefined;
   private assigned = false;
   private joined = false;
+  /** Partitions (`topic:partition`) assigned at the last join whose start has not been checked yet (see `checkStart`). */
+  private readonly unchecked = new Set<string>();
+  /** Per partition, the offset this process's last commit moved the group to. */
+  private readonly lastCommitted = new Map<string, bigint>();
   private running = false;
 
-  constructor(private readonly options: TransactionalStreamOptions) {}
+  constructor(private readonly options: TransactionalStreamOptions) {
+    this.admin = new TopicAdmin(options.kafka);
+    this.partitionCounts = new PartitionCounts(this.admin);
+  }
 
   /** Why the stream is not making progress for now (a dependency down, the consumer restarting), or undefined. */
   get blockedBy(): string | undefined {
@@ -139,6 +150,8 @@ export class TransactionalStream implements Component {
       this.restarting = undefined;
       const assignment = e.payload.memberAssignment;
       this.assigned = Object.keys(assignment).length > 0;
+      this.unchecked.clear();
+      for (const [topic, partitions] of Object.entries(assignment)) for (const p of partitions) this.unchecked.add(`${topic}:${p}`);
       this.dropProducersExcept(new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => this.transactionalId(topic, p)))));
     });
     // kafkajs restarts its consumer after a retriable failure (not ready until a chunk commits again) and gives up
@@ -159,6 +172,11 @@ export class TransactionalStream implements Component {
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const max = this.options.maxRecordsPerTransaction ?? 2_000;
         const messages = batch.messages;
+        const key = `${batch.topic}:${batch.partition}`;
+        if (messages.length > 0 && this.unchecked.has(key)) {
+          if (!(await this.checkStart(batch.topic, batch.partition, messages[0]!.offset, heartbeat, isRunning))) return;
+          this.unchecked.delete(key);
+        }
         for (let i = 0; i < messages.length; i += max) {
           if (!isRunning() || isStale() || this.failure) return;
           const chunk = messages.slice(i, i + max);
@@ -188,11 +206,13 @@ export class TransactionalStream implements Component {
               this.fail(error);
               return;
             }
-            // Retriable (the producer itself retries for ever, so this is the consumer's side): kafkajs restarts
-            // the consumer from the committed offsets; not ready until then.
+            // Retriable (a broker or coordinator moved mid-transaction): not ready until a chunk commits again.
             this.restarting = error.reason;
-            throw err;
+            await this.settle(batch.topic, batch.partition, chunk[0]!.offset, heartbeat, isRunning);
+            return;
           }
+          this.restarting = undefined;
+          this.lastCommitted.set(key, BigInt(last) + 1n);
           resolveOffset(last);
           publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0 });
           await heartbeat();
@@ -236,6 +256,87 @@ export class TransactionalStream implements Component {
         delay = Math.min(delay * 2, backoff.max);
       }
     }
+  }
+
+  /**
+   * After a transaction failed, neither its outcome nor its kafkajs producer can be trusted:
+   * - the commit may have reached the coordinator before the error (a commit of unknown outcome): re-reading
+   *   the chunk from where this consumer stood (kafkajs retries a failed batch from its own position, not from
+   *   the committed offset) would write it twice;
+   * - a commit or abort that failed leaves kafkajs' transaction state at COMMITTING or ABORTING, from which it
+   *   begins no transaction again (every later chunk would fail for good);
+   * - kafkajs takes a failed produce request's sequence numbers back even when the broker wrote the records,
+   *   so the same chunk sent again after an abort could be acknowledged as a duplicate of the aborted records.
+   * So the producer is replaced: the new one's InitProducerId makes the coordinator finish the old transaction
+   * first (complete the commit, or abort it) and starts a new epoch with fresh sequence numbers, fencing the old
+   * one. Only then is the committed offset read back, and the partition resumes from it (a seek: no rebalance).
+   */
+  private async settle(topic: string, partition: number, chunkStart: string, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+    this.dropProducer(this.transactionalId(topic, partition));
+    const backoff = this.options.backoffMs ?? { initial: 200, max: 5_000 };
+    let delay = backoff.initial;
+    for (;;) {
+      if (!isRunning() || !this.running) return;
+      try {
+        await this.producerFor(topic, partition);
+        const committed = await this.committedOffset(topic, partition);
+        // Nothing committed for the partition yet: this chunk was its first since the group's start position.
+        const offset = committed === undefined ? chunkStart : committed.toString();
+        if (committed !== undefined) this.lastCommitted.set(`${topic}:${partition}`, committed);
+        this.consumer?.seek({ topic, partition, offset });
+        this.options.logger.warn({ topic, partition, resumeAt: offset, chunkStart }, 'commit of unknown outcome settled: resuming from the committed offset');
+        return;
+      } catch {
+        this.dropProducer(this.transactionalId(topic, partition));
+        await this.admin.stop().catch(() => undefined);
+        await sleep(delay);
+        delay = Math.min(delay * 2, backoff.max);
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * kafkajs 2.2 reads a group's committed offsets without `require_stable` (KIP-447): after a join (a rebalance,
+   * the group coordinator's broker dying, a consumer restart) it may start a partition at the offset before a
+   * transaction whose commit is still completing (EndTxn has answered, the markers are not all written: for
+   * seconds when a broker holding them died), and that transaction's records would be processed twice. So the
+   * first batch of each partition after a join waits until the committed offset is stable: the partition's
+   * producer is made (a new one's InitProducerId makes the coordinator finish a previous owner's transaction of
+   * the same transactional id), and the committed offset is read until it has reached this process's own last
+   * commit. A batch that starts before it is skipped by a seek. Resolves false when the batch must not be
+   * processed (skipped, or stopping).
+   */
+  private async checkStart(topic: string, partition: number, first: string, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<boolean> {
+    const own = this.lastCommitted.get(`${topic}:${partition}`);
+    // Past this, the broker's answer is taken as it is (the offsets were reset while this process was out of
+    // the group): a commit still completing is finished or aborted well within a transaction timeout.
+    const giveUpAt = Date.now() + 60_000;
+    let delay = 50;
+    for (;;) {
+      if (!isRunning() || !this.running) return false;
+      let read: { committed: bigint | undefined } | undefined;
+      try {
+        await this.producerFor(topic, partition);
+        read = { committed: await this.committedOffset(topic, partition) };
+      } catch {
+        // a broker or coordinator still moving: asked again
+      }
+      const committed = read?.committed;
+      if (read && (own === undefined || (committed !== undefined && committed >= own) || Date.now() > giveUpAt)) {
+        if (committed === undefined || BigInt(first) >= committed) return true;
+        this.consumer?.seek({ topic, partition, offset: committed.toString() });
+        this.options.logger.warn({ topic, partition, batchStart: first, committed: committed.toString() }, 'batch starts before the committed offset: the committed records are skipped');
+        return false;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 2_000);
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  private async committedOffset(topic: string, partition: number): Promise<bigint | undefined> {
+    return (await this.admin.committed(this.options.groupId, [topic])).get(topic)?.get(partition);
   }
 
   private pause(reason: string): void {
@@ -302,22 +403,15 @@ export class TransactionalStream implements Component {
   }
 
   private async commit(topic: string, partition: number, outputs: readonly OutputRecord[], nextOffset: string): Promise<void> {
+    const batches = await this.partitionCounts.route(outputs);
     const producer = await this.producerFor(topic, partition);
     const tx = await producer.transaction();
     try {
-      if (outputs.length > 0) {
-        // The records go to kafkajs as they are: it reads key, value and headers and ignores `topic`, so no
-        // second object per output.
-        // Requests of bounded size (produce-requests.ts): one chunk's outputs can outgrow the broker's batch limit.
-        for (const request of produceRequests(outputs)) {
-          const byTopic = new Map<string, OutputRecord[]>();
-          for (const o of request) {
-            let list = byTopic.get(o.topic);
-            if (!list) byTopic.set(o.topic, (list = []));
-            list.push(o);
-          }
-          await tx.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
-        }
+      // One partition per call, in turn (partitioned-send.ts says why; concurrent calls would race their
+      // AddPartitionsToTxn at the coordinator), and each partition's records in requests of bounded size
+      // (produce-requests.ts: one chunk's outputs can outgrow the broker's batch limit).
+      for (const b of batches) {
+        for (const messages of produceRequests(b.messages)) await tx.sendBatch({ topicMessages: [{ topic: b.topic, messages }] });
       }
       await tx.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       await tx.commit();
@@ -334,6 +428,7 @@ export class TransactionalStream implements Component {
     const producers = [...this.producers.values()];
     this.producers.clear();
     await Promise.all(producers.map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
+    await this.admin.stop();
   }
 }
 

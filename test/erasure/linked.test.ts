@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
 import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
+import { adminSetUp } from '../harness/admin';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, redisClient } from '../harness/clients';
 import { consumeUntil, produce } from '../harness/kafka';
@@ -16,7 +17,6 @@ const resources = useResources({ budgetMs: 240_000 });
 /** The official OCPI examples vendored in core's fixtures (services/core/src/__fixtures__/reference/README.md). */
 const REFERENCE = join(__dirname, '..', '..', 'services', 'core', 'src', '__fixtures__', 'reference', 'ocpi221', 'examples');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
-const ADMIN_TOKEN = randomBytes(24).toString('base64url');
 
 async function cli(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -34,7 +34,9 @@ async function cli(env: Record<string, string>, ...args: string[]): Promise<{ st
  * is left in the index afterwards.
  */
 describe('erase a person, not an identifier (co-occurrence index)', () => {
-  const env = pipelineEnv({ AMPSEAL_ADMIN_TOKEN: ADMIN_TOKEN, AMPSEAL_GROUP_ID: `linked-${hex(4)}` });
+  const admin = adminSetUp(resources, ['alice']);
+  const ADMIN_TOKEN = admin.tokens.alice!;
+  const env = pipelineEnv({ ...admin.env, AMPSEAL_GROUP_ID: `linked-${hex(4)}` });
   const config = loadConfig(env);
   const { logger, lines } = captureLogger('warn');
   let adminBase = '';
@@ -43,7 +45,7 @@ describe('erase a person, not an identifier (co-occurrence index)', () => {
     const shredder = createShredder(loadConfig({ ...env, AMPSEAL_GROUP_ID: `${config.groupId}-shredder` }), logger);
     resources.add('shredder', shredder, (s) => s.lifecycle.stop());
     await shredder.lifecycle.start();
-    adminBase = `http://127.0.0.1:${shredder.ops.port}`;
+    adminBase = `http://127.0.0.1:${shredder.admin!.port}`;
     const pseudonymizer = createPseudonymizer(config, logger);
     resources.add('pseudonymizer', pseudonymizer, (s) => s.lifecycle.stop());
     await pseudonymizer.lifecycle.start();

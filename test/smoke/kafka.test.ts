@@ -127,3 +127,33 @@ describe('readToEnd with a transaction open when it starts', () => {
     release();
   });
 });
+
+/**
+ * The broker lists a fetch's aborted transactions in the order their abort markers were written, not by first
+ * offset. Two overlapping transactions where the one that began first is aborted last are what a crash leaves: the
+ * killed instance's open transaction is aborted only when a later instance takes its partition, after other
+ * transactions began and ended. A read_committed reader must deliver neither.
+ */
+describe('read_committed with overlapping aborted transactions', () => {
+  it('delivers no record of two overlapping aborted transactions, the earlier one aborted last, and every committed one', async () => {
+    const kafka = kafkaClient(uniqueName('smoke'));
+    const topic = uniqueName('smoke.aborts');
+    await createTopics(kafka, resources, [{ topic }]);
+    const producer = (name: string) => resources.add(name, new RecordProducer(kafka, { transactionalId: uniqueName(name) }), (p) => p.stop());
+    const a = producer('smoke-a');
+    const b = producer('smoke-b');
+    const c = producer('smoke-c');
+    await Promise.all([a.start(), b.start(), c.start()]);
+    const records = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ topic, key: 'CP-1', value: `${prefix}-${i}` }));
+    const first = await a.openTransaction(records('aborted-first', 3));
+    const second = await b.openTransaction(records('aborted-second', 3));
+    await second.abort();
+    await c.transaction(records('committed', 2), 'commit');
+    await first.abort();
+    await c.transaction(records('committed-after', 2), 'commit');
+    while ((await highWatermarks(kafka, [topic])).get(topic)!.get(0)!.high < 14n) await new Promise((r) => setTimeout(r, 20));
+
+    const { records: read } = await readToEnd(kafka, [topic], { deadlineMs: 30_000 });
+    expect(read.map((r) => r.value!.toString())).toEqual(['committed-0', 'committed-1', 'committed-after-0', 'committed-after-1']);
+  });
+});

@@ -5,10 +5,13 @@ import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
 import type { Logger } from '@ampseal/foundation';
 import { kafkaFailure } from './failure-policy';
 import { mapKafkaLog } from './log-mapper';
+import { installAbortedTransactionFilter } from './aborted-transactions';
 import { ignoreKafkajsNegativeTimeout } from './negative-timeout';
 import { securityConfig, type KafkaSecurity } from './security';
 
 ignoreKafkajsNegativeTimeout();
+// kafkajs 2.2.4 delivers records of aborted transactions to read_committed readers (aborted-transactions.ts).
+installAbortedTransactionFilter();
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];

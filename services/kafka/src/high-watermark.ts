@@ -1,8 +1,10 @@
-import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
 import { kafkaOf, type KafkaClient } from './client';
 import { kafkaFailure } from './failure-policy';
+import { KAFKAJS_VERSION, installedKafkajsVersion } from './kafkajs-version';
+
+export { KAFKAJS_VERSION };
 
 /**
  * The partition ends an exact read needs are the high watermarks: every offset written so far, including the
@@ -22,7 +24,6 @@ import { kafkaFailure } from './failure-policy';
  * silently bring the last stable offset back. high-watermark.test.ts pins the internals without a broker and
  * test/smoke/kafka.test.ts proves the answer against one (an open transaction's records are inside the end).
  */
-export const KAFKAJS_VERSION = '2.2.4';
 
 /** kafkajs/src/protocol/isolationLevel.js: READ_UNCOMMITTED = 0 (the Kafka protocol's value). */
 const READ_UNCOMMITTED = 0;
@@ -44,15 +45,10 @@ export interface InternalCluster {
 
 type ClusterFactory = (options: { allowAutoTopicCreation: boolean; isolationLevel: number }) => InternalCluster;
 
-let installed: string | undefined;
-function installedVersion(): string {
-  installed ??= (createRequire(__filename)('kafkajs/package.json') as { version: string }).version;
-  return installed;
-}
 
 /** A cluster (not yet connected) whose ListOffsets requests are READ_UNCOMMITTED. Throws INTERNAL on another kafkajs. */
 export function readUncommittedCluster(kafka: Kafka): InternalCluster {
-  const version = installedVersion();
+  const version = installedKafkajsVersion();
   const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CLUSTER_FACTORY);
   const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
   if (version !== KAFKAJS_VERSION || typeof factory !== 'function') {

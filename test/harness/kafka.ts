@@ -119,10 +119,20 @@ export class GroupProgress {
     return [...(await this.perPartition()).values()].reduce((sum, o) => sum + o, 0);
   }
 
-  /** The group's committed offset per partition of the topic. */
+  /**
+   * The group's committed offset per partition of the topic. A retriable refusal (the group coordinator still
+   * loading right after the broker started) is asked again; the file's budget bounds the wait.
+   */
   async perPartition(): Promise<Map<number, number>> {
-    const offsets = (await this.admin.committed(this.groupId, [this.topic])).get(this.topic) ?? new Map<number, bigint>();
-    return new Map([...offsets].map(([partition, offset]) => [partition, Number(offset)]));
+    for (;;) {
+      try {
+        const offsets = (await this.admin.committed(this.groupId, [this.topic])).get(this.topic) ?? new Map<number, bigint>();
+        return new Map([...offsets].map(([partition, offset]) => [partition, Number(offset)]));
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable !== true) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   /**

@@ -16,8 +16,7 @@ import { KAFKAJS_VERSION, installedKafkajsVersion } from './kafkajs-version';
  *
  * The rule: in offset order, a transaction becomes aborted-and-open at its first offset (every listed entry whose
  * first offset is at or below the record's offset, all of them, not one), and closes at its producer's abort marker;
- * a transactional record of a producer with an open aborted transaction is dropped. Control records are kept (kafkajs
- * steps its offsets over them and never delivers them).
+ * a transactional record of a producer with an open aborted transaction is aborted.
  */
 export interface FetchedRecord {
   readonly offset: string;
@@ -34,26 +33,26 @@ export interface AbortedTransaction {
 const ABORT_MARKER_KEY = Buffer.from([0, 0, 0, 0]);
 const isAbortMarker = (r: FetchedRecord) => r.isControlRecord === true && r.key != null && Buffer.from(r.key).equals(ABORT_MARKER_KEY);
 
-export function dropAborted<T extends FetchedRecord>(records: readonly T[], aborted: readonly AbortedTransaction[] | undefined): T[] {
-  if (!aborted || aborted.length === 0) return records as T[];
+/** The records of `records` that belong to aborted transactions (control records never do). */
+export function abortedRecords<T extends FetchedRecord>(records: readonly T[], aborted: readonly AbortedTransaction[] | undefined): Set<T> {
+  const out = new Set<T>();
+  if (!aborted || aborted.length === 0) return out;
   const pending = [...aborted].sort((a, b) => (BigInt(a.firstOffset) < BigInt(b.firstOffset) ? -1 : BigInt(a.firstOffset) > BigInt(b.firstOffset) ? 1 : 0));
   const open = new Set<string>();
   let next = 0;
-  const kept: T[] = [];
   for (const record of records) {
     const offset = BigInt(record.offset);
     while (next < pending.length && BigInt(pending[next]!.firstOffset) <= offset) open.add(pending[next++]!.producerId);
     const { producerId, inTransaction } = record.batchContext;
     if (isAbortMarker(record)) open.delete(producerId);
-    else if (inTransaction && open.has(producerId) && !record.isControlRecord) continue;
-    kept.push(record);
+    else if (inTransaction && open.has(producerId) && !record.isControlRecord) out.add(record);
   }
-  return kept;
+  return out;
 }
 
 interface FetchPartition {
   abortedTransactions?: AbortedTransaction[];
-  messages?: FetchedRecord[];
+  messages?: Array<FetchedRecord & { isControlRecord?: boolean }>;
 }
 interface FetchProtocol {
   versions: string[];
@@ -63,8 +62,9 @@ interface FetchProtocol {
 let installed = false;
 
 /**
- * Puts {@link dropAborted} in front of kafkajs' own filter: every Fetch response is corrected as it is parsed, and
- * its aborted-transaction list emptied so kafkajs' filter has nothing left to get wrong. kafkajs looks the Fetch
+ * Puts {@link abortedRecords} in front of kafkajs' own filter: in every Fetch response as it is parsed, the records of
+ * aborted transactions are flagged as control records (which kafkajs never delivers, yet counts for its offsets) and
+ * the aborted-transaction list is emptied so kafkajs' filter has nothing left to get wrong. kafkajs looks the Fetch
  * definition up on its requests table at each call, so replacing that entry takes effect for every client of this
  * module registry. Refuses any other kafkajs version (the response shape is 2.2.4's).
  */
@@ -93,7 +93,9 @@ export function installAbortedTransactionFilter(): void {
               for (const topic of parsed.responses ?? []) {
                 for (const partition of topic.partitions ?? []) {
                   if (!partition.abortedTransactions?.length || !partition.messages) continue;
-                  partition.messages = dropAborted(partition.messages, partition.abortedTransactions);
+                  // Flagged, never removed: kafkajs takes its next fetch offset from the last record it was given,
+                  // so a removed tail would be fetched again for ever; it drops control records itself.
+                  for (const record of abortedRecords(partition.messages, partition.abortedTransactions)) record.isControlRecord = true;
                   partition.abortedTransactions = [];
                 }
               }

@@ -12,14 +12,20 @@ export interface ProbeOptions {
   readonly write: (line: string) => void;
 }
 
+const ATTEMPT_TIMEOUT_MS = 5_000;
+const NO_ANSWER = 'no answer';
+
 export async function probe(urls: readonly string[], options: ProbeOptions): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs;
   for (const url of urls) {
-    let last = 'no answer';
+    let last = NO_ANSWER;
     for (;;) {
       const left = deadline - Date.now();
+      // An attempt is cut at the deadline; the one cut there says nothing about the service, so it does not replace
+      // the last real answer (a 503 naming its reasons is what the operator needs to read).
+      const cutAtDeadline = left < ATTEMPT_TIMEOUT_MS;
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(Math.max(1, Math.min(5_000, left))) });
+        const response = await fetch(url, { signal: AbortSignal.timeout(Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, left))) });
         const body = (await response.text()).trim().slice(0, 500);
         last = `${response.status} ${body}`;
         if (response.status === 200) {
@@ -27,7 +33,9 @@ export async function probe(urls: readonly string[], options: ProbeOptions): Pro
           break;
         }
       } catch (err) {
-        last = (err as Error).name === 'TimeoutError' ? 'timed out' : `${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`;
+        const timedOut = (err as Error).name === 'TimeoutError';
+        if (!timedOut) last = `${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`;
+        else if (!cutAtDeadline || last === NO_ANSWER) last = 'timed out';
       }
       if (Date.now() + options.intervalMs >= deadline) {
         options.write(`${url}: not ready within ${options.timeoutMs / 1000} s (last: ${last})`);

@@ -9,7 +9,7 @@ import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, redisClient } from '../harness/clients';
 import { consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
-import { CommandError, runAmpseal } from '../harness/processes';
+import { runAmpsealForExit as cli } from '../harness/processes';
 import { useResources } from '../harness/resources';
 import { transformWith } from '../harness/transform';
 
@@ -17,16 +17,6 @@ const resources = useResources({ budgetMs: 240_000 });
 /** The official OCPI examples vendored in core's fixtures (services/core/src/__fixtures__/reference/README.md). */
 const REFERENCE = join(__dirname, '..', '..', 'services', 'core', 'src', '__fixtures__', 'reference', 'ocpi221', 'examples');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
-
-async function cli(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await runAmpseal(args, { env, timeoutMs: 90_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    if (!(err instanceof CommandError)) throw err;
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code ?? -1 };
-  }
-}
 
 /*
  * Keyring SPEC K37–K43 on the real stack: the pipeline records which identifiers one person's records carried together

@@ -6,21 +6,11 @@ import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient } from '../harness/clients';
 import { consumeUntil } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
-import { CommandError, runAmpseal } from '../harness/processes';
+import { runAmpsealForExit as cli } from '../harness/processes';
 import { useResources } from '../harness/resources';
 import { authorizeEnvelope, transformWith } from '../harness/transform';
 
 const resources = useResources({ budgetMs: 180_000 });
-
-async function cli(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await runAmpseal(args, { env, timeoutMs: 90_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    if (!(err instanceof CommandError)) throw err;
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code ?? -1 };
-  }
-}
 
 describe('shredder: erasure requests, receipts, status, admin API', () => {
   const admin = adminSetUp(resources, ['alice']);

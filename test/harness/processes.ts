@@ -118,6 +118,20 @@ export function runAmpseal(args: readonly string[], options: RunOptions = {}): P
   });
 }
 
+/** Runs the `ampseal` CLI like {@link runAmpseal}, but resolves with the exit code too instead of rejecting on one. */
+export async function runAmpsealForExit(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<CommandResult & { readonly code: number }> {
+  try {
+    const { stdout, stderr } = await runAmpseal(args, { env, timeoutMs: 90_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    if (!(err instanceof CommandError)) throw err;
+    return { stdout: err.stdout, stderr: err.stderr, code: err.code ?? -1 };
+  }
+}
+
 /** Polls an HTTP URL until it answers with `status` (readiness probes). */
 export async function waitForHttp(url: string, status = 200, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -123,6 +123,21 @@ describe('co-occurrence index (SPEC K37–K43)', () => {
     expect(card!.token).not.toBeNull();
     await keyring.stop();
   });
+
+  it('K37 a group whose member was erased and seen again under a new token is written at once, not after the refresh period', async () => {
+    const { keyring, advance, now } = ring();
+    const writes = jest.spyOn(keyring.store, 'recordCooccurrence');
+    const before = await seen(keyring, now(), ['uid', 'AGAIN'], ['emaid', 'NL-TNM-C0AGAIN00-K']);
+    advance(1_000);
+    await keyring.erase(T, [{ kind: 'uid', value: 'AGAIN' }], { requestId: 'again', erasedAt: now() });
+    advance(1_000);
+    const after = await seen(keyring, now(), ['uid', 'AGAIN'], ['emaid', 'NL-TNM-C0AGAIN00-K']);
+    expect(after.subjects[0]!.token).not.toBe(before.subjects[0]!.token);
+    expect(writes).toHaveBeenCalledTimes(2);
+    const [card] = await keyring.plan(T, [{ kind: 'uid', value: 'AGAIN' }]);
+    expect(card!.linked.map((l) => l.kind)).toEqual(['emaid']);
+    await keyring.stop();
+  });
 });
 
 describe('tombstone lifetime (SPEC K41)', () => {

@@ -36,7 +36,7 @@ function planState(state: SubjectState, token: string | null): SubjectPlanState 
 }
 
 export class Cooccurrence {
-  /** Group signature → when it was last written (clear values stay in process memory, like the subject cache's keys). */
+  /** Group signature (tokens, never values) → when it was last written. */
   private readonly written = new Map<string, number>();
 
   constructor(
@@ -117,10 +117,14 @@ export class Cooccurrence {
   }
 }
 
-/** Order-independent: the same subjects with the same tokens are the same group (a new token is a new group). */
+/**
+ * Order-independent: the same tokens are the same group (a new token, after an erasure, is a new group). Built from
+ * tokens alone: a token already names one subject of one generation (a 128-bit HMAC under that subject's key), and
+ * keeping tokens, which every audience sees anyway, means this cache holds no clear identifier.
+ */
 function signatureOf(group: CooccurrenceGroup): string {
   return `${group.tenant}\0${group.subjects
-    .map((s) => `${s.kind}\0${s.value}\0${s.token}`)
+    .map((s) => `${s.kind}\0${s.token}`)
     .sort()
     .join('\0\0')}`;
 }

@@ -267,6 +267,18 @@ describe('Transform: analytics audience', () => {
     expect(tokens.requests).toBe(2);
   });
 
+  it('asks again for one card at another time or of another tenant (a subject is tenant, kind and value at a time)', async () => {
+    const { run, tokens } = setup();
+    const earlier = ocpp('ocpp1.6', 'StartTransaction', { connectorId: 1, idTag: '04A2B3C4D5E6F7', meterStart: 1200, timestamp: '2026-11-24T10:00:01Z' });
+    const otherTenant = ocpp('ocpp1.6', 'StartTransaction', JSON.parse(START).frame[3], { tenant: 'voltway-cpo' });
+    const results = await run(START, earlier, otherTenant, START, earlier);
+    expect(tokens.calls).toBe(1);
+    expect(tokens.requests).toBe(3);
+    const tokenOf = (r: RecordResult | undefined) => emitted(r!).analytics!.identifiers[0]!.token;
+    expect(tokenOf(results[0])).toBe(tokenOf(results[3]));
+    expect(tokenOf(results[1])).toBe(tokenOf(results[4]));
+  });
+
   it('quarantines bad input with its reason and skips messages that make no session event', async () => {
     const { run, tokens } = setup();
     const results = await run(

@@ -71,13 +71,13 @@ interface Pending {
  * out: no new link is recorded for a subject whose processing is erased or restricted.
  */
 function cooccurrenceGroups(
-  results: ReadonlyArray<RecordResult | Pending | Parsed>,
+  pendings: ReadonlyArray<Pending | undefined>,
   requests: readonly TokenRequest[],
   outcomes: readonly TokenOutcome[],
 ): CooccurrenceGroup[] {
   const groups: CooccurrenceGroup[] = [];
-  for (const pending of results) {
-    if ('status' in pending || 'envelope' in pending || pending.requestIndex.length < 2) continue;
+  for (const pending of pendings) {
+    if (pending === undefined || pending.requestIndex.length < 2) continue;
     let subjects: Array<CooccurrenceGroup['subjects'][number]> | undefined;
     let tenant = '';
     let seen: number[] | undefined;
@@ -125,7 +125,11 @@ export class Transform {
   }
 
   async run(records: readonly InputRecord[]): Promise<RecordResult[]> {
-    const results: Array<RecordResult | Pending | Parsed> = new Array(records.length);
+    // A record's state per stage in an array of its own: one array of mixed shapes made every `'status' in x` test
+    // a megamorphic lookup, a few per cent of the transform's time. A record is in exactly one of them at a time.
+    const results: Array<RecordResult | undefined> = new Array(records.length);
+    const parsedAt: Array<Parsed | undefined> = new Array(records.length);
+    const pendingAt: Array<Pending | undefined> = new Array(records.length);
     const tenants = new Set<string>();
     let learned: Map<string, Set<string>> | undefined;
     const learn = (tenant: string, sites: readonly string[]) => {
@@ -189,7 +193,7 @@ export class Transform {
         continue;
       }
       if (this.analytics && message.entry.eventType !== undefined) tenants.add(envelope.tenant);
-      results[i] = { envelope, message };
+      parsedAt[i] = { envelope, message };
     }
 
     // 2. The link keys of the batch's tenants: in memory after a tenant's first batch, so no round trip.
@@ -206,27 +210,31 @@ export class Transform {
       }
     }
     if (refused.size > 0) {
-      for (let i = 0; i < results.length; i++) {
-        const parsed = results[i]!;
+      for (let i = 0; i < records.length; i++) {
+        const parsed = parsedAt[i];
         // Only records that needed the tenant's keys; the others (heartbeats, Tokens) are skipped as ever.
-        const tenant = 'envelope' in parsed && parsed.message.entry.eventType !== undefined ? parsed.envelope.tenant : undefined;
+        const tenant = parsed !== undefined && parsed.message.entry.eventType !== undefined ? parsed.envelope.tenant : undefined;
         const reason = tenant === undefined ? undefined : refused.get(tenant);
-        if (reason !== undefined) results[i] = { status: 'quarantined', reason };
+        if (reason !== undefined) {
+          parsedAt[i] = undefined;
+          results[i] = { status: 'quarantined', reason };
+        }
       }
       for (let i = locations.length - 1; i >= 0; i--) if (refused.has(locations[i]!.tenant)) locations.splice(i, 1);
     }
 
     // 3. Extract per audience; collect the token requests and the private sites learned.
     const requests: TokenRequest[] = [];
-    const requestIds = new Map<string, number>();
+    const requestIds = new Map<string, number[]>();
     for (const location of locations) {
       const links = linksOf.get(location.tenant)!;
       const fresh = location.privateSites.filter((site) => !links.isPrivate(site));
       if (fresh.length > 0) learn(location.tenant, fresh);
     }
-    for (let i = 0; i < results.length; i++) {
-      const parsed = results[i]!;
-      if (!('envelope' in parsed)) continue;
+    for (let i = 0; i < records.length; i++) {
+      const parsed = parsedAt[i];
+      if (parsed === undefined) continue;
+      parsedAt[i] = undefined;
       const { envelope, message } = parsed;
       let extraction: AnalyticsExtraction | undefined;
       if (this.analytics) {
@@ -240,11 +248,15 @@ export class Transform {
       const requestIndex: number[] = [];
       if (extraction) {
         for (const id of extraction.identifiers) {
-          const dedupe = `${envelope.tenant}\u0000${id.kind}\u0000${id.value}\u0000${extraction.at}`;
-          let index = requestIds.get(dedupe);
+          // The same subject at the same time is one request. Keyed by kind and value only (no number formatting of
+          // the time per identifier); the few requests of one value in a batch are told apart by tenant and time.
+          const dedupe = `${id.kind}\u0000${id.value}`;
+          const same = requestIds.get(dedupe);
+          let index = same?.find((k) => requests[k]!.at === extraction!.at && requests[k]!.subject.tenant === envelope.tenant);
           if (index === undefined) {
             index = requests.length;
-            requestIds.set(dedupe, index);
+            if (same === undefined) requestIds.set(dedupe, [index]);
+            else same.push(index);
             requests.push({ subject: { tenant: envelope.tenant, kind: id.kind, value: id.value }, at: extraction.at });
           }
           requestIndex.push(index);
@@ -258,7 +270,7 @@ export class Transform {
         roaming = built.record;
         roamingDroppedFields = built.droppedFields;
       }
-      results[i] = { message, extraction, requestIndex, roaming, roamingDroppedFields };
+      pendingAt[i] = { message, extraction, requestIndex, roaming, roamingDroppedFields };
     }
 
     // 4. One key-ring call for the batch's subjects; learned sites are stored before any output leaves, so a
@@ -271,14 +283,13 @@ export class Transform {
     // 5. The identifiers each record carried together (a CDR's card and contract id), once per batch: one more key-ring
     // call, and none when the key ring wrote every group recently (keyring SPEC K37).
     if (this.options.tokens.cooccurred !== undefined) {
-      const groups = cooccurrenceGroups(results, requests, outcomes);
+      const groups = cooccurrenceGroups(pendingAt, requests, outcomes);
       if (groups.length > 0) await this.options.tokens.cooccurred(groups);
     }
 
-    for (let i = 0; i < results.length; i++) {
-      const pending = results[i]!;
-      if ('status' in pending || 'envelope' in pending) continue;
-      results[i] = this.finish(pending, outcomes, records[i]!.eventId);
+    for (let i = 0; i < records.length; i++) {
+      const pending = pendingAt[i];
+      if (pending !== undefined) results[i] = this.finish(pending, outcomes, records[i]!.eventId);
     }
     return results as RecordResult[];
   }

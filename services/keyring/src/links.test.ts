@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync } from 'node:crypto';
+import { TenantLinks } from './links';
 import { createMemoryKeyRing } from './memory';
 
 /**
@@ -25,5 +26,25 @@ describe('link tokens and private sites (SPEC K33–K36)', () => {
     expect(key.some((b) => b !== 0)).toBe(true);
     await ring.stop();
     expect(key.every((b) => b === 0)).toBe(true);
+  });
+
+  it('the bounded cache gives the same tokens and hashes after it fills and clears, per domain and scope', () => {
+    const key = Buffer.alloc(32, 7);
+    const small = new TenantLinks(Buffer.from(key), [], 3);
+    const fresh = () => new TenantLinks(Buffer.from(key), [], 1_000);
+    const asks: Array<[Parameters<TenantLinks['token']>[0], string, boolean]> = [
+      ['station', 'CS-1', false],
+      ['station', 'CS-1', true],
+      ['location', 'CS-1', false],
+      ['transaction', '42', false],
+      ['station', 'CS-2', false],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [scope, value, privateSite] of asks) expect(small.token(scope, value, privateSite)).toBe(fresh().token(scope, value, privateSite));
+      expect(small.hash('CS-1')).toBe(fresh().hash('CS-1'));
+      expect((small as unknown as { size: number }).size).toBeLessThanOrEqual(3);
+    }
+    // The domains stay apart: a private and a public token of one id differ, and so do two scopes.
+    expect(new Set(asks.slice(0, 3).map(([scope, value, p]) => small.token(scope, value, p))).size).toBe(3);
   });
 });

@@ -7,7 +7,13 @@ import { linkToken, siteHash } from './crypto';
  * cached. The bound is a plain clear-when-full: a full cache costs one HMAC per id again, never a wrong answer.
  */
 export class TenantLinks implements SiteLinks {
-  private readonly cache = new Map<string, string>();
+  /**
+   * One map per domain and scope, keyed by the id itself, plus one of site hashes: a composite key string built per
+   * look-up (`P` + scope + value) cost a concatenation and a fresh hash on every operational id of every record.
+   */
+  private readonly tokens = new Map<string, Map<string, string>>();
+  private readonly hashes = new Map<string, string>();
+  private size = 0;
   private sites: ReadonlySet<string>;
 
   constructor(
@@ -19,11 +25,14 @@ export class TenantLinks implements SiteLinks {
   }
 
   token(scope: LinkScope, value: string, privateSite: boolean): string {
-    const cacheKey = `${privateSite ? 'P' : 'O'}${scope}\0${value}`;
-    let token = this.cache.get(cacheKey);
+    const domain = privateSite ? `P${scope}` : scope;
+    let token = this.tokens.get(domain)?.get(value);
     if (token === undefined) {
       token = linkToken(this.key, privateSite, scope, value);
-      this.remember(cacheKey, token);
+      this.makeRoom(); // may clear every map: the domain's map is looked up after it
+      let byValue = this.tokens.get(domain);
+      if (byValue === undefined) this.tokens.set(domain, (byValue = new Map()));
+      byValue.set(value, token);
     }
     return token;
   }
@@ -35,11 +44,11 @@ export class TenantLinks implements SiteLinks {
 
   /** The site hash of an id, for storing a learned site (K35). */
   hash(value: string): string {
-    const cacheKey = `S${value}`;
-    let hash = this.cache.get(cacheKey);
+    let hash = this.hashes.get(value);
     if (hash === undefined) {
       hash = siteHash(this.key, value);
-      this.remember(cacheKey, hash);
+      this.makeRoom();
+      this.hashes.set(value, hash);
     }
     return hash;
   }
@@ -58,11 +67,18 @@ export class TenantLinks implements SiteLinks {
   /** K11 in spirit: the derived key is zeroed with the key set on stop. */
   destroy(): void {
     this.key.fill(0);
-    this.cache.clear();
+    this.clear();
   }
 
-  private remember(cacheKey: string, value: string): void {
-    if (this.cache.size >= this.cacheSize) this.cache.clear();
-    this.cache.set(cacheKey, value);
+  /** Bounded by a plain clear-when-full over every map (the per-domain maps are re-made on demand). */
+  private makeRoom(): void {
+    if (this.size >= this.cacheSize) this.clear();
+    this.size++;
+  }
+
+  private clear(): void {
+    this.tokens.clear();
+    this.hashes.clear();
+    this.size = 0;
   }
 }

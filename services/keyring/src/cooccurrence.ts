@@ -123,7 +123,14 @@ export class Cooccurrence {
  * keeping tokens, which every audience sees anyway, means this cache holds no clear identifier.
  */
 function signatureOf(group: CooccurrenceGroup): string {
-  return `${group.tenant}\0${group.subjects
+  const members = group.subjects;
+  if (members.length === 2) {
+    // The common case (a CDR's card and contract id) without an array to sort per record.
+    const a = `${members[0]!.kind}\0${members[0]!.token}`;
+    const b = `${members[1]!.kind}\0${members[1]!.token}`;
+    return a < b ? `${group.tenant}\0${a}\0\0${b}` : `${group.tenant}\0${b}\0\0${a}`;
+  }
+  return `${group.tenant}\0${members
     .map((s) => `${s.kind}\0${s.token}`)
     .sort()
     .join('\0\0')}`;

@@ -5,6 +5,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
 import { AmpsealError } from '../errors';
+import { isSchemaDateTime } from '../rules';
 import type { Direction } from '../catalog/types';
 import { DEFAULT_SCHEMA_DIR } from './schema-dir';
 
@@ -166,6 +167,8 @@ function actionOf(source: OcppSource, base: string): [string, Direction] {
 function withFormats<T extends Ajv>(ajv: T): T {
   // ajv-formats is typed against its own copy of Ajv's declarations; the instance is the same class at run time.
   addFormats(ajv as unknown as Parameters<typeof addFormats>[0]);
+  // date-time is on every frame: the same rule as ajv-formats', without its per-call split and match arrays.
+  ajv.addFormat('date-time', { type: 'string', validate: isSchemaDateTime });
   return ajv;
 }
 

@@ -139,6 +139,8 @@ export async function runJavaPeer(ctx: BenchContext, build: JavaPeerBuild, work:
     String(work.count),
   ];
   const child = spawn(build.java, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A write after the peer died must not crash the bench (EPIPE on its stdin): the exit is reported anyway.
+  child.stdin!.on('error', () => undefined);
   const stderr = captureStderr(child);
   const death = failOnExit(child, `Java peer ${work.label}`, stderr.tail);
   const lines = createInterface({ input: child.stdout! });
@@ -162,7 +164,12 @@ export async function runJavaPeer(ctx: BenchContext, build: JavaPeerBuild, work:
     });
   const probe = await CommitProbe.open(ctx.kafka);
   try {
-    await Promise.race([next('ready'), death.promise, timeout(120_000, `Java peer ${work.label} not ready`)]);
+    const notReady = deadline(120_000, `Java peer ${work.label} not ready`);
+    try {
+      await Promise.race([next('ready'), death.promise, notReady.promise]);
+    } finally {
+      notReady.cancel();
+    }
     const t0 = performance.now();
     const cpu = cpuSpan(child.pid!);
     const t1 = await Promise.race([probe.waitFor(groupId, work.raw, work.count, { timeoutMs: 600_000 }), death.promise]);
@@ -205,6 +212,11 @@ export async function runJavaPeer(ctx: BenchContext, build: JavaPeerBuild, work:
   }
 }
 
-function timeout(ms: number, what: string): Promise<never> {
-  return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} after ${ms / 1000} s`)), ms).unref());
+function deadline(ms: number, what: string): { promise: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} after ${ms / 1000} s`)), ms);
+  });
+  promise.catch(() => undefined);
+  return { promise, cancel: () => clearTimeout(timer) };
 }

@@ -1,4 +1,4 @@
-import { POD_NODE_OPTIONS, UsageError, parseArgs } from './args';
+import { POD_NODE_OPTIONS, UsageError, parseArgs, resultsFile } from './args';
 
 describe('bench arguments', () => {
   it('default to the full run: seed 42, 3 repetitions, the pod heap for the children', () => {
@@ -29,5 +29,15 @@ describe('bench arguments', () => {
     expect(() => parseArgs(['--events', 'many'])).toThrow('--events needs a whole number');
     expect(() => parseArgs(['--events', '10'])).toThrow(UsageError);
     expect(() => parseArgs(['--compare'])).toThrow('--compare needs a file');
+  });
+
+  it('write a quick run to its own file, never over the full run\'s bench/results.json', () => {
+    expect(resultsFile(parseArgs(['--quick']), '/repo', '/repo')).toBe('/repo/bench/results-quick.json');
+    expect(resultsFile(parseArgs([]), '/repo', '/repo/services/bench')).toBe('/repo/bench/results.json');
+  });
+
+  it('let an explicit --out win, relative to where the command ran', () => {
+    expect(resultsFile(parseArgs(['--quick', '--out', 'x/r.json']), '/repo', '/tmp/here')).toBe('/tmp/here/x/r.json');
+    expect(resultsFile(parseArgs(['--out=/abs/r.json']), '/repo', '/tmp/here')).toBe('/abs/r.json');
   });
 });

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /**
  * Command line of `npm run bench [-- options]`. Pure: argv in, a frozen plan out, or a usage error.
  */
@@ -13,7 +15,7 @@ export interface BenchArgs {
   readonly repetitions: number;
   /** Write V8 CPU profiles of the pipeline child and of the transform to bench/profiles/. */
   readonly profile: boolean;
-  /** Where results.json goes (default bench/results.json at the repository root). */
+  /** Where the results go (default: resultsFile below). */
   readonly out: string | undefined;
   /** NODE_OPTIONS of the pipeline and passthrough children ('' for Node's defaults on this machine). */
   readonly nodeOptions: string;
@@ -35,12 +37,22 @@ export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--even
   --seed S         traffic seed (default 42)
   --repetitions R  measured repetitions per phase after the warm-up (default 3, quick 2)
   --profile        V8 CPU profiles of the pipeline and the transform into bench/profiles/
-  --out FILE       results file (default bench/results.json)
+  --out FILE       results file (default bench/results.json; with --quick bench/results-quick.json)
   --node-options FLAGS
                    NODE_OPTIONS of the pipeline and passthrough processes (default: the heap Node
                    sizes for itself under the chart's 512Mi limit, ${POD_NODE_OPTIONS};
                    '' for Node's defaults on this machine)
 `;
+
+/**
+ * Where a run writes its results: `--out` when given; else the full run's `bench/results.json` (committed, the
+ * figures the README and the issues quote) or, for --quick, `bench/results-quick.json` (gitignored), so a quick
+ * look never overwrites the full run.
+ */
+export function resultsFile(args: Pick<BenchArgs, 'quick' | 'out'>, root: string, cwd: string): string {
+  if (args.out !== undefined) return path.resolve(cwd, args.out);
+  return path.join(root, 'bench', args.quick ? 'results-quick.json' : 'results.json');
+}
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -3,14 +3,16 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
-import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, type BenchArgs } from './args';
+import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, resultsFile, type BenchArgs } from './args';
 import { type BenchContext, buildIndex } from './context';
 import { type Dataset, type RawTopics, buildDataset } from './dataset';
+import type { Fingerprint } from './fingerprint';
+import { type JavaPeerAvailability, type JavaPeerRun, buildJavaPeer, inputFingerprint, runJavaPeer } from './java-peer';
 import { createTopics, deleteTopics, loadDataset } from './kafka-io';
 import { type LatencyRun, prepareLatencySubset, runLatency } from './latency';
-import { type Headline, comparisonTable, compare, judge, resultsTable, verdictLines } from './report';
-import { describeMachine, ensureStack } from './stack';
-import { median, round } from './stats';
+import { type Headline, type Spreads, comparisonTable, compare, judge, machineLine, peerTable, resultsTable, verdictLines } from './report';
+import { describeMachine, stackFromEnvOrUp } from './stack';
+import { median, round, spread } from './stats';
 import { type PassthroughRun, type PipelineRun, runPassthrough, runPipeline } from './throughput';
 import { TRANSFORM_BATCH, TransformBench, type TransformRun } from './transform-phase';
 
@@ -19,10 +21,11 @@ import { TRANSFORM_BATCH, TransformBench, type TransformRun } from './transform-
  *   1. the stack (reused when up), the data (seeded traffic, generated once, checked by an in-process oracle);
  *   2. the transform alone, in this process;
  *   3. the data into fresh raw topics; subject keys created in Redis up front;
- *   4. a warm-up of the passthrough and the pipeline (a prefix of the data, on topics of its own), then R
- *      repetitions of each, interleaved (passthrough r, pipeline r), each with a fresh process, group and outputs;
+ *   4. a warm-up of the passthrough, the pipeline and the Java peer (a prefix of the data, on topics of its own),
+ *      then R repetitions of each, interleaved (passthrough r, pipeline r, Java peer r), each with a fresh
+ *      process, group and outputs;
  *   5. latency at a fixed offered load against one warm pipeline;
- *   6. bench/results.json, the table, the targets, and --compare.
+ *   6. the results file (bench/results.json; --quick: bench/results-quick.json), the tables, the targets, and --compare.
  * Medians of the repetitions are reported; every repetition is kept under `runs`.
  */
 
@@ -108,8 +111,11 @@ async function main(args: BenchArgs): Promise<number> {
   const events = args.events ?? mode.events;
   log(`${args.quick ? 'quick' : 'full'} run, seed ${args.seed}, ${args.repetitions} repetitions per phase`);
 
-  const stackEnv = ensureStack(root);
+  // The endpoints from the environment when exported (`eval "$(bash infra/stack.sh env)"`): a running shared stack
+  // is used as it is, never started or stopped; else `infra/stack.sh up`.
+  const stackEnv = stackFromEnvOrUp(root);
   const machine = describeMachine(root);
+  log(`machine: ${machineLine(machine)}`);
   const config = loadConfig(stackEnv);
   const runId = `bench-${randomBytes(4).toString('hex')}`;
   const raw: RawTopics = { ocpp: `${runId}.ocpp.raw.v1`, ocpi: `${runId}.ocpi.raw.v1` };
@@ -138,6 +144,11 @@ async function main(args: BenchArgs): Promise<number> {
   const profileDir = args.profile ? path.join(root, 'bench', 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
+  // ---- the Java peer's jar, built before anything is measured (Maven's JVM would compete for the cores)
+  const javaPeer: JavaPeerAvailability = buildJavaPeer(root);
+  if (javaPeer.ok) log(`Java peer built against kafka-clients ${javaPeer.build.kafkaVersion} (${javaPeer.build.buildSeconds.toFixed(1)} s)`);
+  else log(`Java peer SKIPPED: ${javaPeer.reason}`);
+
   // ---- transform alone (before any Kafka work, on a quiet machine)
   const transformRuns = await measureTransform(data, raw, args.repetitions, profileDir);
 
@@ -163,6 +174,11 @@ async function main(args: BenchArgs): Promise<number> {
 
   const passthroughRuns: PassthroughRun[] = [];
   const pipelineRuns: PipelineRun[] = [];
+  const javaPeerRuns: JavaPeerRun[] = [];
+  // Per repetition, with the passthrough and the pipeline run just before it (a peer that failed part-way pairs only what it ran).
+  const peerRatios: number[] = [];
+  const passthroughPeerRatios: number[] = [];
+  let javaPeerFailure: string | undefined;
   const warmups: Record<string, unknown> = {};
   let latency: LatencyRun | undefined;
   let latencySubset = '';
@@ -177,28 +193,63 @@ async function main(args: BenchArgs): Promise<number> {
     const keySeconds = await precreateKeys(stackEnv, data);
     log(`subject keys present in Redis for ${fmt(data.subjects.length)} subjects (${keySeconds.toFixed(1)} s)`);
     latencySubset = prepareLatencySubset(ctx, mode.latency);
+    let javaPeerInput: Fingerprint | undefined;
+    if (javaPeer.ok) {
+      const started = performance.now();
+      javaPeerInput = inputFingerprint(data, data.size);
+      log(`input fingerprint for the Java peer's check (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    }
+    // The peer runs until it fails once; its figures are then null, with the reason, and the run goes on.
+    const runPeer = async (work: Parameters<typeof runJavaPeer>[2]): Promise<JavaPeerRun | undefined> => {
+      if (!javaPeer.ok || javaPeerFailure !== undefined) return undefined;
+      try {
+        return await runJavaPeer(ctx, javaPeer.build, work, javaPeerInput);
+      } catch (err) {
+        javaPeerFailure = `${work.label}: ${(err as Error).message}`;
+        log(`  Java peer FAILED in ${javaPeerFailure}`);
+        return undefined;
+      }
+    };
     // From here on only the metadata is needed: this process drives and watches, it should not pause for GC.
     data.releaseRecords();
 
     // ---- warm-up (broker, page cache, Redis), not reported in the medians
     const warmPass = await runPassthrough(ctx, { label: 'warm-pt', raw: warmRaw, count: warmCount, verify: false });
     const warmPipe = await runPipeline(ctx, { label: 'warm-pz', raw: warmRaw, count: warmCount, verify: false });
+    const warmPeer = await runPeer({ label: 'warm-jp', raw: warmRaw, count: warmCount, verify: false });
     warmups.passthrough = warmPass;
     warmups.pipeline = warmPipe;
-    log(`warm-up: passthrough ${fmt(warmPass.events_per_s)}/s, pipeline ${fmt(warmPipe.events_per_s)}/s on ${fmt(warmCount)} events`);
+    if (warmPeer) warmups.java_peer = warmPeer;
+    log(
+      `warm-up: passthrough ${fmt(warmPass.events_per_s)}/s, pipeline ${fmt(warmPipe.events_per_s)}/s` +
+        `${warmPeer ? `, Java peer ${fmt(warmPeer.events_per_s)}/s` : ''} on ${fmt(warmCount)} events`,
+    );
 
     // ---- measured repetitions, interleaved so drift on the shared box hits both alike
     for (let r = 1; r <= args.repetitions; r++) {
       const pt = await runPassthrough(ctx, { label: `pt${r}`, raw, count: data.size, verify: true });
       passthroughRuns.push(pt);
-      log(`  passthrough #${r}: ${fmt(pt.events_per_s)} events/s (${pt.seconds.toFixed(2)} s; first consume→last commit ${fmt(pt.first_consume_to_last_commit_events_per_s)}/s; outputs ${pt.outputs_verified ? 'verified' : 'WRONG'})`);
+      log(
+        `  passthrough #${r}: ${fmt(pt.events_per_s)} events/s (${pt.seconds.toFixed(2)} s; first consume→last commit ${fmt(pt.first_consume_to_last_commit_events_per_s)}/s; ` +
+          `CPU ${pt.cpu_ms_per_1k_events.toFixed(1)} ms/1k; outputs ${pt.outputs_verified ? 'verified' : 'WRONG'})`,
+      );
       const pz = await runPipeline(ctx, { label: `pz${r}`, raw, count: data.size, verify: true });
       pipelineRuns.push(pz);
       const v = pz.verification!;
       log(
         `  pipeline    #${r}: ${fmt(pz.events_per_s)} events/s (${pz.seconds.toFixed(2)} s), KMS ${pz.kms_calls}, Redis ${fmt(pz.redis_roundtrips)} round trips, ` +
-          `peak RSS ${pz.peak_rss_mb.toFixed(0)} MB, exactly once ${v.exactlyOnce ? 'yes' : `NO ${JSON.stringify(v)}`}`,
+          `CPU ${pz.cpu_ms_per_1k_events.toFixed(1)} ms/1k, peak RSS ${pz.peak_rss_mb.toFixed(0)} MB, exactly once ${v.exactlyOnce ? 'yes' : `NO ${JSON.stringify(v)}`}`,
       );
+      const jp = await runPeer({ label: `jp${r}`, raw, count: data.size, verify: true });
+      if (jp) {
+        javaPeerRuns.push(jp);
+        peerRatios.push(pz.events_per_s / jp.events_per_s);
+        passthroughPeerRatios.push(pt.events_per_s / jp.events_per_s);
+        log(
+          `  Java peer   #${r}: ${fmt(jp.events_per_s)} events/s (${jp.seconds.toFixed(2)} s; first record→last commit ${fmt(jp.first_record_to_last_commit_events_per_s)}/s; ` +
+            `CPU ${jp.cpu_ms_per_1k_events.toFixed(1)} ms/1k, peak RSS ${jp.peak_rss_mb.toFixed(0)} MB; outputs ${jp.outputs_verified ? 'verified' : `WRONG (${jp.output_records} records)`})`,
+        );
+      }
     }
 
     // ---- latency at a fixed offered load, one warm pipeline
@@ -221,12 +272,39 @@ async function main(args: BenchArgs): Promise<number> {
   const pipeline = median(pipelineRuns.map((r) => r.events_per_s));
   const passthrough = median(passthroughRuns.map((r) => r.events_per_s));
   const pairRatios = pipelineRuns.map((p, i) => p.events_per_s / passthroughRuns[i]!.events_per_s);
+  const peerMeasured = javaPeerRuns.length > 0;
+  const orNull = (value: number, digits: number): number | null => (peerMeasured ? round(value, digits) : null);
+  const javaPeerSkipped = !javaPeer.ok ? javaPeer.reason : javaPeerFailure;
+  const javaPeerVerified = peerMeasured ? javaPeerRuns.every((r) => r.outputs_verified === true) : null;
   const exactlyOnce = pipelineRuns.length > 0 && pipelineRuns.every((r) => r.verification?.exactlyOnce === true) && latency?.exactly_once === true;
+  const spreads: Spreads = {
+    transform_events_per_s: spread(transformRuns.map((r) => r.events_per_s), 0),
+    passthrough_events_per_s: spread(passthroughRuns.map((r) => r.events_per_s), 0),
+    pipeline_events_per_s: spread(pipelineRuns.map((r) => r.events_per_s), 0),
+    java_peer_events_per_s: spread(javaPeerRuns.map((r) => r.events_per_s), 0),
+    pipeline_to_passthrough: spread(pairRatios, 3),
+    pipeline_to_java_peer: spread(peerRatios, 3),
+    passthrough_to_java_peer: spread(passthroughPeerRatios, 3),
+    passthrough_first_consume_to_last_commit_events_per_s: spread(passthroughRuns.map((r) => r.first_consume_to_last_commit_events_per_s), 0),
+    passthrough_cpu_ms_per_1k_events: spread(passthroughRuns.map((r) => r.cpu_ms_per_1k_events), 1),
+    pipeline_cpu_ms_per_1k_events: spread(pipelineRuns.map((r) => r.cpu_ms_per_1k_events), 1),
+    java_peer_cpu_ms_per_1k_events: spread(javaPeerRuns.map((r) => r.cpu_ms_per_1k_events), 1),
+    kms_calls_per_1k_events: spread(pipelineRuns.map((r) => r.kms_calls_per_1k_events), 4),
+    redis_roundtrips_per_1k_events: spread(pipelineRuns.map((r) => r.redis_roundtrips_per_1k_events), 3),
+    peak_rss_mb: spread(pipelineRuns.map((r) => r.peak_rss_mb), 1),
+    // One latency run per run so far: n = 1, min = median = max.
+    latency_p50_ms: spread(latency ? [latency.latency_p50_ms] : []),
+    latency_p99_ms: spread(latency ? [latency.latency_p99_ms] : []),
+    latency_visible_p50_ms: spread(latency ? [latency.visible_p50_ms] : []),
+    latency_visible_p99_ms: spread(latency ? [latency.visible_p99_ms] : []),
+  };
   const headline: Headline = {
     transform_events_per_s: round(transform, 0),
     pipeline_events_per_s: round(pipeline, 0),
     passthrough_events_per_s: round(passthrough, 0),
     pipeline_to_passthrough: round(median(pairRatios), 3),
+    // Issue 14: every repetition >= 0.8, judged on its own line.
+    pipeline_to_passthrough_min: round(Math.min(...pairRatios), 3),
     latency_p50_ms: latency?.latency_p50_ms ?? Number.NaN,
     latency_p99_ms: latency?.latency_p99_ms ?? Number.NaN,
     kms_calls_per_1k_events: round(median(pipelineRuns.map((r) => r.kms_calls_per_1k_events)), 4),
@@ -243,6 +321,11 @@ async function main(args: BenchArgs): Promise<number> {
     seed: args.seed,
     repetitions: args.repetitions,
     pipeline_to_transform: round(pipeline / transform, 3),
+    java_peer_events_per_s: orNull(median(javaPeerRuns.map((r) => r.events_per_s)), 0),
+    pipeline_to_java_peer: orNull(median(peerRatios), 3),
+    passthrough_to_java_peer: orNull(median(passthroughPeerRatios), 3),
+    java_peer_cpu_ms_per_1k_events: orNull(median(javaPeerRuns.map((r) => r.cpu_ms_per_1k_events)), 1),
+    passthrough_cpu_ms_per_1k_events: round(median(passthroughRuns.map((r) => r.cpu_ms_per_1k_events)), 1),
     passthrough_first_consume_to_last_commit_events_per_s: round(median(passthroughRuns.map((r) => r.first_consume_to_last_commit_events_per_s)), 0),
     pipeline_cpu_ms_per_1k_events: round(median(pipelineRuns.map((r) => r.cpu_ms_per_1k_events)), 1),
     latency_p90_ms: latency?.latency_p90_ms,
@@ -256,6 +339,16 @@ async function main(args: BenchArgs): Promise<number> {
     malformed_events: data.counts.malformed,
     analytics_records: data.counts.analytics,
     roaming_records: data.counts.roaming,
+    java_peer: javaPeer.ok
+      ? {
+          kafka_clients: javaPeer.build.kafkaVersion,
+          java: javaPeerRuns[0]?.java,
+          max_heap_mb: javaPeerRuns[0]?.max_heap_mb,
+          outputs_verified: javaPeerVerified,
+          ...(javaPeerSkipped ? { failed: javaPeerSkipped } : {}),
+        }
+      : { skipped: javaPeer.reason },
+    spread: spreads,
     targets: verdicts.map((v) => ({ metric: v.target.key, op: v.target.op, target: v.target.value, value: v.value, verdict: v.verdict, ...(v.note ? { note: v.note } : {}) })),
     machine,
     config: {
@@ -274,6 +367,8 @@ async function main(args: BenchArgs): Promise<number> {
     method: [
       'transform: Transform.run in the bench process, batches of 500, in-memory key ring warmed by the oracle pass (all subjects cached); wall time of one thread.',
       'passthrough and pipeline: a fresh child process, consumer group and output topics per repetition; events/s = input records / (ready → the group\'s committed offsets cover every input). Offsets commit in the transactions that carry the outputs.',
+      'java peer: services/bench/java-peer (Kafka\'s own kafka-clients of the broker\'s version, Java 17, JVM defaults): one consumer (read_committed, own group, no auto-commit, max.poll.records = AMPSEAL_MAX_RECORDS_PER_TRANSACTION) and one transactional producer; per poll: send each record, sendOffsetsToTransaction(groupMetadata), commitTransaction; client defaults otherwise (auto.offset.reset=earliest for the fresh group). Outputs read back read_committed: same count and the same multiset of keys and values (order-free fingerprint).',
+      'CPU per 1,000 events (passthrough, pipeline, java peer alike): the child process\'s utime+stime from /proc/<pid>/stat, all threads, from ready to the moment its group\'s committed offsets cover every input.',
       'passthrough: TransactionalStream (the pseudonymizer\'s own consume-transform-produce loop and client settings) with a handler that copies each record; AMPSEAL_MAX_RECORDS_PER_TRANSACTION is the same for both.',
       'pipeline: `ampseal run pseudonymizer` against the local stack (Redis + local-kms key ring). Subject keys are created in Redis before measuring (the Redis key prefix is fixed), so each repetition is a restarted instance: keys exist, its in-process cache is cold.',
       args.nodeOptions === POD_NODE_OPTIONS
@@ -289,23 +384,48 @@ async function main(args: BenchArgs): Promise<number> {
       passthrough: passthroughRuns.map(roundAll),
       pipeline: pipelineRuns.map(roundAll),
       pipeline_to_passthrough: pairRatios.map((r) => round(r, 3)),
+      java_peer: javaPeerRuns.map(roundAll),
+      pipeline_to_java_peer: peerRatios.map((r) => round(r, 3)),
       latency: latency ? roundAll(latency) : undefined,
       warmup: roundAll(warmups),
     },
     wall_seconds: round((performance.now() - wallStart) / 1000, 1),
   };
 
-  const out = args.out ? path.resolve(args.out) : path.join(root, 'bench', 'results.json');
+
+  const out = resultsFile(args, root, process.cwd());
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 
   const w = (s: string) => process.stdout.write(s);
-  w(`\nampseal benchmark (${results.mode}, ${fmt(data.size)} events, ${fmt(data.distinctSubjects)} distinct subjects; ${machine.cores} cores, Node ${machine.node}, Kafka ${machine.kafka})\n\n`);
-  w(resultsTable(headline, verdicts));
+  w(`\nampseal benchmark (${results.mode}, ${fmt(data.size)} events, ${fmt(data.distinctSubjects)} distinct subjects; Node ${machine.node}, Kafka ${machine.kafka})\n`);
+  w(`machine: ${machineLine(machine)}\n`);
+  w(`values are medians of ${args.repetitions} repetitions; min and max beside them\n\n`);
+  w(resultsTable(headline, verdicts, spreads));
+  w('\nprocesses side by side (events/s: input records / (ready → committed offsets cover every input); CPU: the process\'s utime+stime over that span)\n');
+  w(
+    peerTable([
+      { name: 'transform alone (in process)', eventsPerS: spreads.transform_events_per_s, cpuMsPer1k: undefined, note: 'one core, no Kafka' },
+      { name: 'kafkajs passthrough', eventsPerS: spreads.passthrough_events_per_s, cpuMsPer1k: spreads.passthrough_cpu_ms_per_1k_events },
+      { name: 'pipeline', eventsPerS: spreads.pipeline_events_per_s, cpuMsPer1k: spreads.pipeline_cpu_ms_per_1k_events },
+      {
+        name: `Java peer (kafka-clients ${machine.kafka})`,
+        eventsPerS: spreads.java_peer_events_per_s,
+        cpuMsPer1k: spreads.java_peer_cpu_ms_per_1k_events,
+        ...(javaPeerSkipped ? { note: `${peerMeasured ? 'partly failed' : javaPeer.ok ? 'failed' : 'skipped'}: ${javaPeerSkipped.split('\n')[0]}` } : {}),
+      },
+    ]),
+  );
+  const perRep = (ratios: readonly number[]) => ratios.map((r) => r.toFixed(3)).join(', ');
   w('\nratios\n');
-  w(`  pipeline / passthrough   ${headline.pipeline_to_passthrough.toFixed(3)}   (per repetition: ${pairRatios.map((r) => r.toFixed(3)).join(', ')})\n`);
+  w(`  pipeline / passthrough   ${headline.pipeline_to_passthrough.toFixed(3)}   (per repetition: ${perRep(pairRatios)})\n`);
+  if (peerMeasured) {
+    w(`  pipeline / Java peer     ${results.pipeline_to_java_peer!.toFixed(3)}   (per repetition: ${perRep(peerRatios)})\n`);
+    w(`  passthrough / Java peer  ${results.passthrough_to_java_peer!.toFixed(3)}   (per repetition: ${perRep(passthroughPeerRatios)})\n`);
+  } else {
+    w(`  pipeline / Java peer     not measured (${javaPeerSkipped?.split('\n')[0] ?? 'no repetition'})\n`);
+  }
   w(`  pipeline / transform     ${results.pipeline_to_transform.toFixed(3)}\n`);
-  w(`  pipeline CPU             ${results.pipeline_cpu_ms_per_1k_events} ms per 1,000 events\n`);
   if (latency) w(`  latency visible (read_committed consumer) p50 ${latency.visible_p50_ms} ms, p99 ${latency.visible_p99_ms} ms at ${fmt(latency.achieved_events_per_s)} events/s achieved\n`);
   w('\ntargets (goals, not tests)\n');
   w(verdictLines(verdicts));
@@ -315,6 +435,7 @@ async function main(args: BenchArgs): Promise<number> {
     w(comparisonTable(compare(before, results as unknown as Record<string, unknown>)));
   }
   w(`\nwrote ${path.relative(process.cwd(), out) || out} (${results.wall_seconds} s)\n`);
+  if (javaPeerVerified === false) log('Java peer outputs did NOT match the input (count or fingerprint): see runs.java_peer in the results file');
   if (!exactlyOnce) {
     log('exactly-once check FAILED: see runs.pipeline[].verification in the results file');
     return 1;

@@ -38,7 +38,10 @@ export function stackFromEnvOrUp(root: string, env: NodeJS.ProcessEnv = process.
 
 export interface Machine {
   readonly cores: number;
+  /** `model name` of /proc/cpuinfo, verbatim (a hypervisor may shorten it, e.g. 'AMD EPYC'). */
   readonly cpu: string;
+  /** family/model/stepping of /proc/cpuinfo: names the generation when the model name does not. */
+  readonly cpu_signature: string;
   readonly memory_gb: number;
   readonly node: string;
   readonly kafka: string;
@@ -48,12 +51,34 @@ export interface Machine {
   readonly load_average_at_start: readonly number[];
 }
 
-export function describeMachine(root: string): Machine {
+/** The first processor's model name and family/model/stepping in /proc/cpuinfo text; undefined when absent. */
+export function cpuOfCpuinfo(text: string): { model: string; signature: string } | undefined {
+  const first = text.split(/\n\s*\n/)[0] ?? '';
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(first)?.[1]?.trim();
+  const model = field('model name');
+  if (!model) return undefined;
+  const parts = [['family', field('cpu family')], ['model', field('model')], ['stepping', field('stepping')]].filter(([, v]) => v);
+  return { model, signature: parts.map(([k, v]) => `${k} ${v}`).join(' ') };
+}
+
+/** The installed version of a pinned component (infra/versions.env). */
+export function pinnedVersion(root: string, name: string): string {
   const versions = readFileSync(path.join(root, 'infra', 'versions.env'), 'utf8');
-  const pinned = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(versions)?.[1]?.trim() ?? 'unknown';
+  return new RegExp(`^${name}=(.*)$`, 'm').exec(versions)?.[1]?.trim() ?? 'unknown';
+}
+
+export function describeMachine(root: string): Machine {
+  const pinned = (name: string) => pinnedVersion(root, name);
+  let cpuinfo: ReturnType<typeof cpuOfCpuinfo>;
+  try {
+    cpuinfo = cpuOfCpuinfo(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    cpuinfo = undefined;
+  }
   return {
     cores: os.availableParallelism(),
-    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cpu: cpuinfo?.model ?? os.cpus()[0]?.model.trim() ?? 'unknown',
+    cpu_signature: cpuinfo?.signature ?? '',
     memory_gb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     kafka: pinned('KAFKA_VERSION'),

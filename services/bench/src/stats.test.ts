@@ -1,4 +1,4 @@
-import { median, percentile, round } from './stats';
+import { median, percentile, round, spread } from './stats';
 
 describe('percentile (nearest rank)', () => {
   const samples = [15, 20, 35, 40, 50];
@@ -49,5 +49,18 @@ describe('round', () => {
     expect(round(1.23456, 2)).toBe(1.23);
     expect(round(19_974.4, 0)).toBe(19_974);
     expect(round(Number.NaN)).toBeNaN();
+  });
+});
+
+describe('spread over repetitions', () => {
+  it('gives min, median and max, rounded like the figure, and the number of repetitions', () => {
+    expect(spread([30_123.4, 28_000.2, 31_999.9], 0)).toEqual({ min: 28_000, median: 30_123, max: 32_000, n: 3 });
+    expect(spread([0.71, 0.69], 3)).toEqual({ min: 0.69, median: 0.7, max: 0.71, n: 2 });
+  });
+
+  it('leaves out what was not measured, and is undefined when nothing was', () => {
+    expect(spread([Number.NaN, 5])).toEqual({ min: 5, median: 5, max: 5, n: 1 });
+    expect(spread([])).toBeUndefined();
+    expect(spread([Number.NaN])).toBeUndefined();
   });
 });

@@ -29,3 +29,18 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** Lowest, median and highest of the repetitions, and how many there were (non-finite values left out). */
+export interface Spread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  readonly n: number;
+}
+
+/** The spread of a figure over the repetitions, rounded like the figure; undefined when nothing was measured. */
+export function spread(values: readonly number[], digits = 2): Spread | undefined {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return undefined;
+  return { min: round(Math.min(...finite), digits), median: round(median(finite), digits), max: round(Math.max(...finite), digits), n: finite.length };
+}

@@ -5,6 +5,7 @@ import { roamingTopic } from '@ampseal/core';
 import { decodeWire } from '@ampseal/kafka';
 import { analyticsType } from '@ampseal/schemas/codec';
 import { type BenchContext, resolveEventId } from './context';
+import { cpuSpan } from './cpu';
 import { ANALYTICS, QUARANTINE, ROAMING, type Dataset, type RawTopics } from './dataset';
 import { CommitProbe, existingTopics, readTopics } from './kafka-io';
 import type { PassthroughConfig, PassthroughMessage } from './passthrough';
@@ -35,6 +36,8 @@ export interface PassthroughRun {
   /** The child's own clock: first handler call to the commit of the last record (the issue's definition). */
   readonly first_consume_to_last_commit_events_per_s: number;
   readonly transactions: number;
+  /** CPU of the child from ready to the last commit (cpu.ts: one definition for every process). */
+  readonly cpu_ms_per_1k_events: number;
   readonly peak_rss_mb: number;
   readonly transaction_retries: number;
   readonly outputs_verified: boolean | undefined;
@@ -57,6 +60,7 @@ export interface PipelineRun {
   readonly redis_roundtrips: number;
   readonly kms_calls_per_1k_events: number;
   readonly redis_roundtrips_per_1k_events: number;
+  /** CPU of the process from ready to the last commit (cpu.ts: one definition for every process). */
   readonly cpu_ms_per_1k_events: number;
   readonly peak_rss_mb: number;
   readonly rss_at_end_mb: number;
@@ -95,8 +99,10 @@ export async function runPassthrough(ctx: BenchContext, work: Workload): Promise
     const ready = await Promise.race([nextMessage(child, 'ready'), death.promise]);
     void ready;
     const t0 = performance.now();
+    const cpu = cpuSpan(child.pid!);
     const doneMessage = nextMessage(child, 'done');
     const t1 = await Promise.race([probe.waitFor(config.groupId, work.raw, work.count, { timeoutMs: 600_000 }), death.promise]);
+    const cpuMs = cpu.ms();
     const done = (await Promise.race([doneMessage, death.promise])) as Extract<PassthroughMessage, { type: 'done' }>;
     const memory = memoryOf(child.pid!);
     death.cancel();
@@ -120,6 +126,7 @@ export async function runPassthrough(ctx: BenchContext, work: Workload): Promise
       events_per_s: work.count / seconds,
       first_consume_to_last_commit_events_per_s: (done.records * 1000) / done.firstConsumeToLastCommitMs,
       transactions: done.transactions,
+      cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
       peak_rss_mb: memory.peakRssMb,
       transaction_retries: stderr.transactionRetries(),
       outputs_verified: verified,
@@ -258,11 +265,13 @@ export async function startPipeline(
 
 export async function runPipeline(ctx: BenchContext, work: Workload, options: { profile?: boolean } = {}): Promise<PipelineRun> {
   const pipeline = await startPipeline(ctx, work.label, work.raw, options);
+  const cpu = cpuSpan(pipeline.child.pid!);
   const probe = await CommitProbe.open(ctx.kafka);
   const death = failOnExit(pipeline.child, `pipeline ${work.label}`, pipeline.tail);
   try {
     const t0 = pipeline.readyAt;
     const t1 = await Promise.race([probe.waitFor(pipeline.groupId, work.raw, work.count, { timeoutMs: 900_000 }), death.promise]);
+    const cpuMs = cpu.ms();
     // Counters since the process started: the key-set unwrap at first use counts against these events.
     const after = await pipeline.metrics();
     const memory = memoryOf(pipeline.child.pid!);
@@ -281,7 +290,7 @@ export async function runPipeline(ctx: BenchContext, work: Workload, options: { 
       redis_roundtrips: after.redisRoundTrips,
       kms_calls_per_1k_events: perThousand(after.kmsCalls, work.count),
       redis_roundtrips_per_1k_events: perThousand(after.redisRoundTrips, work.count),
-      cpu_ms_per_1k_events: perThousand(after.cpuSeconds * 1000, work.count),
+      cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
       peak_rss_mb: memory.peakRssMb,
       rss_at_end_mb: memory.rssMb,
       transaction_retries: pipeline.transactionRetries(),

@@ -1,0 +1,23 @@
+import { cpuMsOf, cpuTicksOfStat } from './cpu';
+
+describe('CPU time of a process', () => {
+  // A real line of /proc/<pid>/stat (kernel 6.1), with a command name holding a space and a parenthesis.
+  const line = '4242 (node worker) x) S 1 4242 4242 0 -1 4194304 5326 0 0 0 731 129 0 0 20 0 11 0 123456 1093632000 24000 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0';
+
+  it('adds utime and stime, counting fields from the last parenthesis', () => {
+    expect(cpuTicksOfStat(line)).toBe(731 + 129);
+  });
+
+  it('refuses a line that is not /proc/<pid>/stat', () => {
+    expect(() => cpuTicksOfStat('hello')).toThrow('not a /proc/<pid>/stat line');
+    expect(() => cpuTicksOfStat('1 (x) S 1')).toThrow('no utime/stime');
+  });
+
+  it('reads a live process (this one) and never goes backwards', () => {
+    const before = cpuMsOf(process.pid);
+    let x = 0;
+    for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
+    expect(x).toBeGreaterThan(0);
+    expect(cpuMsOf(process.pid)).toBeGreaterThanOrEqual(before);
+  });
+});

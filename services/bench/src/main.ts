@@ -3,13 +3,15 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
-import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, type BenchArgs } from './args';
+import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, rawPartitionsFor, type BenchArgs } from './args';
 import { type BenchContext, buildIndex } from './context';
 import { type Dataset, type RawTopics, buildDataset } from './dataset';
 import { createTopics, deleteTopics, loadDataset } from './kafka-io';
 import { type LatencyRun, prepareLatencySubset, runLatency } from './latency';
 import { type Headline, comparisonTable, compare, judge, resultsTable, verdictLines } from './report';
-import { describeMachine, ensureStack } from './stack';
+import { type InstancesRun, describeInstancesRun, runPipelineInstances, scaling } from './instances';
+import { runMemoryMode } from './memory';
+import { describeMachine, stackFromEnvOrUp } from './stack';
 import { median, round } from './stats';
 import { type PassthroughRun, type PipelineRun, runPassthrough, runPipeline } from './throughput';
 import { TRANSFORM_BATCH, TransformBench, type TransformRun } from './transform-phase';
@@ -60,7 +62,6 @@ const QUICK: Mode = {
   latency: { rate: 5_000, warmupS: 3, measureS: 10 },
 };
 
-const PARTITIONS = 3;
 const MALFORMED_RATE = 0.005;
 
 function log(line: string): void {
@@ -102,13 +103,17 @@ async function measureTransform(data: Dataset, raw: RawTopics, repetitions: numb
 }
 
 async function main(args: BenchArgs): Promise<number> {
+  if (args.memory) return runMemoryMode(args.subjects, args.nodeOptions);
   const wallStart = performance.now();
+  // 3 per topic, or 3 per instance with --instances (balanced under the round-robin assignor).
+  const PARTITIONS = rawPartitionsFor(args.instances);
   const root = path.resolve(__dirname, '..', '..', '..');
   const mode = args.quick ? QUICK : FULL;
   const events = args.events ?? mode.events;
   log(`${args.quick ? 'quick' : 'full'} run, seed ${args.seed}, ${args.repetitions} repetitions per phase`);
 
-  const stackEnv = ensureStack(root);
+  // The endpoints from the environment when exported (a shared stack), else `infra/stack.sh up`.
+  const stackEnv = stackFromEnvOrUp(root);
   const machine = describeMachine(root);
   const config = loadConfig(stackEnv);
   const runId = `bench-${randomBytes(4).toString('hex')}`;
@@ -163,6 +168,7 @@ async function main(args: BenchArgs): Promise<number> {
 
   const passthroughRuns: PassthroughRun[] = [];
   const pipelineRuns: PipelineRun[] = [];
+  const instancesRuns: InstancesRun[] = [];
   const warmups: Record<string, unknown> = {};
   let latency: LatencyRun | undefined;
   let latencySubset = '';
@@ -199,6 +205,10 @@ async function main(args: BenchArgs): Promise<number> {
         `  pipeline    #${r}: ${fmt(pz.events_per_s)} events/s (${pz.seconds.toFixed(2)} s), KMS ${pz.kms_calls}, Redis ${fmt(pz.redis_roundtrips)} round trips, ` +
           `peak RSS ${pz.peak_rss_mb.toFixed(0)} MB, exactly once ${v.exactlyOnce ? 'yes' : `NO ${JSON.stringify(v)}`}`,
       );
+      if (args.instances > 1) {
+        instancesRuns.push(await runPipelineInstances(ctx, { label: `pz${r}x${args.instances}`, raw, count: data.size, verify: true }, args.instances));
+        log(describeInstancesRun(instancesRuns.at(-1)!, fmt));
+      }
     }
 
     // ---- latency at a fixed offered load, one warm pipeline
@@ -221,7 +231,9 @@ async function main(args: BenchArgs): Promise<number> {
   const pipeline = median(pipelineRuns.map((r) => r.events_per_s));
   const passthrough = median(passthroughRuns.map((r) => r.events_per_s));
   const pairRatios = pipelineRuns.map((p, i) => p.events_per_s / passthroughRuns[i]!.events_per_s);
-  const exactlyOnce = pipelineRuns.length > 0 && pipelineRuns.every((r) => r.verification?.exactlyOnce === true) && latency?.exactly_once === true;
+  const scaled = args.instances > 1 ? scaling(args.instances, PARTITIONS, pipelineRuns, instancesRuns) : undefined;
+  const exactlyOnce =
+    pipelineRuns.length > 0 && pipelineRuns.every((r) => r.verification?.exactlyOnce === true) && latency?.exactly_once === true && scaled?.exactly_once !== false;
   const headline: Headline = {
     transform_events_per_s: round(transform, 0),
     pipeline_events_per_s: round(pipeline, 0),
@@ -256,6 +268,7 @@ async function main(args: BenchArgs): Promise<number> {
     malformed_events: data.counts.malformed,
     analytics_records: data.counts.analytics,
     roaming_records: data.counts.roaming,
+    ...(scaled ? { scaling: scaled } : {}),
     targets: verdicts.map((v) => ({ metric: v.target.key, op: v.target.op, target: v.target.value, value: v.value, verdict: v.verdict, ...(v.note ? { note: v.note } : {}) })),
     machine,
     config: {
@@ -289,6 +302,7 @@ async function main(args: BenchArgs): Promise<number> {
       passthrough: passthroughRuns.map(roundAll),
       pipeline: pipelineRuns.map(roundAll),
       pipeline_to_passthrough: pairRatios.map((r) => round(r, 3)),
+      ...(scaled ? { pipeline_instances: instancesRuns.map(roundAll) } : {}),
       latency: latency ? roundAll(latency) : undefined,
       warmup: roundAll(warmups),
     },
@@ -306,6 +320,7 @@ async function main(args: BenchArgs): Promise<number> {
   w(`  pipeline / passthrough   ${headline.pipeline_to_passthrough.toFixed(3)}   (per repetition: ${pairRatios.map((r) => r.toFixed(3)).join(', ')})\n`);
   w(`  pipeline / transform     ${results.pipeline_to_transform.toFixed(3)}\n`);
   w(`  pipeline CPU             ${results.pipeline_cpu_ms_per_1k_events} ms per 1,000 events\n`);
+  if (scaled) w(`  ${scaled.instances} instances / 1         ${scaled.speedup.toFixed(3)}   (${fmt(scaled.pipeline_n_events_per_s)} vs ${fmt(scaled.pipeline_1_events_per_s)} events/s, ${scaled.raw_partitions} partitions per raw topic; per repetition: ${scaled.speedup_per_repetition.join(', ')})\n`);
   if (latency) w(`  latency visible (read_committed consumer) p50 ${latency.visible_p50_ms} ms, p99 ${latency.visible_p99_ms} ms at ${fmt(latency.achieved_events_per_s)} events/s achieved\n`);
   w('\ntargets (goals, not tests)\n');
   w(verdictLines(verdicts));

@@ -12,7 +12,8 @@ import { AmpsealError } from '@ampseal/core';
  * doubling up to `maxEntries`); the maps hold slot numbers (small integers, no allocation). The subject map is
  * per tenant and kind, keyed by the normalized value alone (a copy: never a slice or a concatenation that would
  * keep a larger string alive); the token map is keyed by the token string the cached value already holds; the
- * blind index is kept only as a 30-bit hash (a reference that cannot be looked up, not the index itself).
+ * blind index is kept only as a 30-bit hash (a reference that cannot be looked up, not the index itself), found
+ * through an open-addressing table of slot numbers (4 bytes a cell, at most half full) instead of a Map.
  * Clear identifiers held: the normalized value per subject, as before; nothing else.
  */
 
@@ -27,8 +28,6 @@ interface TenantIndex {
   /** By kind id: normalized value → slot. */
   readonly bySubject: Array<Map<string, number> | undefined>;
   readonly byToken: Map<string, number>;
-  /** 30-bit hash of the blind index → first slot of that hash (others chained through `biNext`). */
-  readonly byBlindIndex: Map<number, number>;
 }
 
 /** The handles an entry can be evicted by. */
@@ -83,9 +82,13 @@ export class SubjectCache<V> {
   private prev = new Int32Array(0);
   /** LRU successor; for a free slot, the next free slot. */
   private next = new Int32Array(0);
-  /** The next slot with the same blind-index hash in its tenant. */
-  private biNext = new Int32Array(0);
   private biHash = new Int32Array(0);
+  /**
+   * Blind-index handle: linear probing over (hash, tenant), cells hold slot + 1 (0: empty), removal by backward
+   * shift (no tombstones), at most half full. Entries of one hash sit together, so an eviction finds them all.
+   */
+  private biTable = new Int32Array(0);
+  private biMask = 0;
   private expiresAt = new Float64Array(0);
   private tenantOf = new Int32Array(0);
   private kindOf = new Uint16Array(0);
@@ -168,10 +171,8 @@ export class SubjectCache<V> {
     if (bySubject === undefined) t.bySubject[kindId] = bySubject = new Map();
     bySubject.set(key, slot);
     if (handles.token !== null) t.byToken.set(handles.token, slot);
-    const hash = blindIndexHash(handles.blindIndex);
-    this.biHash[slot] = hash;
-    this.biNext[slot] = t.byBlindIndex.get(hash) ?? NIL;
-    t.byBlindIndex.set(hash, slot);
+    this.biHash[slot] = blindIndexHash(handles.blindIndex);
+    this.insertBlindIndex(slot);
   }
 
   delete(tenant: string, kind: string, value: string): boolean {
@@ -192,14 +193,16 @@ export class SubjectCache<V> {
   evictByBlindIndex(tenant: string, blindIndex: string): boolean {
     const t = this.bump(tenant);
     const hash = blindIndexHash(blindIndex);
-    let slot = t.byBlindIndex.get(hash);
-    if (slot === undefined) return false;
     // Every entry of that hash: the subject's own, and (a 30-bit collision) any other, which is only reloaded.
-    while (slot !== undefined) {
-      this.remove(slot);
-      slot = t.byBlindIndex.get(hash);
+    const found: number[] = [];
+    if (this.biMask > 0) {
+      for (let i = this.biHome(hash, t.id); this.biTable[i] !== 0; i = (i + 1) & this.biMask) {
+        const slot = this.biTable[i]! - 1;
+        if (this.biHash[slot] === hash && this.tenantOf[slot] === t.id) found.push(slot);
+      }
     }
-    return true;
+    for (const slot of found) this.remove(slot);
+    return found.length > 0;
   }
 
   /** Drops every entry of a tenant (its key set changed). O(entries of the tenant): only on a key-set change. */
@@ -221,13 +224,13 @@ export class SubjectCache<V> {
     for (const t of this.tenants.values()) {
       t.bySubject.length = 0;
       t.byToken.clear();
-      t.byBlindIndex.clear();
     }
     this.capacity = 0;
     this.prev = new Int32Array(0);
     this.next = new Int32Array(0);
-    this.biNext = new Int32Array(0);
     this.biHash = new Int32Array(0);
+    this.biTable = new Int32Array(0);
+    this.biMask = 0;
     this.expiresAt = new Float64Array(0);
     this.tenantOf = new Int32Array(0);
     this.kindOf = new Uint16Array(0);
@@ -245,7 +248,7 @@ export class SubjectCache<V> {
   private tenant(name: string): TenantIndex {
     let t = this.tenants.get(name);
     if (t === undefined) {
-      t = { id: this.tenantList.length, epoch: 0, bySubject: [], byToken: new Map(), byBlindIndex: new Map() };
+      t = { id: this.tenantList.length, epoch: 0, bySubject: [], byToken: new Map() };
       this.tenants.set(name, t);
       this.tenantList.push(t);
     }
@@ -289,12 +292,43 @@ export class SubjectCache<V> {
     };
     this.prev = grown(this.prev, (n) => new Int32Array(n));
     this.next = grown(this.next, (n) => new Int32Array(n));
-    this.biNext = grown(this.biNext, (n) => new Int32Array(n));
     this.biHash = grown(this.biHash, (n) => new Int32Array(n));
     this.expiresAt = grown(this.expiresAt, (n) => new Float64Array(n));
     this.tenantOf = grown(this.tenantOf, (n) => new Int32Array(n));
     this.kindOf = grown(this.kindOf, (n) => new Uint16Array(n));
     this.capacity = capacity;
+    // The blind-index table: at least twice the slots, a power of two; every live slot again.
+    let cells = 2;
+    while (cells < capacity * 2) cells *= 2;
+    this.biTable = new Int32Array(cells);
+    this.biMask = cells - 1;
+    for (let slot = this.head; slot !== NIL; slot = this.next[slot]!) this.insertBlindIndex(slot);
+  }
+
+  private biHome(hash: number, tenantId: number): number {
+    return Math.imul(hash ^ Math.imul(tenantId, 0x9e3779b1), 0x85ebca6b) & this.biMask;
+  }
+
+  private insertBlindIndex(slot: number): void {
+    let i = this.biHome(this.biHash[slot]!, this.tenantOf[slot]!);
+    while (this.biTable[i] !== 0) i = (i + 1) & this.biMask;
+    this.biTable[i] = slot + 1;
+  }
+
+  private removeBlindIndex(slot: number): void {
+    const mask = this.biMask;
+    let hole = this.biHome(this.biHash[slot]!, this.tenantOf[slot]!);
+    while (this.biTable[hole] !== slot + 1) hole = (hole + 1) & mask;
+    // Backward shift: a later cell of the run moves into the hole when its home is not after the hole.
+    for (let j = (hole + 1) & mask; this.biTable[j] !== 0; j = (j + 1) & mask) {
+      const other = this.biTable[j]! - 1;
+      const home = this.biHome(this.biHash[other]!, this.tenantOf[other]!);
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        this.biTable[hole] = this.biTable[j]!;
+        hole = j;
+      }
+    }
+    this.biTable[hole] = 0;
   }
 
   private remove(slot: number): void {
@@ -303,7 +337,7 @@ export class SubjectCache<V> {
     const token = this.refs[base + 1] as string | null;
     t.bySubject[this.kindOf[slot]!]!.delete(this.refs[base + 2] as string);
     if (token !== null) t.byToken.delete(token);
-    this.unlinkBlindIndex(t, slot);
+    this.removeBlindIndex(slot);
     const prev = this.prev[slot]!;
     const next = this.next[slot]!;
     if (prev !== NIL) this.next[prev] = next;
@@ -314,20 +348,6 @@ export class SubjectCache<V> {
     this.next[slot] = this.free;
     this.free = slot;
     this.count--;
-  }
-
-  private unlinkBlindIndex(t: TenantIndex, slot: number): void {
-    const hash = this.biHash[slot]!;
-    const first = t.byBlindIndex.get(hash)!;
-    const after = this.biNext[slot]!;
-    if (first === slot) {
-      if (after === NIL) t.byBlindIndex.delete(hash);
-      else t.byBlindIndex.set(hash, after);
-      return;
-    }
-    let at = first;
-    while (this.biNext[at] !== slot) at = this.biNext[at]!;
-    this.biNext[at] = after;
   }
 
   private moveToHead(slot: number): void {

@@ -1,4 +1,4 @@
-import { POD_NODE_OPTIONS, UsageError, parseArgs, resultsFile } from './args';
+import { POD_NODE_OPTIONS, UsageError, parseArgs, rawPartitionsFor, resultsFile } from './args';
 
 describe('bench arguments', () => {
   it('default to the full run: seed 42, 3 repetitions, the pod heap for the children', () => {
@@ -11,7 +11,25 @@ describe('bench arguments', () => {
       profile: false,
       out: undefined,
       nodeOptions: POD_NODE_OPTIONS,
+      instances: 1,
+      memory: false,
+      subjects: 100_000,
     });
+  });
+
+  it('run N pipeline instances with --instances, on 3 raw partitions per instance', () => {
+    expect(parseArgs(['--quick', '--instances', '2'])).toMatchObject({ quick: true, instances: 2 });
+    expect(parseArgs(['--instances=3']).instances).toBe(3);
+    expect(rawPartitionsFor(1)).toBe(3); // the default run's topics are unchanged
+    expect(rawPartitionsFor(2)).toBe(6);
+    expect(() => parseArgs(['--instances', '0'])).toThrow('--instances needs a whole number from 1 to 8');
+    expect(() => parseArgs(['--instances'])).toThrow(UsageError);
+  });
+
+  it('measure only the key cache with --memory, for --subjects distinct subjects', () => {
+    expect(parseArgs(['--memory'])).toMatchObject({ memory: true, subjects: 100_000 });
+    expect(parseArgs(['--memory', '--subjects', '20_000']).subjects).toBe(20_000);
+    expect(() => parseArgs(['--memory', '--subjects', '10'])).toThrow(UsageError);
   });
 
   it('make --quick a 2-repetition run unless told otherwise', () => {

@@ -19,6 +19,17 @@ export interface BenchArgs {
   readonly out: string | undefined;
   /** NODE_OPTIONS of the pipeline and passthrough children ('' for Node's defaults on this machine). */
   readonly nodeOptions: string;
+  /** Pipeline processes per throughput repetition, all in one consumer group (the capacity model's 1 vs 2 instances). */
+  readonly instances: number;
+  /** Only the key-cache memory measurement (memory.ts), no stack needed. */
+  readonly memory: boolean;
+  /** Distinct subjects the memory measurement caches. */
+  readonly subjects: number;
+}
+
+/** Raw-topic partitions of a run with this many pipeline instances: 3 per instance, so each gets as many as one gets alone. */
+export function rawPartitionsFor(instances: number): number {
+  return 3 * instances;
 }
 
 /**
@@ -30,7 +41,7 @@ export interface BenchArgs {
  */
 export const POD_NODE_OPTIONS = '--max-old-space-size=256 --max-semi-space-size=1';
 
-export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--events N] [--seed S] [--repetitions R] [--profile] [--out FILE] [--node-options FLAGS]
+export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--events N] [--seed S] [--repetitions R] [--profile] [--out FILE] [--node-options FLAGS] [--instances N] [--memory [--subjects N]]
   --quick          short run (under two minutes): fewer events, 2 repetitions, 10 s of latency
   --compare FILE   print the ratios of this run against an earlier results.json
   --events N       events to generate (default: full run until 100,000 distinct subjects, quick 100,000)
@@ -42,6 +53,10 @@ export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--even
                    NODE_OPTIONS of the pipeline and passthrough processes (default: the heap Node
                    sizes for itself under the chart's 512Mi limit, ${POD_NODE_OPTIONS};
                    '' for Node's defaults on this machine)
+  --instances N    pipeline processes per throughput repetition, one consumer group (default 1); each
+                   repetition then also runs 1 instance on the same topics, which get 3 partitions per instance
+  --memory         only measure the key ring's cache: bytes per cached subject (no stack needed)
+  --subjects N     distinct subjects of --memory (default 100,000)
 `;
 
 /**
@@ -75,6 +90,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let seed = 42;
   let repetitions: number | undefined;
   let nodeOptions = POD_NODE_OPTIONS;
+  let instances = 1;
+  let memory = false;
+  let subjects = 100_000;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -85,6 +103,15 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--profile':
         profile = true;
+        break;
+      case '--memory':
+        memory = true;
+        break;
+      case '--instances':
+        instances = integer('--instances', value(), 1, 8);
+        break;
+      case '--subjects':
+        subjects = integer('--subjects', value(), 1_000, 5_000_000);
         break;
       case '--compare': {
         compare = value();
@@ -115,5 +142,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new UsageError(`unknown argument '${arg}'`);
     }
   }
-  return Object.freeze({ quick, compare, events, seed, repetitions: repetitions ?? (quick ? 2 : 3), profile, out, nodeOptions });
+  return Object.freeze({ quick, compare, events, seed, repetitions: repetitions ?? (quick ? 2 : 3), profile, out, nodeOptions, instances, memory, subjects });
 }

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
-import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, resultsFile, type BenchArgs } from './args';
+import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, rawPartitionsFor, resultsFile, type BenchArgs } from './args';
 import { type BenchContext, buildIndex } from './context';
 import { type Dataset, type RawTopics, buildDataset } from './dataset';
 import type { Fingerprint } from './fingerprint';
@@ -13,6 +13,8 @@ import { type LatencyRun, prepareLatencySubset, runLatency } from './latency';
 import { type Headline, type Spreads, comparisonTable, compare, judge, machineLine, peerTable, resultsTable, verdictLines } from './report';
 import { describeMachine, stackFromEnvOrUp } from './stack';
 import { median, round, spread } from './stats';
+import { type InstancesRun, describeInstancesRun, runPipelineInstances, scaling } from './instances';
+import { runMemoryMode } from './memory';
 import { type PassthroughRun, type PipelineRun, runPassthrough, runPipeline } from './throughput';
 import { TRANSFORM_BATCH, TransformBench, type TransformRun } from './transform-phase';
 
@@ -63,7 +65,6 @@ const QUICK: Mode = {
   latency: { rate: 5_000, warmupS: 3, measureS: 10 },
 };
 
-const PARTITIONS = 3;
 const MALFORMED_RATE = 0.005;
 
 function log(line: string): void {
@@ -105,7 +106,10 @@ async function measureTransform(data: Dataset, raw: RawTopics, repetitions: numb
 }
 
 async function main(args: BenchArgs): Promise<number> {
+  if (args.memory) return runMemoryMode(args.subjects, args.nodeOptions);
   const wallStart = performance.now();
+  // 3 per topic, or 3 per instance with --instances (balanced under the round-robin assignor).
+  const PARTITIONS = rawPartitionsFor(args.instances);
   const root = path.resolve(__dirname, '..', '..', '..');
   const mode = args.quick ? QUICK : FULL;
   const events = args.events ?? mode.events;
@@ -179,6 +183,7 @@ async function main(args: BenchArgs): Promise<number> {
   const peerRatios: number[] = [];
   const passthroughPeerRatios: number[] = [];
   let javaPeerFailure: string | undefined;
+  const instancesRuns: InstancesRun[] = [];
   const warmups: Record<string, unknown> = {};
   let latency: LatencyRun | undefined;
   let latencySubset = '';
@@ -250,6 +255,10 @@ async function main(args: BenchArgs): Promise<number> {
             `CPU ${jp.cpu_ms_per_1k_events.toFixed(1)} ms/1k, peak RSS ${jp.peak_rss_mb.toFixed(0)} MB; outputs ${jp.outputs_verified ? 'verified' : `WRONG (${jp.output_records} records)`})`,
         );
       }
+      if (args.instances > 1) {
+        instancesRuns.push(await runPipelineInstances(ctx, { label: `pz${r}x${args.instances}`, raw, count: data.size, verify: true }, args.instances));
+        log(describeInstancesRun(instancesRuns.at(-1)!, fmt));
+      }
     }
 
     // ---- latency at a fixed offered load, one warm pipeline
@@ -276,7 +285,9 @@ async function main(args: BenchArgs): Promise<number> {
   const orNull = (value: number, digits: number): number | null => (peerMeasured ? round(value, digits) : null);
   const javaPeerSkipped = !javaPeer.ok ? javaPeer.reason : javaPeerFailure;
   const javaPeerVerified = peerMeasured ? javaPeerRuns.every((r) => r.outputs_verified === true) : null;
-  const exactlyOnce = pipelineRuns.length > 0 && pipelineRuns.every((r) => r.verification?.exactlyOnce === true) && latency?.exactly_once === true;
+  const scaled = args.instances > 1 ? scaling(args.instances, PARTITIONS, pipelineRuns, instancesRuns) : undefined;
+  const exactlyOnce =
+    pipelineRuns.length > 0 && pipelineRuns.every((r) => r.verification?.exactlyOnce === true) && latency?.exactly_once === true && scaled?.exactly_once !== false;
   const spreads: Spreads = {
     transform_events_per_s: spread(transformRuns.map((r) => r.events_per_s), 0),
     passthrough_events_per_s: spread(passthroughRuns.map((r) => r.events_per_s), 0),
@@ -349,6 +360,7 @@ async function main(args: BenchArgs): Promise<number> {
         }
       : { skipped: javaPeer.reason },
     spread: spreads,
+    ...(scaled ? { scaling: scaled } : {}),
     targets: verdicts.map((v) => ({ metric: v.target.key, op: v.target.op, target: v.target.value, value: v.value, verdict: v.verdict, ...(v.note ? { note: v.note } : {}) })),
     machine,
     config: {
@@ -386,6 +398,7 @@ async function main(args: BenchArgs): Promise<number> {
       pipeline_to_passthrough: pairRatios.map((r) => round(r, 3)),
       java_peer: javaPeerRuns.map(roundAll),
       pipeline_to_java_peer: peerRatios.map((r) => round(r, 3)),
+      ...(scaled ? { pipeline_instances: instancesRuns.map(roundAll) } : {}),
       latency: latency ? roundAll(latency) : undefined,
       warmup: roundAll(warmups),
     },
@@ -426,6 +439,7 @@ async function main(args: BenchArgs): Promise<number> {
     w(`  pipeline / Java peer     not measured (${javaPeerSkipped?.split('\n')[0] ?? 'no repetition'})\n`);
   }
   w(`  pipeline / transform     ${results.pipeline_to_transform.toFixed(3)}\n`);
+  if (scaled) w(`  ${scaled.instances} instances / 1         ${scaled.speedup.toFixed(3)}   (${fmt(scaled.pipeline_n_events_per_s)} vs ${fmt(scaled.pipeline_1_events_per_s)} events/s, ${scaled.raw_partitions} partitions per raw topic; per repetition: ${scaled.speedup_per_repetition.join(', ')})\n`);
   if (latency) w(`  latency visible (read_committed consumer) p50 ${latency.visible_p50_ms} ms, p99 ${latency.visible_p99_ms} ms at ${fmt(latency.achieved_events_per_s)} events/s achieved\n`);
   w('\ntargets (goals, not tests)\n');
   w(verdictLines(verdicts));

@@ -180,7 +180,13 @@ export async function startPipeline(
   ctx: PipelineHost,
   label: string,
   raw: RawTopics,
-  options: { profile?: boolean; nodeArgs?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+  options: {
+    profile?: boolean;
+    nodeArgs?: readonly string[];
+    env?: Readonly<Record<string, string>>;
+    /** 1, 2, …: another instance of `label`'s pipeline (same group and topics, its own instance id); instances.ts. */
+    member?: number;
+  } = {},
 ): Promise<PipelineProcess> {
   const id = `${ctx.runId}-${label}`;
   const port = await freePort();
@@ -191,8 +197,10 @@ export async function startPipeline(
     quarantine: `${id}.ampseal.quarantine.v1`,
   };
   const erasureEvents = `${id}.privacy.erasure.events.v1`;
-  ctx.created.topics.push(outputs.analytics, ...outputs.roamingTopics, outputs.quarantine, erasureEvents);
-  ctx.created.subjects.push(`${outputs.analytics}-value`);
+  if (!options.member) {
+    ctx.created.topics.push(outputs.analytics, ...outputs.roamingTopics, outputs.quarantine, erasureEvents);
+    ctx.created.subjects.push(`${outputs.analytics}-value`);
+  }
   const groupId = `${id}-pseudonymizer`;
   const env: NodeJS.ProcessEnv = {
     ...envBase(ctx),
@@ -206,7 +214,7 @@ export async function startPipeline(
     AMPSEAL_TOPIC_ERASURE_EVENTS: erasureEvents,
     AMPSEAL_TOPIC_TOMBSTONES: `${id}.ampseal.tombstones.v1`,
     AMPSEAL_GROUP_ID: groupId,
-    AMPSEAL_INSTANCE_ID: id,
+    AMPSEAL_INSTANCE_ID: options.member ? `${id}-${options.member}` : id,
     AMPSEAL_HTTP_HOST: '127.0.0.1',
     AMPSEAL_HTTP_PORT: String(port),
     AMPSEAL_CREATE_TOPICS: 'true',

@@ -58,10 +58,27 @@ const READ_ONLY: Mode = { create: false, setRestricted: null };
 /** One attempt plus the generation conflict (K18); a third only if an erasure raced the second. */
 export const MAX_ATTEMPTS = 3;
 
+/**
+ * What the cache holds per subject. A subject never erased (no tombstone generation above 0) with a live key, the
+ * common case, is cached as its outcome alone: the SubjectEntry it stands for is { erasedAt: null,
+ * tombstoneGeneration: 0 or -1, outcome }, and either generation gives the same next candidate generation (1).
+ * One object less per cached subject (issue 14's memory target).
+ */
+type Cached = SubjectEntry | TokenOutcome;
+
+function toCached(entry: SubjectEntry): Cached {
+  return entry.erasedAt === null && entry.tombstoneGeneration <= 0 && entry.outcome !== null ? entry.outcome : entry;
+}
+
+function isOutcome(cached: Cached): cached is TokenOutcome {
+  return 'status' in cached;
+}
+
 /** K17, on the hot path: no allocation, NaN-safe (an event with no valid time never gets a token when erased). */
-function outcomeAt(entry: SubjectEntry, at: number): TokenOutcome | null {
-  if (entry.erasedAt !== null && !(at > entry.erasedAt)) return ERASED;
-  return entry.outcome;
+function outcomeAt(cached: Cached, at: number): TokenOutcome | null {
+  if (isOutcome(cached)) return cached;
+  if (cached.erasedAt !== null && !(at > cached.erasedAt)) return ERASED;
+  return cached.outcome;
 }
 
 function clampTime(at: number): number {
@@ -70,7 +87,7 @@ function clampTime(at: number): number {
 }
 
 export class SubjectTokens {
-  private readonly cache: SubjectCache<SubjectEntry>;
+  private readonly cache: SubjectCache<Cached>;
 
   constructor(
     private readonly store: SubjectStore,
@@ -91,8 +108,7 @@ export class SubjectTokens {
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i]!;
       const subject = request.subject;
-      const key = subjectCacheKey(subject.tenant, subject.kind, subject.value);
-      const entry = this.cache.get(key, now);
+      const entry = this.cache.get(subject.tenant, subject.kind, subject.value, now);
       if (entry !== undefined) {
         const outcome = outcomeAt(entry, request.at);
         if (outcome !== null) {
@@ -102,6 +118,7 @@ export class SubjectTokens {
         }
       }
       misses ??= new Map();
+      const key = subjectCacheKey(subject.tenant, subject.kind, subject.value);
       let pending = misses.get(key);
       if (pending === undefined) {
         pending = this.pending(subject.tenant, subject.kind, subject.value, key, entry);
@@ -179,7 +196,7 @@ export class SubjectTokens {
     for (const s of subjects) {
       const cacheKey = subjectCacheKey(tenant, s.kind, s.value);
       if (!unique.has(cacheKey)) {
-        const pending = this.pending(tenant, s.kind, s.value, cacheKey, this.cache.get(cacheKey, this.clock()));
+        const pending = this.pending(tenant, s.kind, s.value, cacheKey, this.cache.get(tenant, s.kind, s.value, this.clock()));
         pending.blindIndex = blindIndexText(keys.indexKey, s.kind, s.value);
         unique.set(cacheKey, pending);
       }
@@ -189,7 +206,7 @@ export class SubjectTokens {
 
   /** Drops what this instance knows about erased subjects (K21); the next lookup reads the tombstone. */
   forget(tenant: string, subjects: readonly Pending[], retiredTokens: readonly string[]): void {
-    for (const p of subjects) this.cache.delete(p.cacheKey);
+    for (const p of subjects) this.cache.delete(p.tenant, p.kind, p.value);
     for (const t of retiredTokens) this.cache.evictByToken(tenant, t);
   }
 
@@ -209,7 +226,7 @@ export class SubjectTokens {
     kind: IdentifierKind,
     value: string,
     cacheKey: string,
-    known: SubjectEntry | undefined,
+    known: Cached | undefined,
   ): Pending {
     return {
       tenant,
@@ -218,7 +235,7 @@ export class SubjectTokens {
       cacheKey,
       maxAt: MIN_TIME,
       // K18: a cached tombstone tells the generation to wrap for; otherwise guess the first.
-      candidateGeneration: known === undefined ? 1 : Math.max(1, known.tombstoneGeneration + 1),
+      candidateGeneration: known === undefined || isOutcome(known) ? 1 : Math.max(1, known.tombstoneGeneration + 1),
       blindIndex: '',
       indexes: [],
       token: null,
@@ -312,7 +329,7 @@ export class SubjectTokens {
               tombstoneGeneration: state.tombstoneGeneration,
               outcome: p.token === null ? null : state.restricted ? RESTRICTED : { status: 'TOKENIZED', token: p.token },
             };
-            this.cache.set(p.cacheKey, { tenant, blindIndex: p.blindIndex, token: p.token }, p.entry, now, epochs.get(tenant));
+            this.cache.set(tenant, p.kind, p.value, { blindIndex: p.blindIndex, token: p.token }, toCached(p.entry), now, epochs.get(tenant));
           });
           if (created > 0) this.instruments.created(tenant, created);
         });

@@ -19,6 +19,8 @@ export interface BenchContext {
   readonly maxRecordsPerTransaction: number;
   /** NODE_OPTIONS of the pipeline and passthrough children (the deployment's heap sizing by default). */
   readonly nodeOptions: string;
+  /** The local broker's pid, to measure its CPU per phase (cpu.ts `brokerPidOf`); undefined for a remote one. */
+  readonly brokerPid: number | undefined;
   /** bench/profiles when --profile, else undefined. */
   readonly profileDir: string | undefined;
   readonly log: (line: string) => void;

@@ -1,4 +1,7 @@
-import { cpuMsOf, cpuTicksOfStat } from './cpu';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brokerCpuSpan, brokerPidOf, cpuMsOf, cpuTicksOfStat } from './cpu';
 
 describe('CPU time of a process', () => {
   // A real line of /proc/<pid>/stat (kernel 6.1), with a command name holding a space and a parenthesis.
@@ -19,5 +22,21 @@ describe('CPU time of a process', () => {
     for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
     expect(x).toBeGreaterThan(0);
     expect(cpuMsOf(process.pid)).toBeGreaterThanOrEqual(before);
+  });
+
+  it('finds the broker by the stack pid file only when that pid is a live Kafka process, else measures nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ampseal-cpu-'));
+    try {
+      mkdirSync(join(dir, 'pids'));
+      expect(brokerPidOf('/nonexistent', dir)).toBeUndefined();
+      // This jest process is alive but not Kafka: not taken for the broker.
+      writeFileSync(join(dir, 'pids', 'kafka.pid'), `${process.pid}\n`);
+      expect(brokerPidOf('/nonexistent', dir)).toBeUndefined();
+      expect(brokerCpuSpan(undefined).perThousand(1_000)).toBeNull();
+      const own = brokerCpuSpan(process.pid);
+      expect(own.perThousand(1_000)).toBeGreaterThanOrEqual(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -33,6 +33,30 @@ export function cpuMsOf(pid: number): number {
   return (cpuTicksOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1000) / TICKS_PER_SECOND;
 }
 
+/**
+ * The local stack's broker process, to measure what each phase costs the broker too (docs/capacity.md: the broker's
+ * CPU per event is the next bottleneck after the pipeline's). Read from the stack's pid file (AMPSEAL_STACK_DIR, else
+ * `<root>/.stack`) and checked to be a live Kafka process; undefined for a remote or unknown broker.
+ */
+export function brokerPidOf(root: string, stackDir = process.env.AMPSEAL_STACK_DIR): number | undefined {
+  for (const dir of [stackDir, `${root}/.stack`]) {
+    if (!dir) continue;
+    try {
+      const pid = Number(readFileSync(`${dir}/pids/kafka.pid`, 'utf8').trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka')) return pid;
+    } catch {
+      // no such file or process: try the next place
+    }
+  }
+  return undefined;
+}
+
+/** The broker's CPU over a span, or null when the broker is not a local process (see {@link brokerPidOf}). */
+export function brokerCpuSpan(pid: number | undefined): { perThousand(events: number): number | null } {
+  const span = pid === undefined ? undefined : cpuSpan(pid);
+  return { perThousand: (events) => (span === undefined ? null : (span.ms() * 1000) / events) };
+}
+
 /** Starts counting a child's CPU now; `ms()` gives the CPU milliseconds it used since. */
 export function cpuSpan(pid: number): { ms(): number } {
   const start = cpuMsOf(pid);

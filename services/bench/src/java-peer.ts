@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { BenchContext } from './context';
-import { cpuSpan } from './cpu';
+import { brokerCpuSpan, cpuSpan } from './cpu';
 import type { Dataset } from './dataset';
 import { FingerprintBuilder, sameFingerprint, type Fingerprint } from './fingerprint';
 import { CommitProbe, createTopics, readTopics } from './kafka-io';
@@ -37,6 +37,8 @@ export interface JavaPeerRun {
   readonly seconds: number;
   readonly events_per_s: number;
   readonly cpu_ms_per_1k_events: number;
+  /** The local broker's CPU over the same span (null for a remote broker). */
+  readonly broker_cpu_ms_per_1k_events: number | null;
   /** The peer's own clock: first polled record to the last commit. */
   readonly first_record_to_last_commit_events_per_s: number;
   readonly transactions: number;
@@ -172,8 +174,10 @@ export async function runJavaPeer(ctx: BenchContext, build: JavaPeerBuild, work:
     }
     const t0 = performance.now();
     const cpu = cpuSpan(child.pid!);
+    const broker = brokerCpuSpan(ctx.brokerPid);
     const t1 = await Promise.race([probe.waitFor(groupId, work.raw, work.count, { timeoutMs: 600_000 }), death.promise]);
     const cpuMs = cpu.ms();
+    const brokerCpu = broker.perThousand(work.count);
     const done = await Promise.race([next('done'), death.promise]);
     const memory = memoryOf(child.pid!);
     death.cancel();
@@ -194,6 +198,7 @@ export async function runJavaPeer(ctx: BenchContext, build: JavaPeerBuild, work:
       seconds,
       events_per_s: work.count / seconds,
       cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
+      broker_cpu_ms_per_1k_events: brokerCpu,
       first_record_to_last_commit_events_per_s: ((done.records ?? 0) * 1000) / (done.first_record_to_last_commit_ms ?? Number.NaN),
       transactions: done.transactions ?? 0,
       aborted_transactions: done.aborted_transactions ?? 0,

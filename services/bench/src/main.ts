@@ -7,6 +7,7 @@ import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, rawPartitionsFor, resul
 import { type BenchContext, buildIndex } from './context';
 import { type Dataset, type RawTopics, buildDataset } from './dataset';
 import type { Fingerprint } from './fingerprint';
+import { brokerPidOf } from './cpu';
 import { type JavaPeerAvailability, type JavaPeerRun, buildJavaPeer, inputFingerprint, runJavaPeer } from './java-peer';
 import { createTopics, deleteTopics, loadDataset } from './kafka-io';
 import { type LatencyRun, prepareLatencySubset, runLatency } from './latency';
@@ -66,6 +67,11 @@ const QUICK: Mode = {
 };
 
 const MALFORMED_RATE = 0.005;
+
+/** The broker CPU per 1,000 events of each run where the broker is a local process (cpu.ts). */
+function brokerCpu(runs: ReadonlyArray<{ readonly broker_cpu_ms_per_1k_events: number | null }>): number[] {
+  return runs.flatMap((r) => (r.broker_cpu_ms_per_1k_events === null ? [] : [r.broker_cpu_ms_per_1k_events]));
+}
 
 function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -170,6 +176,7 @@ async function main(args: BenchArgs): Promise<number> {
     partitions: PARTITIONS,
     maxRecordsPerTransaction: config.maxRecordsPerTransaction,
     nodeOptions: args.nodeOptions,
+    brokerPid: brokerPidOf(root),
     profileDir,
     log,
     created: { topics: [], subjects: [] },
@@ -300,6 +307,9 @@ async function main(args: BenchArgs): Promise<number> {
     passthrough_cpu_ms_per_1k_events: spread(passthroughRuns.map((r) => r.cpu_ms_per_1k_events), 1),
     pipeline_cpu_ms_per_1k_events: spread(pipelineRuns.map((r) => r.cpu_ms_per_1k_events), 1),
     java_peer_cpu_ms_per_1k_events: spread(javaPeerRuns.map((r) => r.cpu_ms_per_1k_events), 1),
+    passthrough_broker_cpu_ms_per_1k_events: spread(brokerCpu(passthroughRuns), 1),
+    pipeline_broker_cpu_ms_per_1k_events: spread(brokerCpu(pipelineRuns), 1),
+    java_peer_broker_cpu_ms_per_1k_events: spread(brokerCpu(javaPeerRuns), 1),
     kms_calls_per_1k_events: spread(pipelineRuns.map((r) => r.kms_calls_per_1k_events), 4),
     redis_roundtrips_per_1k_events: spread(pipelineRuns.map((r) => r.redis_roundtrips_per_1k_events), 3),
     peak_rss_mb: spread(pipelineRuns.map((r) => r.peak_rss_mb), 1),
@@ -339,6 +349,9 @@ async function main(args: BenchArgs): Promise<number> {
     passthrough_cpu_ms_per_1k_events: round(median(passthroughRuns.map((r) => r.cpu_ms_per_1k_events)), 1),
     passthrough_first_consume_to_last_commit_events_per_s: round(median(passthroughRuns.map((r) => r.first_consume_to_last_commit_events_per_s)), 0),
     pipeline_cpu_ms_per_1k_events: round(median(pipelineRuns.map((r) => r.cpu_ms_per_1k_events)), 1),
+    passthrough_broker_cpu_ms_per_1k_events: spreads.passthrough_broker_cpu_ms_per_1k_events?.median ?? null,
+    pipeline_broker_cpu_ms_per_1k_events: spreads.pipeline_broker_cpu_ms_per_1k_events?.median ?? null,
+    java_peer_broker_cpu_ms_per_1k_events: spreads.java_peer_broker_cpu_ms_per_1k_events?.median ?? null,
     latency_p90_ms: latency?.latency_p90_ms,
     latency_max_ms: latency?.latency_max_ms,
     latency_visible_p50_ms: latency?.visible_p50_ms,
@@ -419,12 +432,13 @@ async function main(args: BenchArgs): Promise<number> {
   w(
     peerTable([
       { name: 'transform alone (in process)', eventsPerS: spreads.transform_events_per_s, cpuMsPer1k: undefined, note: 'one core, no Kafka' },
-      { name: 'kafkajs passthrough', eventsPerS: spreads.passthrough_events_per_s, cpuMsPer1k: spreads.passthrough_cpu_ms_per_1k_events },
-      { name: 'pipeline', eventsPerS: spreads.pipeline_events_per_s, cpuMsPer1k: spreads.pipeline_cpu_ms_per_1k_events },
+      { name: 'kafkajs passthrough', eventsPerS: spreads.passthrough_events_per_s, cpuMsPer1k: spreads.passthrough_cpu_ms_per_1k_events, brokerCpuMsPer1k: spreads.passthrough_broker_cpu_ms_per_1k_events },
+      { name: 'pipeline', eventsPerS: spreads.pipeline_events_per_s, cpuMsPer1k: spreads.pipeline_cpu_ms_per_1k_events, brokerCpuMsPer1k: spreads.pipeline_broker_cpu_ms_per_1k_events },
       {
         name: `Java peer (kafka-clients ${machine.kafka})`,
         eventsPerS: spreads.java_peer_events_per_s,
         cpuMsPer1k: spreads.java_peer_cpu_ms_per_1k_events,
+        brokerCpuMsPer1k: spreads.java_peer_broker_cpu_ms_per_1k_events,
         ...(javaPeerSkipped ? { note: `${peerMeasured ? 'partly failed' : javaPeer.ok ? 'failed' : 'skipped'}: ${javaPeerSkipped.split('\n')[0]}` } : {}),
       },
     ]),

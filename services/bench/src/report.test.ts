@@ -99,11 +99,17 @@ describe('the table', () => {
 
   it('puts the processes side by side: events/s and CPU per 1,000 events, median, min and max; a skipped one says why', () => {
     const text = peerTable([
-      { name: 'pipeline', eventsPerS: { min: 18_000, median: 19_000, max: 20_000, n: 3 }, cpuMsPer1k: { min: 55, median: 60, max: 71, n: 3 } },
+      {
+        name: 'pipeline',
+        eventsPerS: { min: 18_000, median: 19_000, max: 20_000, n: 3 },
+        cpuMsPer1k: { min: 55, median: 60, max: 71, n: 3 },
+        brokerCpuMsPer1k: { min: 20, median: 22.5, max: 30, n: 3 },
+      },
       { name: 'Java peer', eventsPerS: undefined, cpuMsPer1k: undefined, note: 'skipped: no mvn on PATH' },
     ]);
-    expect(text).toMatch(/pipeline\s+19,000\s+18,000\s+20,000\s+60\.0\s+55\.0\s+71\.0/);
-    expect(text).toMatch(/Java peer\s+-\s+-\s+skipped: no mvn on PATH/);
+    expect(text).toMatch(/pipeline\s+19,000\s+18,000\s+20,000\s+60\.0\s+55\.0\s+71\.0\s+22\.5\s/);
+    // A process not measured shows a dash in every column, the broker's too, and says why.
+    expect(text).toMatch(/Java peer\s+-\s+-\s+-\s+skipped: no mvn on PATH/);
   });
 
   it('names the CPU as /proc/cpuinfo does and the load average the run started under', () => {

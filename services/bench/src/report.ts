@@ -157,6 +157,8 @@ export interface PeerRow {
   readonly name: string;
   readonly eventsPerS: Spread | undefined;
   readonly cpuMsPer1k: Spread | undefined;
+  /** The local broker's CPU per 1,000 events while this process ran (what the client costs the broker). */
+  readonly brokerCpuMsPer1k?: Spread | undefined;
   /** Why a figure is missing (the Java peer skipped), or what the row measures differently. */
   readonly note?: string;
 }
@@ -165,8 +167,8 @@ export interface PeerRow {
 export function peerTable(rows: readonly PeerRow[]): string {
   const cells = (s: Spread | undefined) => (s === undefined ? ['-', '', ''] : [formatNumber(s.median), formatNumber(s.min), formatNumber(s.max)]);
   return table(
-    ['process', 'events/s', 'min', 'max', 'CPU ms/1k events', 'min', 'max', 'note'],
-    rows.map((r) => [r.name, ...cells(r.eventsPerS), ...cells(r.cpuMsPer1k), r.note ?? '']),
+    ['process', 'events/s', 'min', 'max', 'CPU ms/1k events', 'min', 'max', 'broker CPU ms/1k', 'note'],
+    rows.map((r) => [r.name, ...cells(r.eventsPerS), ...cells(r.cpuMsPer1k), r.brokerCpuMsPer1k === undefined ? '-' : formatNumber(r.brokerCpuMsPer1k.median), r.note ?? '']),
   );
 }
 

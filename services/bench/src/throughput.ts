@@ -5,7 +5,7 @@ import { roamingTopic } from '@ampseal/core';
 import { decodeWire } from '@ampseal/kafka';
 import { analyticsType } from '@ampseal/schemas/codec';
 import { type BenchContext, resolveEventId } from './context';
-import { cpuSpan } from './cpu';
+import { brokerCpuSpan, cpuSpan } from './cpu';
 import { ANALYTICS, QUARANTINE, ROAMING, type Dataset, type RawTopics } from './dataset';
 import { CommitProbe, existingTopics, readTopics } from './kafka-io';
 import type { PassthroughConfig, PassthroughMessage } from './passthrough';
@@ -38,6 +38,8 @@ export interface PassthroughRun {
   readonly transactions: number;
   /** CPU of the child from ready to the last commit (cpu.ts: one definition for every process). */
   readonly cpu_ms_per_1k_events: number;
+  /** The local broker's CPU over the same span (null for a remote broker): what this client costs the broker. */
+  readonly broker_cpu_ms_per_1k_events: number | null;
   readonly peak_rss_mb: number;
   readonly transaction_retries: number;
   readonly outputs_verified: boolean | undefined;
@@ -62,6 +64,8 @@ export interface PipelineRun {
   readonly redis_roundtrips_per_1k_events: number;
   /** CPU of the process from ready to the last commit (cpu.ts: one definition for every process). */
   readonly cpu_ms_per_1k_events: number;
+  /** The local broker's CPU over the same span (null for a remote broker): what this client costs the broker. */
+  readonly broker_cpu_ms_per_1k_events: number | null;
   readonly peak_rss_mb: number;
   readonly rss_at_end_mb: number;
   readonly transaction_retries: number;
@@ -100,9 +104,11 @@ export async function runPassthrough(ctx: BenchContext, work: Workload): Promise
     void ready;
     const t0 = performance.now();
     const cpu = cpuSpan(child.pid!);
+    const broker = brokerCpuSpan(ctx.brokerPid);
     const doneMessage = nextMessage(child, 'done');
     const t1 = await Promise.race([probe.waitFor(config.groupId, work.raw, work.count, { timeoutMs: 600_000 }), death.promise]);
     const cpuMs = cpu.ms();
+    const brokerCpu = broker.perThousand(work.count);
     const done = (await Promise.race([doneMessage, death.promise])) as Extract<PassthroughMessage, { type: 'done' }>;
     const memory = memoryOf(child.pid!);
     death.cancel();
@@ -127,6 +133,7 @@ export async function runPassthrough(ctx: BenchContext, work: Workload): Promise
       first_consume_to_last_commit_events_per_s: (done.records * 1000) / done.firstConsumeToLastCommitMs,
       transactions: done.transactions,
       cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
+      broker_cpu_ms_per_1k_events: brokerCpu,
       peak_rss_mb: memory.peakRssMb,
       transaction_retries: stderr.transactionRetries(),
       outputs_verified: verified,
@@ -274,12 +281,14 @@ export async function startPipeline(
 export async function runPipeline(ctx: BenchContext, work: Workload, options: { profile?: boolean } = {}): Promise<PipelineRun> {
   const pipeline = await startPipeline(ctx, work.label, work.raw, options);
   const cpu = cpuSpan(pipeline.child.pid!);
+  const broker = brokerCpuSpan(ctx.brokerPid);
   const probe = await CommitProbe.open(ctx.kafka);
   const death = failOnExit(pipeline.child, `pipeline ${work.label}`, pipeline.tail);
   try {
     const t0 = pipeline.readyAt;
     const t1 = await Promise.race([probe.waitFor(pipeline.groupId, work.raw, work.count, { timeoutMs: 900_000 }), death.promise]);
     const cpuMs = cpu.ms();
+    const brokerCpu = broker.perThousand(work.count);
     // Counters since the process started: the key-set unwrap at first use counts against these events.
     const after = await pipeline.metrics();
     const memory = memoryOf(pipeline.child.pid!);
@@ -299,6 +308,7 @@ export async function runPipeline(ctx: BenchContext, work: Workload, options: { 
       kms_calls_per_1k_events: perThousand(after.kmsCalls, work.count),
       redis_roundtrips_per_1k_events: perThousand(after.redisRoundTrips, work.count),
       cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
+      broker_cpu_ms_per_1k_events: brokerCpu,
       peak_rss_mb: memory.peakRssMb,
       rss_at_end_mb: memory.rssMb,
       transaction_retries: pipeline.transactionRetries(),

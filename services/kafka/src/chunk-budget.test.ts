@@ -19,7 +19,7 @@ describe('a transaction closes at N records or at the time budget, whichever is 
     expect(budget.next(5_000)).toEqual({ size: 500, closedBy: 'time' });
     // A batch smaller than the budget's share is taken whole; a record limit below it still wins.
     expect(budget.next(300)).toEqual({ size: 300, closedBy: 'batch' });
-    expect(new measuredBudget(200, 50, [1_000, 100]).next(5_000)).toEqual({ size: 200, closedBy: 'size' });
+    expect(measuredBudget(200, 50, [1_000, 100]).next(5_000)).toEqual({ size: 200, closedBy: 'size' });
   });
 
   it('takes at least one record, however slow the handling, so the partition always moves', () => {

@@ -44,8 +44,12 @@ export type Delivery = 'exactly-once' | 'at-least-once';
 export const STREAM_CHANNEL = 'ampseal:stream';
 export type { ChunkClose };
 export type StreamEvent =
-  /** One chunk committed: a transaction (exactly-once), or outputs acknowledged then the offset committed (at-least-once). */
-  | { readonly type: 'transaction'; readonly topic: string; readonly partition: number; readonly records: number; readonly outputs: number; readonly durationMs: number; readonly closedBy: ChunkClose }
+  /**
+   * One chunk committed: a transaction (exactly-once), or outputs acknowledged then the offset committed
+   * (at-least-once). `durationMs` from taking the chunk in hand to its commit; `handlingMs` of it, the handler's
+   * last (successful) call.
+   */
+  | { readonly type: 'transaction'; readonly topic: string; readonly partition: number; readonly records: number; readonly outputs: number; readonly durationMs: number; readonly handlingMs: number; readonly closedBy: ChunkClose }
   | { readonly type: 'lag'; readonly topic: string; readonly partition: number; readonly lag: number }
   | { readonly type: 'paused'; readonly reason: string }
   | { readonly type: 'resumed' }
@@ -130,6 +134,7 @@ export class TransactionalStream implements Component {
   private running = false;
   /** Sizes each chunk: maxRecordsPerTransaction and maxTransactionMs. */
   private readonly budget: ChunkBudget;
+  private lastHandlingMs = 0;
   /** At least once: the one idempotent producer of this stream (no transactional id, no fencing). */
   private idempotent: Promise<Producer> | undefined;
 
@@ -246,7 +251,7 @@ export class TransactionalStream implements Component {
           this.restarting = undefined;
           this.lastCommitted.set(key, BigInt(last) + 1n);
           resolveOffset(last);
-          publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0, closedBy });
+          publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0, handlingMs: Math.round(this.lastHandlingMs * 10) / 10, closedBy });
           await heartbeat();
         }
         publish({ type: 'lag', topic: batch.topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
@@ -269,7 +274,8 @@ export class TransactionalStream implements Component {
       try {
         const t0 = performance.now();
         const outputs = await this.options.handler(records);
-        this.budget.observe(records.length, performance.now() - t0);
+        this.lastHandlingMs = performance.now() - t0;
+        this.budget.observe(records.length, this.lastHandlingMs);
         if (this.pausedReason !== undefined) {
           this.options.logger.info({ after: this.pausedReason }, 'dependency back: resuming');
           this.pausedReason = undefined;

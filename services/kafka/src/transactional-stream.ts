@@ -226,7 +226,7 @@ export class TransactionalStream implements Component {
           const next = (BigInt(last) + 1n).toString();
           try {
             if (this.exactlyOnce) await this.commit(batch.topic, batch.partition, outputs, next);
-            else await this.deliver(batch.topic, batch.partition, outputs, next, isStale, commitOffsetsIfNecessary);
+            else if (!(await this.deliver(batch.topic, batch.partition, outputs, next, isStale, commitOffsetsIfNecessary))) return;
           } catch (err) {
             // The partition moved away mid-chunk (its new owner fenced our producer): not a failure, the owner
             // re-reads the chunk from the committed offset. A fresh producer is made if it ever comes back.
@@ -470,8 +470,8 @@ export class TransactionalStream implements Component {
    * transaction's, each acknowledged by all in-sync replicas; only then the offset after the chunk, committed
    * to the group (through the batch's own commit, which kafkajs makes even while the consumer is stopping, so a
    * clean stop commits the chunk in hand). A crash between the two leaves the offset before the chunk: the chunk
-   * is handled again and its outputs written twice, never lost. A batch gone stale (the partition moved) commits
-   * nothing: its next owner started from the committed offset anyway.
+   * is handled again and its outputs written twice, never lost. A batch gone stale (a seek is pending for the
+   * partition) commits nothing and resolves false: the partition goes on from where the seek puts it.
    */
   private async deliver(
     topic: string,
@@ -480,14 +480,15 @@ export class TransactionalStream implements Component {
     nextOffset: string,
     isStale: () => boolean,
     commitOffsets: (offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const batches = await this.partitionCounts.route(outputs);
     const producer = await this.idempotentProducer();
     for (const b of batches) {
       for (const messages of produceRequests(b.messages)) await producer.sendBatch({ acks: -1, topicMessages: [{ topic: b.topic, messages }] });
     }
-    if (isStale()) return;
+    if (isStale()) return false;
     await commitOffsets({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+    return true;
   }
 
   /**

@@ -9,19 +9,20 @@ import { GroupProgress, produce } from '../harness/kafka';
 import { indexedStart, pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
 
-/** One in-process service: a group join and ~2,000 records. */
-const resources = useResources({ budgetMs: 90_000 });
+/** One in-process service: a group join and ~1,000 records in transactions of a few records each. */
+const resources = useResources({ budgetMs: 120_000 });
 
 describe('a transaction closes on its time budget as well as its size', () => {
-  it('with a record limit no batch reaches and a 1 ms budget, transactions close by time, and each input still has exactly one output', async () => {
+  it('with a record limit no batch reaches and a 5 ms budget, transactions close by time, and each input still has exactly one output', async () => {
     const WARM = 20;
-    const BULK = 2_000;
+    const BULK = 1_000;
     const env = pipelineEnv({
       AMPSEAL_AUDIENCES: 'analytics',
       AMPSEAL_TOPIC_PARTITIONS: '1',
       AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '100000',
-      // Any machine takes more than 1 ms to handle a few hundred records, so a batch of them is cut by time.
-      AMPSEAL_MAX_TRANSACTION_MS: '1',
+      // Any machine takes more than 5 ms to handle the hundreds of records of one fetched batch (the transform
+      // alone does ~100 a millisecond on one core), so such a batch is cut by time.
+      AMPSEAL_MAX_TRANSACTION_MS: '5',
     });
     const config = loadConfig(env);
     const events: Array<Extract<StreamEvent, { type: 'transaction' }>> = [];
@@ -49,6 +50,7 @@ describe('a transaction closes on its time budget as well as its size', () => {
     expect(await service.lifecycle.stop()).toBe(true);
 
     const byTime = events.filter((e) => e.closedBy === 'time');
+    process.stderr.write(`\n[transaction-budget] ${events.length} transactions, ${byTime.length} closed by time, records per transaction: ${events.map((e) => e.records).join(' ')}\n`);
     expect(byTime.length).toBeGreaterThan(0);
     // No transaction reached the record limit, and every record was in exactly one committed transaction.
     expect(events.some((e) => e.closedBy === 'size')).toBe(false);

@@ -7,7 +7,7 @@ import { type BenchContext, buildIndex } from './context';
 import { type RawTopics, buildDataset } from './dataset';
 import { createTopics, deleteTopics } from './kafka-io';
 import { type LatencyOptions, type LatencyPipeline, type LatencyRun, prepareLatencySubset, runLatency } from './latency';
-import { ensureStack } from './stack';
+import { stackFromEnvOrUp } from './stack';
 import { median } from './stats';
 
 /**
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     ...budgets.flatMap((t): LatencyPipeline[] => [{ delivery: 'exactly-once', maxTransactionMs: t }, { delivery: 'at-least-once', maxTransactionMs: t }]),
   ];
   const root = path.resolve(__dirname, '..', '..', '..');
-  const stackEnv = ensureStack(root);
+  const stackEnv = stackFromEnvOrUp(root);
   const config = loadConfig(stackEnv);
   const runId = `latmodes-${randomBytes(4).toString('hex')}`;
   const raw: RawTopics = { ocpp: `${runId}.ocpp.raw.v1`, ocpi: `${runId}.ocpi.raw.v1` };

@@ -53,7 +53,13 @@ export async function crashRepeatedly(options: CrashRunOptions): Promise<CrashRu
 
   // The first start creates the topics (spawnService registers every child for clean-up as it spawns).
   let child = spawnService('pseudonymizer', env);
-  await waitForHttp(`http://127.0.0.1:${env.AMPSEAL_HTTP_PORT}/healthz`);
+  // A child that exits first (its port taken, a bad setting) fails the run at once, with what it said.
+  const first = child;
+  const early = exitOf(first).then((exit) => {
+    throw new Error(`the pseudonymizer exited before answering /healthz: ${JSON.stringify(exit)}\n${first.output.join('')}`);
+  });
+  early.catch(() => undefined);
+  await Promise.race([waitForHttp(`http://127.0.0.1:${env.AMPSEAL_HTTP_PORT}/healthz`), early]);
 
   const atKill: number[] = [];
   const inFlight: number[] = [];

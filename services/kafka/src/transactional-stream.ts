@@ -425,25 +425,28 @@ export class TransactionalStream implements Component {
     const id = this.transactionalId(topic, partition);
     let producer = this.producers.get(id);
     if (!producer) {
-      producer = (async () => {
-        const p = producerOf(this.options.kafka, {
-          transactionalId: id,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          transactionTimeout: 30_000,
-          allowAutoTopicCreation: false,
-          createPartitioner: Partitioners.DefaultPartitioner,
-          // An idempotent producer retries until the broker answers (kafkajs' own default, stated here
-          // because the client-wide retry is finite): a broker outage blocks the commit, it never skips it.
-          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
-        });
-        await p.connect();
-        return p;
-      })();
+      producer = this.connectProducer(id);
       producer.catch(() => this.producers.delete(id));
       this.producers.set(id, producer);
     }
     return producer;
+  }
+
+  /** A transactional producer for one partition's id, or (at least once, no id) the stream's idempotent one. */
+  private async connectProducer(transactionalId: string | undefined): Promise<Producer> {
+    const p = producerOf(this.options.kafka, {
+      ...(transactionalId !== undefined ? { transactionalId, transactionTimeout: 30_000 } : {}),
+      idempotent: true,
+      // kafkajs' idempotent producer keeps order and sequence numbers only with one request in flight.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // An idempotent producer retries until the broker answers (kafkajs' own default, stated here
+      // because the client-wide retry is finite): a broker outage blocks the commit, it never skips it.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    await p.connect();
+    return p;
   }
 
   private async commit(topic: string, partition: number, outputs: readonly OutputRecord[], nextOffset: string): Promise<void> {
@@ -507,19 +510,7 @@ export class TransactionalStream implements Component {
 
   private idempotentProducer(): Promise<Producer> {
     if (!this.idempotent) {
-      const producer = (async () => {
-        const p = producerOf(this.options.kafka, {
-          idempotent: true,
-          // kafkajs' idempotent producer keeps order and sequence numbers only with one request in flight.
-          maxInFlightRequests: 1,
-          allowAutoTopicCreation: false,
-          createPartitioner: Partitioners.DefaultPartitioner,
-          // As the transactional producer: a broker outage blocks the write, it never skips it.
-          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
-        });
-        await p.connect();
-        return p;
-      })();
+      const producer = this.connectProducer(undefined);
       producer.catch(() => {
         if (this.idempotent === producer) this.idempotent = undefined;
       });

@@ -90,6 +90,10 @@ spec:
               value: {{ join "," $v.audiences | quote }}
             - name: AMPSEAL_MAX_RECORDS_PER_TRANSACTION
               value: {{ int64 $v.maxRecordsPerTransaction | toString | quote }}
+            - name: AMPSEAL_MAX_TRANSACTION_MS
+              value: {{ int64 $v.maxTransactionMs | toString | quote }}
+            - name: AMPSEAL_DELIVERY
+              value: {{ $v.delivery | quote }}
             {{- with $v.roamingRecipients }}
             - name: AMPSEAL_ROAMING_RECIPIENTS
               value: {{ join "," . | quote }}

@@ -49,8 +49,22 @@ export interface LatencyMeasurement {
   readonly unexpected: number;
 }
 
+/**
+ * How the latency phase's pipeline delivers (passed to it as AMPSEAL_DELIVERY and AMPSEAL_MAX_TRANSACTION_MS;
+ * unset: the configuration's defaults). `label` names the pipeline's topics and group: two runs in one bench
+ * need two labels, and two sets of raw topics (the load generator writes into them).
+ */
+export interface LatencyPipeline {
+  readonly delivery?: 'exactly-once' | 'at-least-once';
+  readonly maxTransactionMs?: number;
+  readonly label?: string;
+}
+
 export interface LatencyRun extends LatencyMeasurement {
   readonly offered_events_per_s: number;
+  readonly delivery: 'exactly-once' | 'at-least-once';
+  /** AMPSEAL_MAX_TRANSACTION_MS the pipeline ran with; null: its default. */
+  readonly max_transaction_ms: number | null;
   readonly redis_roundtrips_per_1k_events: number;
   readonly kms_calls_per_1k_events: number;
   readonly peak_rss_mb: number;
@@ -76,8 +90,13 @@ export function latencyEventCount(options: LatencyOptions): number {
 }
 
 /** Parent side: a pipeline, the subset file, the load generator child, the pipeline's counters around it. */
-export async function runLatency(ctx: BenchContext, raw: RawTopics, subsetFile: string, options: LatencyOptions): Promise<LatencyRun> {
-  const pipeline = await startPipeline(ctx, 'latency', raw);
+export async function runLatency(ctx: BenchContext, raw: RawTopics, subsetFile: string, options: LatencyOptions, delivery: LatencyPipeline = {}): Promise<LatencyRun> {
+  const pipeline = await startPipeline(ctx, delivery.label ?? 'latency', raw, {
+    env: {
+      ...(delivery.delivery ? { AMPSEAL_DELIVERY: delivery.delivery } : {}),
+      ...(delivery.maxTransactionMs !== undefined ? { AMPSEAL_MAX_TRANSACTION_MS: String(delivery.maxTransactionMs) } : {}),
+    },
+  });
   const config: LatencyChildConfig = {
     brokers: ctx.brokers,
     raw,
@@ -108,6 +127,8 @@ export async function runLatency(ctx: BenchContext, raw: RawTopics, subsetFile: 
     const memory = memoryOf(pipeline.child.pid!);
     return {
       offered_events_per_s: options.rate,
+      delivery: delivery.delivery ?? 'exactly-once',
+      max_transaction_ms: delivery.maxTransactionMs ?? null,
       ...measurement,
       redis_roundtrips_per_1k_events: perThousand(after.redisRoundTrips - b.redisRoundTrips, measurement.measured_events),
       kms_calls_per_1k_events: perThousand(after.kmsCalls - b.kmsCalls, measurement.measured_events),
@@ -272,6 +293,7 @@ export async function measureLatency(
       visible_p50_ms: percentile(sortedVisible, 50, true),
       visible_p99_ms: percentile(sortedVisible, 99, true),
       load_generator_loop_delay_max_ms: loop.max / 1e6,
+      // At least once, duplicates are allowed: `exactly_once` is then false whenever one occurred (counted below).
       exactly_once: duplicates === 0 && missing === 0 && unexpected === 0 && received === expected,
       duplicates,
       missing,

@@ -1,6 +1,6 @@
 import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
-import { classifyFailure, kafkaFailure } from './failure-policy';
+import { classifyFailure, isGroupRebalance, kafkaFailure } from './failure-policy';
 
 // The broker's answers as kafkajs 2.2 builds them (src/protocol/error.js): type, code and its retriable flag.
 const protocol = (type: string, code: number, retriable: boolean) => new KafkaJSProtocolError({ type, code, retriable, message: `broker said ${type}` } as never);
@@ -90,5 +90,14 @@ describe('kafkajs errors in the table', () => {
     expect([error.code, error.retriable, error.stage]).toEqual(['AMPSEAL_ERR_STREAM_FAILED', false, 'instance']);
     expect(error.message).not.toContain('t.secret');
     expect(kafkaFailure(unknownCode(77)).code).toBe('AMPSEAL_ERR_STREAM_FAILED');
+  });
+
+  it('tells a refused offset commit of a rebalancing group (at least once: kafkajs rejoins) from a failure of the instance', () => {
+    expect(isGroupRebalance(protocol('REBALANCE_IN_PROGRESS', 27, true))).toBe(true);
+    expect(isGroupRebalance(new KafkaJSNumberOfRetriesExceeded(protocol('ILLEGAL_GENERATION', 22, false), { retryCount: 5, retryTime: 1_000 }))).toBe(true);
+    expect(isGroupRebalance(protocol('UNKNOWN_MEMBER_ID', 25, false))).toBe(true);
+    expect(isGroupRebalance(protocol('NOT_COORDINATOR_FOR_GROUP', 16, true))).toBe(true);
+    expect(isGroupRebalance(protocol('INVALID_PRODUCER_EPOCH', 47, false))).toBe(false);
+    expect(isGroupRebalance(new AmpsealError('KEYRING_UNAVAILABLE'))).toBe(false);
   });
 });

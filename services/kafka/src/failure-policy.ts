@@ -72,6 +72,15 @@ export function kafkaFailure(err: unknown): AmpsealError {
   return new AmpsealError(retriable ? 'BROKER_UNAVAILABLE' : 'STREAM_FAILED', undefined, { cause: err });
 }
 
+/**
+ * The group coordinator refused a request because the group is rebalancing or this member's generation is over
+ * (kafkajs' own `isRebalancing` set, anywhere in the cause chain): kafkajs rejoins when its consumer loop sees
+ * one. Not a failure of the instance: the partition's next owner resumes from the committed offset.
+ */
+export function isGroupRebalance(err: unknown): boolean {
+  return chain(err).some((e) => e.type === 'REBALANCE_IN_PROGRESS' || e.type === 'ILLEGAL_GENERATION' || e.type === 'NOT_COORDINATOR_FOR_GROUP' || e.type === 'UNKNOWN_MEMBER_ID');
+}
+
 function isKafkaJsError(err: unknown): boolean {
   return chain(err).some((e) => typeof e.name === 'string' && e.name.startsWith('KafkaJS'));
 }

@@ -1,7 +1,7 @@
 export { KafkaClient, createKafka, type KafkaClientOptions } from './client';
 export { classifyFailure, kafkaFailure, type Failure, type FailureAction } from './failure-policy';
 export { mapKafkaLog, type KafkaLogFields } from './log-mapper';
-export { TransactionalStream, STREAM_CHANNEL, type ConsumedRecord, type OutputRecord, type StreamEvent, type StreamHandler, type TransactionalStreamOptions } from './transactional-stream';
+export { TransactionalStream, STREAM_CHANNEL, type ChunkClose, type ConsumedRecord, type Delivery, type OutputRecord, type StreamEvent, type StreamHandler, type TransactionalStreamOptions } from './transactional-stream';
 export { RecordProducer, type PartitionedRecord, type RecordProducerOptions, type Written } from './producer';
 export { RecordConsumer, type ReadRecord, type RecordConsumerOptions } from './record-consumer';
 export { highWatermarks, type PartitionOffsets } from './high-watermark';

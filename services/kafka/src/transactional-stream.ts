@@ -3,7 +3,8 @@ import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/foundation';
 import { consumerOf, producerOf, type KafkaClient } from './client';
-import { classifyFailure } from './failure-policy';
+import { ChunkBudget, type ChunkClose } from './chunk-budget';
+import { classifyFailure, isGroupRebalance } from './failure-policy';
 import { PartitionCounts } from './partitioned-send';
 import { TopicAdmin } from './topics';
 import { produceRequests } from './produce-requests';
@@ -31,9 +32,24 @@ export interface OutputRecord {
  */
 export type StreamHandler = (records: readonly ConsumedRecord[]) => Promise<OutputRecord[]>;
 
+/**
+ * How outputs reach their topics (README "Delivery"):
+ * - `exactly-once`: one Kafka transaction per chunk holds its outputs and the consumer offset after it;
+ * - `at-least-once`: an idempotent producer writes the chunk's outputs, and the offset after it is committed to
+ *   the group only once every output is acknowledged; after a crash or a rebalance the uncommitted chunk is
+ *   handled again, so an output may appear twice (with the same eventId, in the same order per partition).
+ */
+export type Delivery = 'exactly-once' | 'at-least-once';
+
 export const STREAM_CHANNEL = 'ampseal:stream';
+export type { ChunkClose };
 export type StreamEvent =
-  | { readonly type: 'transaction'; readonly topic: string; readonly partition: number; readonly records: number; readonly outputs: number; readonly durationMs: number }
+  /**
+   * One chunk committed: a transaction (exactly-once), or outputs acknowledged then the offset committed
+   * (at-least-once). `durationMs` from taking the chunk in hand to its commit; `handlingMs` of it, the handler's
+   * last (successful) call.
+   */
+  | { readonly type: 'transaction'; readonly topic: string; readonly partition: number; readonly records: number; readonly outputs: number; readonly durationMs: number; readonly handlingMs: number; readonly closedBy: ChunkClose }
   | { readonly type: 'lag'; readonly topic: string; readonly partition: number; readonly lag: number }
   | { readonly type: 'paused'; readonly reason: string }
   | { readonly type: 'resumed' }
@@ -54,6 +70,14 @@ export interface TransactionalStreamOptions {
   readonly logger: Logger;
   /** Records per transaction (a fetched batch is split into chunks of at most this many). */
   readonly maxRecordsPerTransaction?: number;
+  /**
+   * Handling budget of one transaction, in milliseconds: a chunk holds no more records than the handler is
+   * expected to get through in this time (chunk-budget.ts; docs/guarantees.md says why a budget and not a
+   * clock). Unset: size only.
+   */
+  readonly maxTransactionMs?: number;
+  /** Default `exactly-once`. */
+  readonly delivery?: Delivery;
   readonly backoffMs?: { readonly initial: number; readonly max: number };
   readonly fromBeginning?: boolean;
   readonly sessionTimeoutMs?: number;
@@ -108,10 +132,16 @@ export class TransactionalStream implements Component {
   /** Per partition, the offset this process's last commit moved the group to. */
   private readonly lastCommitted = new Map<string, bigint>();
   private running = false;
+  /** Sizes each chunk: maxRecordsPerTransaction and maxTransactionMs. */
+  private readonly budget: ChunkBudget;
+  private lastHandlingMs = 0;
+  /** At least once: the one idempotent producer of this stream (no transactional id, no fencing). */
+  private idempotent: Promise<Producer> | undefined;
 
   constructor(private readonly options: TransactionalStreamOptions) {
     this.admin = new TopicAdmin(options.kafka);
     this.partitionCounts = new PartitionCounts(this.admin);
+    this.budget = new ChunkBudget(options.maxRecordsPerTransaction ?? 2_000, options.maxTransactionMs);
   }
 
   /** Why the stream is not making progress for now (a dependency down, the consumer restarting), or undefined. */
@@ -169,17 +199,18 @@ export class TransactionalStream implements Component {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        const max = this.options.maxRecordsPerTransaction ?? 2_000;
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
         const messages = batch.messages;
         const key = `${batch.topic}:${batch.partition}`;
-        if (messages.length > 0 && this.unchecked.has(key)) {
+        if (messages.length > 0 && this.exactlyOnce && this.unchecked.has(key)) {
           if (!(await this.checkStart(batch.topic, batch.partition, messages[0]!.offset, heartbeat, isRunning))) return;
           this.unchecked.delete(key);
         }
-        for (let i = 0; i < messages.length; i += max) {
+        for (let i = 0; i < messages.length; ) {
           if (!isRunning() || isStale() || this.failure) return;
-          const chunk = messages.slice(i, i + max);
+          const { size, closedBy } = this.budget.next(messages.length - i);
+          const chunk = messages.slice(i, i + size);
+          i += size;
           const records: ConsumedRecord[] = chunk.map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
@@ -192,8 +223,10 @@ export class TransactionalStream implements Component {
           const outputs = await this.handleWithRetry(records, heartbeat, isRunning);
           if (outputs === undefined) return; // stopping while a dependency was down: nothing committed
           const last = chunk[chunk.length - 1]!.offset;
+          const next = (BigInt(last) + 1n).toString();
           try {
-            await this.commit(batch.topic, batch.partition, outputs, (BigInt(last) + 1n).toString());
+            if (this.exactlyOnce) await this.commit(batch.topic, batch.partition, outputs, next);
+            else if (!(await this.deliver(batch.topic, batch.partition, outputs, next, isStale, commitOffsetsIfNecessary))) return;
           } catch (err) {
             // The partition moved away mid-chunk (its new owner fenced our producer): not a failure, the owner
             // re-reads the chunk from the committed offset. A fresh producer is made if it ever comes back.
@@ -201,6 +234,9 @@ export class TransactionalStream implements Component {
               this.dropProducer(this.transactionalId(batch.topic, batch.partition));
               return;
             }
+            // At least once, the group is rebalancing (our offset commit was refused): kafkajs rejoins on this
+            // error, and whoever owns the partition next reads the chunk again from the committed offset.
+            if (!this.exactlyOnce && isGroupRebalance(err)) throw err;
             const { action, error } = classifyFailure(err);
             if (action !== 'retry') {
               this.fail(error);
@@ -208,18 +244,23 @@ export class TransactionalStream implements Component {
             }
             // Retriable (a broker or coordinator moved mid-transaction): not ready until a chunk commits again.
             this.restarting = error.reason;
-            await this.settle(batch.topic, batch.partition, chunk[0]!.offset, heartbeat, isRunning);
+            if (this.exactlyOnce) await this.settle(batch.topic, batch.partition, chunk[0]!.offset, heartbeat, isRunning);
+            else this.rewind(batch.topic, batch.partition, chunk[0]!.offset);
             return;
           }
           this.restarting = undefined;
           this.lastCommitted.set(key, BigInt(last) + 1n);
           resolveOffset(last);
-          publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0 });
+          publish({ type: 'transaction', topic: batch.topic, partition: batch.partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0, handlingMs: Math.round(this.lastHandlingMs * 10) / 10, closedBy });
           await heartbeat();
         }
         publish({ type: 'lag', topic: batch.topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
       },
     });
+  }
+
+  private get exactlyOnce(): boolean {
+    return (this.options.delivery ?? 'exactly-once') === 'exactly-once';
   }
 
   private async handleWithRetry(
@@ -231,7 +272,10 @@ export class TransactionalStream implements Component {
     let delay = backoff.initial;
     for (;;) {
       try {
+        const t0 = performance.now();
         const outputs = await this.options.handler(records);
+        this.lastHandlingMs = performance.now() - t0;
+        this.budget.observe(records.length, this.lastHandlingMs);
         if (this.pausedReason !== undefined) {
           this.options.logger.info({ after: this.pausedReason }, 'dependency back: resuming');
           this.pausedReason = undefined;
@@ -381,25 +425,28 @@ export class TransactionalStream implements Component {
     const id = this.transactionalId(topic, partition);
     let producer = this.producers.get(id);
     if (!producer) {
-      producer = (async () => {
-        const p = producerOf(this.options.kafka, {
-          transactionalId: id,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          transactionTimeout: 30_000,
-          allowAutoTopicCreation: false,
-          createPartitioner: Partitioners.DefaultPartitioner,
-          // An idempotent producer retries until the broker answers (kafkajs' own default, stated here
-          // because the client-wide retry is finite): a broker outage blocks the commit, it never skips it.
-          retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
-        });
-        await p.connect();
-        return p;
-      })();
+      producer = this.connectProducer(id);
       producer.catch(() => this.producers.delete(id));
       this.producers.set(id, producer);
     }
     return producer;
+  }
+
+  /** A transactional producer for one partition's id, or (at least once, no id) the stream's idempotent one. */
+  private async connectProducer(transactionalId: string | undefined): Promise<Producer> {
+    const p = producerOf(this.options.kafka, {
+      ...(transactionalId !== undefined ? { transactionalId, transactionTimeout: 30_000 } : {}),
+      idempotent: true,
+      // kafkajs' idempotent producer keeps order and sequence numbers only with one request in flight.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // An idempotent producer retries until the broker answers (kafkajs' own default, stated here
+      // because the client-wide retry is finite): a broker outage blocks the commit, it never skips it.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
+    });
+    await p.connect();
+    return p;
   }
 
   private async commit(topic: string, partition: number, outputs: readonly OutputRecord[], nextOffset: string): Promise<void> {
@@ -421,12 +468,64 @@ export class TransactionalStream implements Component {
     }
   }
 
+  /**
+   * At least once: the chunk's outputs through the idempotent producer, in the same order and requests as a
+   * transaction's, each acknowledged by all in-sync replicas; only then the offset after the chunk, committed
+   * to the group (through the batch's own commit, which kafkajs makes even while the consumer is stopping, so a
+   * clean stop commits the chunk in hand). A crash between the two leaves the offset before the chunk: the chunk
+   * is handled again and its outputs written twice, never lost. A batch gone stale (a seek is pending for the
+   * partition) commits nothing and resolves false: the partition goes on from where the seek puts it.
+   */
+  private async deliver(
+    topic: string,
+    partition: number,
+    outputs: readonly OutputRecord[],
+    nextOffset: string,
+    isStale: () => boolean,
+    commitOffsets: (offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }) => Promise<void>,
+  ): Promise<boolean> {
+    const batches = await this.partitionCounts.route(outputs);
+    const producer = await this.idempotentProducer();
+    for (const b of batches) {
+      for (const messages of produceRequests(b.messages)) await producer.sendBatch({ acks: -1, topicMessages: [{ topic: b.topic, messages }] });
+    }
+    if (isStale()) return false;
+    await commitOffsets({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+    return true;
+  }
+
+  /**
+   * At least once, after a failed write or offset commit: some of the chunk's outputs may be written, and the
+   * commit may have gone through. The producer is replaced (a fresh producer id and sequence numbers: a send
+   * that failed half-way cannot be taken for a duplicate of itself), and the partition resumes at the chunk's
+   * first record, so whatever of it was written is written again rather than skipped.
+   */
+  private rewind(topic: string, partition: number, chunkStart: string): void {
+    const producer = this.idempotent;
+    this.idempotent = undefined;
+    producer?.then((p) => p.disconnect()).catch(() => undefined);
+    this.consumer?.seek({ topic, partition, offset: chunkStart });
+    this.options.logger.warn({ topic, partition, resumeAt: chunkStart }, 'delivery failed: the chunk is written again (at least once)');
+  }
+
+  private idempotentProducer(): Promise<Producer> {
+    if (!this.idempotent) {
+      const producer = this.connectProducer(undefined);
+      producer.catch(() => {
+        if (this.idempotent === producer) this.idempotent = undefined;
+      });
+      this.idempotent = producer;
+    }
+    return this.idempotent;
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     // disconnect() waits for the batch in hand: its transaction either commits or never began.
     await this.consumer?.disconnect();
-    const producers = [...this.producers.values()];
+    const producers = [...this.producers.values(), ...(this.idempotent ? [this.idempotent] : [])];
     this.producers.clear();
+    this.idempotent = undefined;
     await Promise.all(producers.map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
     await this.admin.stop();
   }

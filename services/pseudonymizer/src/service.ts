@@ -20,6 +20,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
     logger,
     inputTopics: [topics.ocppRaw, topics.ocpiRaw],
     maxRecordsPerTransaction: config.maxRecordsPerTransaction,
+    delivery: config.delivery,
     readyWhenJoined: true,
     metrics: [pipelineMetrics],
     topics: [

@@ -37,7 +37,19 @@ describe('configuration is read once and validated', () => {
     );
   });
 
+  it('closes a transaction on a record count and a handling budget, and delivers exactly once unless told at least once', () => {
+    expect(loadConfig({})).toMatchObject({ maxRecordsPerTransaction: 2_000, maxTransactionMs: 1_000, delivery: 'exactly-once' });
+    expect(loadConfig({ AMPSEAL_MAX_TRANSACTION_MS: '20', AMPSEAL_DELIVERY: 'at-least-once' })).toMatchObject({ maxTransactionMs: 20, delivery: 'at-least-once' });
+    expect(loadConfig({ AMPSEAL_DELIVERY: ' At-Least-Once ' }).delivery).toBe('at-least-once');
+    expect(loadConfig({ AMPSEAL_DELIVERY: '' }).delivery).toBe('exactly-once');
+  });
+
   it.each([
+    ['AMPSEAL_MAX_TRANSACTION_MS', '0', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number from 1 to 10000/],
+    ['AMPSEAL_MAX_TRANSACTION_MS', '10001', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number from 1 to 10000/],
+    ['AMPSEAL_MAX_TRANSACTION_MS', '2.5', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number/],
+    ['AMPSEAL_DELIVERY', 'at-most-once', /AMPSEAL_DELIVERY must be exactly-once or at-least-once/],
+    ['AMPSEAL_DELIVERY', 'exactly_once', /AMPSEAL_DELIVERY must be exactly-once or at-least-once/],
     ['AMPSEAL_TOPIC_REPLICATION_FACTOR', '0', /AMPSEAL_TOPIC_REPLICATION_FACTOR must be a whole number from 1 to 32/],
     ['AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS', 'two', /AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS must be a whole number/],
     ['AMPSEAL_KAFKA_BROKERS', 'kafka', /AMPSEAL_KAFKA_BROKERS must be a comma-separated list of host:port/],

@@ -22,12 +22,16 @@ export type MetricsAdapter = (registry: Registry) => () => void;
 /** The transactional stream's channel: transaction time, consumer lag, paused while a dependency is down, failed. */
 export const streamMetrics: MetricsAdapter = (registry) => {
   const txSeconds = new Histogram({ name: 'ampseal_transaction_seconds', help: 'Consume-to-commit time of one transaction', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
+  const closed = new Counter({ name: 'ampseal_transactions_total', help: 'Transactions committed (at least once: chunks acknowledged and their offsets committed), by what closed them: size, time (the handling budget) or batch (the fetched batch ended)', labelNames: ['closed_by'], registers: [registry] });
   const lag = new Gauge({ name: 'ampseal_consumer_lag', help: 'Records behind the partition end', labelNames: ['topic', 'partition'], registers: [registry] });
   const paused = new Gauge({ name: 'ampseal_paused', help: '1 while a dependency is down and nothing is emitted', registers: [registry] });
   const failed = new Gauge({ name: 'ampseal_failed', help: '1 once the stream failed for good (the process is stopping to be restarted), by reason', labelNames: ['reason'], registers: [registry] });
   const onStream = (message: unknown) => {
     const e = message as StreamEvent;
-    if (e.type === 'transaction') txSeconds.observe(e.durationMs / 1000);
+    if (e.type === 'transaction') {
+      txSeconds.observe(e.durationMs / 1000);
+      closed.inc({ closed_by: e.closedBy });
+    }
     else if (e.type === 'lag') lag.set({ topic: e.topic, partition: String(e.partition) }, e.lag);
     else if (e.type === 'failed') failed.set({ reason: e.reason }, 1);
     else paused.set(e.type === 'paused' ? 1 : 0);

@@ -1,6 +1,6 @@
 import type { AmpsealError } from '@ampseal/core';
 import { Lifecycle, type Component, type Logger } from '@ampseal/foundation';
-import { TransactionalStream, createKafka, ensureTopics, type KafkaClient, type StreamHandler, type TopicSpec } from '@ampseal/kafka';
+import { TransactionalStream, createKafka, ensureTopics, type Delivery, type KafkaClient, type StreamHandler, type TopicSpec } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import type { Config } from './config';
 import { KeyRingComponent, type KeyRingKind } from './keyring';
@@ -31,6 +31,8 @@ export interface StreamServiceSpec {
   readonly keyring?: KeyRingKind;
   readonly inputTopics: readonly string[];
   readonly maxRecordsPerTransaction: number;
+  /** Default `exactly-once`; AMPSEAL_DELIVERY is the pseudonymizer's to pass (the shredder's receipts need exactly once). */
+  readonly delivery?: Delivery;
   /** Created at start when AMPSEAL_CREATE_TOPICS is on. */
   readonly topics?: readonly TopicSpec[];
   /** Adapters of the service's own diagnostics channels (the stream's and the key ring's are always on). */
@@ -100,6 +102,8 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
         handler: parts.handler,
         logger: logger.child({ component: 'stream' }),
         maxRecordsPerTransaction: spec.maxRecordsPerTransaction,
+        maxTransactionMs: config.maxTransactionMs,
+        delivery: spec.delivery ?? 'exactly-once',
         sessionTimeoutMs: config.sessionTimeoutMs,
         onFailure: (error) => {
           // Readiness first, so the reason is what /readyz says from now until the process is gone.

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { RECIPIENT_PLACEHOLDER, roamingTopic } from '@ampseal/core';
-import type { KafkaSecurity, RegistryConnection, TopicReplication } from '@ampseal/kafka';
+import type { Delivery, KafkaSecurity, RegistryConnection, TopicReplication } from '@ampseal/kafka';
 import { readKafkaSecurity, readRegistryConnection } from './kafka-security';
 import { TOPIC, integer, invalid, flag, name, topic, url, type Env } from './read';
 
@@ -33,6 +33,13 @@ export interface KafkaSection {
   readonly groupId: string;
   readonly instanceId: string;
   readonly maxRecordsPerTransaction: number;
+  /**
+   * Handling budget of one transaction (ms): a chunk closes at maxRecordsPerTransaction records or at as many as
+   * the measured handling time per record fits in this budget, whichever is fewer (docs/guarantees.md).
+   */
+  readonly maxTransactionMs: number;
+  /** The pseudonymizer's delivery guarantee (the shredder is always exactly-once: its receipts are its state). */
+  readonly delivery: Delivery;
   /** Create missing topics at start (local stack, demo); production provisions topics itself. */
   readonly createTopics: boolean;
   readonly topicPartitions: number;
@@ -47,6 +54,17 @@ export interface KafkaSection {
 }
 
 const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+/** Default handling budget of one transaction (ms); docs/guarantees.md gives the measurement behind it. */
+export const DEFAULT_MAX_TRANSACTION_MS = 1_000;
+
+const DELIVERIES: readonly Delivery[] = ['exactly-once', 'at-least-once'];
+
+function delivery(env: Env): Delivery {
+  const value = env.AMPSEAL_DELIVERY?.trim().toLowerCase() || 'exactly-once';
+  if (!(DELIVERIES as readonly string[]).includes(value)) invalid('AMPSEAL_DELIVERY', DELIVERIES.join(' or '));
+  return value as Delivery;
+}
 
 export function readKafkaSection(env: Env, defaults: { groupId?: string }): KafkaSection {
   const brokers = (env.AMPSEAL_KAFKA_BROKERS?.trim() || '127.0.0.1:9092').split(',').map((b) => b.trim());
@@ -70,6 +88,9 @@ export function readKafkaSection(env: Env, defaults: { groupId?: string }): Kafk
     groupId: name(env, 'AMPSEAL_GROUP_ID', defaults.groupId ?? 'ampseal-pseudonymizer'),
     instanceId: name(env, 'AMPSEAL_INSTANCE_ID', `${hostname()}-${process.pid}`),
     maxRecordsPerTransaction: integer(env, 'AMPSEAL_MAX_RECORDS_PER_TRANSACTION', 2_000, 1, 100_000),
+    // At most a third of the transaction timeout (30 s): a budget overrun by a slow chunk must not abort it.
+    maxTransactionMs: integer(env, 'AMPSEAL_MAX_TRANSACTION_MS', DEFAULT_MAX_TRANSACTION_MS, 1, 10_000),
+    delivery: delivery(env),
     createTopics: flag(env, 'AMPSEAL_CREATE_TOPICS', false),
     topicPartitions: integer(env, 'AMPSEAL_TOPIC_PARTITIONS', 3, 1, 1_000),
     topicReplication: topicReplication(env),

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     partitions: PARTITIONS,
     maxRecordsPerTransaction: config.maxRecordsPerTransaction,
     nodeOptions: POD_NODE_OPTIONS,
+    brokerPid: undefined,
     profileDir: undefined,
     log,
     created: { topics: [], subjects: [] },

@@ -131,6 +131,8 @@ async function main(args: BenchArgs): Promise<number> {
   const raw: RawTopics = { ocpp: `${runId}.ocpp.raw.v1`, ocpi: `${runId}.ocpi.raw.v1` };
   const warmRaw: RawTopics = { ocpp: `${runId}.warm.ocpp.raw.v1`, ocpi: `${runId}.warm.ocpi.raw.v1` };
   const latencyRaw: RawTopics = { ocpp: `${runId}.latency.ocpp.raw.v1`, ocpi: `${runId}.latency.ocpi.raw.v1` };
+  // The at-least-once run's own raw topics: its load generator writes the same records again.
+  const latencyAloRaw: RawTopics = { ocpp: `${runId}.latency-alo.ocpp.raw.v1`, ocpi: `${runId}.latency-alo.ocpi.raw.v1` };
 
   log(`generating traffic (${mode.stations} stations, ${fmt(mode.cards)} cards, ${MALFORMED_RATE * 100}% malformed)…`);
   const data = await buildDataset({
@@ -193,10 +195,11 @@ async function main(args: BenchArgs): Promise<number> {
   const instancesRuns: InstancesRun[] = [];
   const warmups: Record<string, unknown> = {};
   let latency: LatencyRun | undefined;
+  let latencyAlo: LatencyRun | undefined;
   let latencySubset = '';
   try {
     // ---- data into Kafka, keys into Redis (outside every measured window)
-    ctx.created.topics.push(raw.ocpp, raw.ocpi, warmRaw.ocpp, warmRaw.ocpi, latencyRaw.ocpp, latencyRaw.ocpi);
+    ctx.created.topics.push(raw.ocpp, raw.ocpi, warmRaw.ocpp, warmRaw.ocpi, latencyRaw.ocpp, latencyRaw.ocpi, latencyAloRaw.ocpp, latencyAloRaw.ocpi);
     await createTopics(kafka, ctx.created.topics, PARTITIONS);
     const warmCount = Math.min(mode.warmupEvents, data.size);
     const loaded = await loadDataset(kafka, data, raw, data.size);
@@ -271,7 +274,13 @@ async function main(args: BenchArgs): Promise<number> {
     // ---- latency at a fixed offered load, one warm pipeline
     log(`latency: ${fmt(mode.latency.rate)} events/s, ${mode.latency.warmupS} s warm-up + ${mode.latency.measureS} s measured`);
     latency = await runLatency(ctx, latencyRaw, latencySubset, mode.latency);
-    log(`  p50 ${latency.latency_p50_ms} ms, p99 ${latency.latency_p99_ms} ms (visible to a read_committed consumer: p50 ${latency.visible_p50_ms}, p99 ${latency.visible_p99_ms}); achieved ${fmt(latency.achieved_events_per_s)}/s`);
+    log(`  exactly-once:  p50 ${latency.latency_p50_ms} ms, p99 ${latency.latency_p99_ms} ms (visible to a read_committed consumer: p50 ${latency.visible_p50_ms}, p99 ${latency.visible_p99_ms}); achieved ${fmt(latency.achieved_events_per_s)}/s`);
+    // The same load through a pipeline in AMPSEAL_DELIVERY=at-least-once (no transactions; duplicates possible, counted).
+    latencyAlo = await runLatency(ctx, latencyAloRaw, latencySubset, mode.latency, { delivery: 'at-least-once', label: 'latency-alo' });
+    log(
+      `  at-least-once: p50 ${latencyAlo.latency_p50_ms} ms, p99 ${latencyAlo.latency_p99_ms} ms (visible: p50 ${latencyAlo.visible_p50_ms}, p99 ${latencyAlo.visible_p99_ms}); ` +
+        `achieved ${fmt(latencyAlo.achieved_events_per_s)}/s; duplicates ${latencyAlo.duplicates}, missing ${latencyAlo.missing}`,
+    );
 
     if (profileDir) {
       log('profile: one more pipeline run under --cpu-prof (not measured)');
@@ -318,6 +327,8 @@ async function main(args: BenchArgs): Promise<number> {
     latency_p99_ms: spread(latency ? [latency.latency_p99_ms] : []),
     latency_visible_p50_ms: spread(latency ? [latency.visible_p50_ms] : []),
     latency_visible_p99_ms: spread(latency ? [latency.visible_p99_ms] : []),
+    latency_at_least_once_p50_ms: spread(latencyAlo ? [latencyAlo.latency_p50_ms] : []),
+    latency_at_least_once_p99_ms: spread(latencyAlo ? [latencyAlo.latency_p99_ms] : []),
   };
   const headline: Headline = {
     transform_events_per_s: round(transform, 0),
@@ -328,6 +339,11 @@ async function main(args: BenchArgs): Promise<number> {
     pipeline_to_passthrough_min: round(Math.min(...pairRatios), 3),
     latency_p50_ms: latency?.latency_p50_ms ?? Number.NaN,
     latency_p99_ms: latency?.latency_p99_ms ?? Number.NaN,
+    latency_at_least_once_p50_ms: latencyAlo?.latency_p50_ms ?? Number.NaN,
+    latency_at_least_once_p99_ms: latencyAlo?.latency_p99_ms ?? Number.NaN,
+    // At-least-once may repeat a record (never lose one): the run counts both, only a missing record is wrong.
+    latency_at_least_once_duplicates: latencyAlo?.duplicates ?? Number.NaN,
+    latency_at_least_once_missing: latencyAlo?.missing ?? Number.NaN,
     kms_calls_per_1k_events: round(median(pipelineRuns.map((r) => r.kms_calls_per_1k_events)), 4),
     redis_roundtrips_per_1k_events: round(median(pipelineRuns.map((r) => r.redis_roundtrips_per_1k_events)), 3),
     peak_rss_mb: round(Math.max(...pipelineRuns.map((r) => r.peak_rss_mb)), 1),
@@ -413,6 +429,7 @@ async function main(args: BenchArgs): Promise<number> {
       pipeline_to_java_peer: peerRatios.map((r) => round(r, 3)),
       ...(scaled ? { pipeline_instances: instancesRuns.map(roundAll) } : {}),
       latency: latency ? roundAll(latency) : undefined,
+      latency_at_least_once: latencyAlo ? roundAll(latencyAlo) : undefined,
       warmup: roundAll(warmups),
     },
     wall_seconds: round((performance.now() - wallStart) / 1000, 1),
@@ -455,6 +472,9 @@ async function main(args: BenchArgs): Promise<number> {
   w(`  pipeline / transform     ${results.pipeline_to_transform.toFixed(3)}\n`);
   if (scaled) w(`  ${scaled.instances} instances / 1         ${scaled.speedup.toFixed(3)}   (${fmt(scaled.pipeline_n_events_per_s)} vs ${fmt(scaled.pipeline_1_events_per_s)} events/s, ${scaled.raw_partitions} partitions per raw topic; per repetition: ${scaled.speedup_per_repetition.join(', ')})\n`);
   if (latency) w(`  latency visible (read_committed consumer) p50 ${latency.visible_p50_ms} ms, p99 ${latency.visible_p99_ms} ms at ${fmt(latency.achieved_events_per_s)} events/s achieved\n`);
+  if (latencyAlo) {
+    w(`  latency at-least-once    p50 ${latencyAlo.latency_p50_ms} ms, p99 ${latencyAlo.latency_p99_ms} ms at ${fmt(latencyAlo.achieved_events_per_s)} events/s achieved (${latencyAlo.duplicates} duplicates, ${latencyAlo.missing} missing)\n`);
+  }
   w('\ntargets (goals, not tests)\n');
   w(verdictLines(verdicts));
   if (args.compare) {
@@ -466,6 +486,10 @@ async function main(args: BenchArgs): Promise<number> {
   if (javaPeerVerified === false) log('Java peer outputs did NOT match the input (count or fingerprint): see runs.java_peer in the results file');
   if (!exactlyOnce) {
     log('exactly-once check FAILED: see runs.pipeline[].verification in the results file');
+    return 1;
+  }
+  if (latencyAlo !== undefined && (latencyAlo.missing > 0 || latencyAlo.unexpected > 0)) {
+    log(`at-least-once check FAILED: ${latencyAlo.missing} missing, ${latencyAlo.unexpected} unexpected records (see runs.latency_at_least_once)`);
     return 1;
   }
   return 0;

@@ -23,6 +23,7 @@ describe('targets', () => {
       ['pipeline_to_passthrough', '>=', 0.85],
       ['pipeline_to_passthrough_min', '>=', 0.8],
       ['latency_p99_ms', '<=', 100],
+      ['latency_at_least_once_p99_ms', '<=', 25],
       ['kms_calls_per_1k_events', '<=', 0.001],
       ['redis_roundtrips_per_1k_events', '<=', 20],
       ['peak_rss_mb', '<=', 192],

@@ -1,4 +1,5 @@
 import type { KafkaClient } from '@ampseal/kafka';
+import type { Config } from '@ampseal/service-kit';
 import type { Dataset, RawTopics } from './dataset';
 
 /** What every phase of one run shares: the stack, the data, and the names it created (removed at the end). */
@@ -47,4 +48,33 @@ export function resolveEventId(ctx: Pick<BenchContext, 'raw' | 'indexOf'>, event
   const offset = Number(eventId.slice(b + 1));
   if (lane === undefined || !(offset >= 0 && offset < lane.length)) return -1;
   return lane[offset]!;
+}
+
+/** What a run's context is made of besides what it derives (the stack's config and the dataset's index). */
+export interface ContextParts {
+  readonly root: string;
+  readonly stackEnv: Readonly<Record<string, string>>;
+  readonly config: Pick<Config, 'kafkaBrokers' | 'schemaRegistryUrl' | 'maxRecordsPerTransaction'>;
+  readonly kafka: KafkaClient;
+  readonly runId: string;
+  readonly data: Dataset;
+  readonly raw: RawTopics;
+  readonly partitions: number;
+  readonly nodeOptions: string;
+  readonly brokerPid: number | undefined;
+  readonly profileDir: string | undefined;
+  readonly log: (line: string) => void;
+}
+
+/** The one way a bench command (the benchmark, `latency-modes`) builds its context. */
+export function createBenchContext(parts: ContextParts): BenchContext {
+  const { config, ...rest } = parts;
+  return {
+    ...rest,
+    brokers: config.kafkaBrokers,
+    registryUrl: config.schemaRegistryUrl,
+    maxRecordsPerTransaction: config.maxRecordsPerTransaction,
+    created: { topics: [], subjects: [] },
+    indexOf: buildIndex(parts.data),
+  };
 }

@@ -8,9 +8,8 @@ import type { Dataset } from './dataset';
 import { FingerprintBuilder, sameFingerprint, type Fingerprint } from './fingerprint';
 import { CommitProbe, createTopics, readTopics } from './kafka-io';
 import { captureStderr, exited, failOnExit, memoryOf } from './processes';
-import { perThousand } from './prometheus';
 import { pinnedVersion } from './stack';
-import type { Workload } from './throughput';
+import { type Workload, spanFigures } from './throughput';
 
 /**
  * The Java peer (issue 14): a transactional copy loop on Apache Kafka's own client, of the broker's version
@@ -191,14 +190,8 @@ export async function runJavaPeer(ctx: BenchContext, build: JavaPeerBuild, work:
       outputRecords = await readTopics(ctx.kafka, [output], (_t, _p, m) => seenOut.add(m.key, m.value));
       verified = outputRecords === work.count && sameFingerprint(seenOut.result(), expected);
     }
-    const seconds = (t1 - t0) / 1000;
     return {
-      label: work.label,
-      events: work.count,
-      seconds,
-      events_per_s: work.count / seconds,
-      cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
-      broker_cpu_ms_per_1k_events: brokerCpu,
+      ...spanFigures(work, t0, t1, cpuMs, brokerCpu),
       first_record_to_last_commit_events_per_s: ((done.records ?? 0) * 1000) / (done.first_record_to_last_commit_ms ?? Number.NaN),
       transactions: done.transactions ?? 0,
       aborted_transactions: done.aborted_transactions ?? 0,

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
 import { createLogger, loadConfig } from '@ampseal/service-kit';
 import { POD_NODE_OPTIONS } from './args';
-import { type BenchContext, buildIndex } from './context';
+import { type BenchContext, createBenchContext } from './context';
 import { type RawTopics, buildDataset } from './dataset';
 import { createTopics, deleteTopics } from './kafka-io';
 import { type LatencyOptions, type LatencyPipeline, type LatencyRun, prepareLatencySubset, runLatency } from './latency';
+import { brokerPidOf } from './cpu';
 import { stackFromEnvOrUp } from './stack';
 import { median } from './stats';
 
@@ -50,24 +51,20 @@ async function main(): Promise<void> {
     topics: raw,
   });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger: createLogger({ level: 'error', name: 'bench' }), security: config.kafkaSecurity });
-  const ctx: BenchContext = {
+  const ctx: BenchContext = createBenchContext({
     root,
     stackEnv,
-    brokers: config.kafkaBrokers,
-    registryUrl: config.schemaRegistryUrl,
+    config,
     kafka,
     runId,
     data,
     raw,
     partitions: PARTITIONS,
-    maxRecordsPerTransaction: config.maxRecordsPerTransaction,
     nodeOptions: POD_NODE_OPTIONS,
-    brokerPid: undefined,
+    brokerPid: brokerPidOf(root),
     profileDir: undefined,
     log,
-    created: { topics: [], subjects: [] },
-    indexOf: buildIndex(data),
-  };
+  });
   const runs: Array<{ name: string; run: LatencyRun }> = [];
   let n = 0;
   const once = async (setting: LatencyPipeline): Promise<LatencyRun> => {

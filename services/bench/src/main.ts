@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, rawPartitionsFor, resultsFile, type BenchArgs } from './args';
-import { type BenchContext, buildIndex } from './context';
+import { type BenchContext, createBenchContext } from './context';
 import { type Dataset, type RawTopics, buildDataset } from './dataset';
 import type { Fingerprint } from './fingerprint';
 import { brokerPidOf } from './cpu';
@@ -166,24 +166,20 @@ async function main(args: BenchArgs): Promise<number> {
 
   const logger = createLogger({ level: 'error', name: 'bench' });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger, security: config.kafkaSecurity });
-  const ctx: BenchContext = {
+  const ctx: BenchContext = createBenchContext({
     root,
     stackEnv,
-    brokers: config.kafkaBrokers,
-    registryUrl: config.schemaRegistryUrl,
+    config,
     kafka,
     runId,
     data,
     raw,
     partitions: PARTITIONS,
-    maxRecordsPerTransaction: config.maxRecordsPerTransaction,
     nodeOptions: args.nodeOptions,
     brokerPid: brokerPidOf(root),
     profileDir,
     log,
-    created: { topics: [], subjects: [] },
-    indexOf: buildIndex(data),
-  };
+  });
 
   const passthroughRuns: PassthroughRun[] = [];
   const pipelineRuns: PipelineRun[] = [];

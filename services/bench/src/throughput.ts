@@ -79,6 +79,28 @@ function envBase(ctx: Pick<BenchContext, 'nodeOptions'>): NodeJS.ProcessEnv {
 
 // ------------------------------------------------------------------------------------------- passthrough
 
+/**
+ * The figures every measured process reports alike (one definition): events/s over the span from ready to the
+ * moment its group's committed offsets cover every input, and the process's and the broker's CPU over that span.
+ */
+export function spanFigures(
+  work: Pick<Workload, 'label' | 'count'>,
+  t0: number,
+  t1: number,
+  cpuMs: number,
+  brokerCpu: number | null,
+): { label: string; events: number; seconds: number; events_per_s: number; cpu_ms_per_1k_events: number; broker_cpu_ms_per_1k_events: number | null } {
+  const seconds = (t1 - t0) / 1000;
+  return {
+    label: work.label,
+    events: work.count,
+    seconds,
+    events_per_s: work.count / seconds,
+    cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
+    broker_cpu_ms_per_1k_events: brokerCpu,
+  };
+}
+
 export async function runPassthrough(ctx: BenchContext, work: Workload): Promise<PassthroughRun> {
   const id = `${ctx.runId}-${work.label}`;
   const output = `${id}.passthrough.out.v1`;
@@ -124,16 +146,10 @@ export async function runPassthrough(ctx: BenchContext, work: Workload): Promise
       });
       verified = count === work.count && bytes === ctx.data.bytesBefore[work.count];
     }
-    const seconds = (t1 - t0) / 1000;
     return {
-      label: work.label,
-      events: work.count,
-      seconds,
-      events_per_s: work.count / seconds,
+      ...spanFigures(work, t0, t1, cpuMs, brokerCpu),
       first_consume_to_last_commit_events_per_s: (done.records * 1000) / done.firstConsumeToLastCommitMs,
       transactions: done.transactions,
-      cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
-      broker_cpu_ms_per_1k_events: brokerCpu,
       peak_rss_mb: memory.peakRssMb,
       transaction_retries: stderr.transactionRetries(),
       outputs_verified: verified,
@@ -295,20 +311,14 @@ export async function runPipeline(ctx: BenchContext, work: Workload, options: { 
     death.cancel();
     const code = await pipeline.stop();
     if (code !== 0) ctx.log(`  pipeline ${work.label} exited with ${code}:\n${pipeline.tail()}`);
-    const seconds = (t1 - t0) / 1000;
     const verification = work.verify ? await verifyPipeline(ctx, pipeline.outputs, work.count) : undefined;
     return {
-      label: work.label,
-      events: work.count,
-      seconds,
-      events_per_s: work.count / seconds,
+      ...spanFigures(work, t0, t1, cpuMs, brokerCpu),
       start_to_ready_s: pipeline.startToReadyS,
       kms_calls: after.kmsCalls,
       redis_roundtrips: after.redisRoundTrips,
       kms_calls_per_1k_events: perThousand(after.kmsCalls, work.count),
       redis_roundtrips_per_1k_events: perThousand(after.redisRoundTrips, work.count),
-      cpu_ms_per_1k_events: perThousand(cpuMs, work.count),
-      broker_cpu_ms_per_1k_events: brokerCpu,
       peak_rss_mb: memory.peakRssMb,
       rss_at_end_mb: memory.rssMb,
       transaction_retries: pipeline.transactionRetries(),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
 import { createLogger, loadConfig } from '@ampseal/service-kit';
@@ -72,7 +73,13 @@ async function main(): Promise<void> {
     const topics: RawTopics = { ocpp: `${runId}.r${n}.ocpp.raw.v1`, ocpi: `${runId}.r${n}.ocpi.raw.v1` };
     ctx.created.topics.push(topics.ocpp, topics.ocpi);
     await createTopics(kafka, [topics.ocpp, topics.ocpi], PARTITIONS);
-    return runLatency(ctx, topics, prepareLatencySubset({ data, runId: `${runId}-r${n}` }, LATENCY), LATENCY, { ...setting, label: `r${n}` });
+    // The subset file is the caller's: one per run here, removed after it (the benchmark reuses one for its two runs).
+    const subset = prepareLatencySubset({ data, runId: `${runId}-r${n}` }, LATENCY);
+    try {
+      return await runLatency(ctx, topics, subset, LATENCY, { ...setting, label: `r${n}` });
+    } finally {
+      rmSync(subset, { force: true });
+    }
   };
   try {
     await once({});

@@ -1,5 +1,4 @@
 import { fork } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -141,11 +140,10 @@ export async function runLatency(ctx: BenchContext, raw: RawTopics, subsetFile: 
     await exited(child, 10_000);
     const code = await pipeline.stop();
     if (code !== 0) ctx.log(`  pipeline latency exited with ${code}:\n${pipeline.tail()}`);
-    rmSync(subsetFile, { force: true });
   }
 }
 
-/** Writes the records the latency phase sends; returns the file (in the OS temp folder). */
+/** Writes the records the latency phase sends; returns the file (in the OS temp folder), which the caller removes. */
 export function prepareLatencySubset(ctx: Pick<BenchContext, 'data' | 'runId'>, options: LatencyOptions): string {
   const total = latencyEventCount(options);
   if (total > ctx.data.size) throw new Error(`latency phase needs ${total} events, the dataset has ${ctx.data.size}`);

@@ -90,6 +90,21 @@ export interface TransactionalStreamOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * How long a committed offset behind this process's own last commit is waited for before the broker's answer is
+ * taken as it is (the offsets were reset while this process was away): a commit still completing is finished or
+ * aborted well within a transaction timeout.
+ */
+const STABLE_OFFSET_WAIT_MS = 60_000;
+
+/**
+ * kafkajs reads committed offsets without `require_stable` (KIP-447): an answer behind this process's own last
+ * commit (`own`) is a transaction's offsets not yet materialized, not the truth, until `giveUpAt`.
+ */
+function isStableOffset(committed: bigint | undefined, own: bigint | undefined, giveUpAt: number): boolean {
+  return own === undefined || (committed !== undefined && committed >= own) || Date.now() > giveUpAt;
+}
+
 const WORD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /**
@@ -317,26 +332,39 @@ export class TransactionalStream implements Component {
    */
   private async settle(topic: string, partition: number, chunkStart: string, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
     this.dropProducer(this.transactionalId(topic, partition));
+    const own = this.lastCommitted.get(`${topic}:${partition}`);
+    const giveUpAt = Date.now() + STABLE_OFFSET_WAIT_MS;
     const backoff = this.options.backoffMs ?? { initial: 200, max: 5_000 };
     let delay = backoff.initial;
     for (;;) {
       if (!isRunning() || !this.running) return;
+      let committed: bigint | undefined;
       try {
         await this.producerFor(topic, partition);
-        const committed = await this.committedOffset(topic, partition);
-        // Nothing committed for the partition yet: this chunk was its first since the group's start position.
-        const offset = committed === undefined ? chunkStart : committed.toString();
-        if (committed !== undefined) this.lastCommitted.set(`${topic}:${partition}`, committed);
-        this.consumer?.seek({ topic, partition, offset });
-        this.options.logger.warn({ topic, partition, resumeAt: offset, chunkStart }, 'commit of unknown outcome settled: resuming from the committed offset');
-        return;
+        committed = await this.committedOffset(topic, partition);
       } catch {
         this.dropProducer(this.transactionalId(topic, partition));
         await this.admin.stop().catch(() => undefined);
         await sleep(delay);
         delay = Math.min(delay * 2, backoff.max);
         await heartbeat().catch(() => undefined);
+        continue;
       }
+      // After a broker restart the group coordinator can answer with an offset from before this process's own last
+      // commit (its transaction's offsets are not materialized yet): resuming there wrote a committed chunk twice
+      // (the fault matrix's broker kill, 20 duplicates). The same wait as at a join (checkStart).
+      if (!isStableOffset(committed, own, giveUpAt)) {
+        await sleep(delay);
+        delay = Math.min(delay * 2, backoff.max);
+        await heartbeat().catch(() => undefined);
+        continue;
+      }
+      // Nothing committed for the partition yet: this chunk was its first since the group's start position.
+      const offset = committed === undefined ? chunkStart : committed.toString();
+      if (committed !== undefined) this.lastCommitted.set(`${topic}:${partition}`, committed);
+      this.consumer?.seek({ topic, partition, offset });
+      this.options.logger.warn({ topic, partition, resumeAt: offset, chunkStart }, 'commit of unknown outcome settled: resuming from the committed offset');
+      return;
     }
   }
 
@@ -353,9 +381,7 @@ export class TransactionalStream implements Component {
    */
   private async checkStart(topic: string, partition: number, first: string, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<boolean> {
     const own = this.lastCommitted.get(`${topic}:${partition}`);
-    // Past this, the broker's answer is taken as it is (the offsets were reset while this process was out of
-    // the group): a commit still completing is finished or aborted well within a transaction timeout.
-    const giveUpAt = Date.now() + 60_000;
+    const giveUpAt = Date.now() + STABLE_OFFSET_WAIT_MS;
     let delay = 50;
     for (;;) {
       if (!isRunning() || !this.running) return false;
@@ -367,7 +393,7 @@ export class TransactionalStream implements Component {
         // a broker or coordinator still moving: asked again
       }
       const committed = read?.committed;
-      if (read && (own === undefined || (committed !== undefined && committed >= own) || Date.now() > giveUpAt)) {
+      if (read && isStableOffset(committed, own, giveUpAt)) {
         if (committed === undefined || BigInt(first) >= committed) return true;
         this.consumer?.seek({ topic, partition, offset: committed.toString() });
         this.options.logger.warn({ topic, partition, batchStart: first, committed: committed.toString() }, 'batch starts before the committed offset: the committed records are skipped');

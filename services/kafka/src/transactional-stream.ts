@@ -5,7 +5,7 @@ import type { Component, Logger } from '@ampseal/foundation';
 import { consumerOf, producerOf, type KafkaClient } from './client';
 import { ChunkBudget, type ChunkClose } from './chunk-budget';
 import { classifyFailure, isGroupRebalance } from './failure-policy';
-import { PartitionCounts } from './partitioned-send';
+import { PartitionCounts, type PartitionBatch } from './partitioned-send';
 import { TopicAdmin } from './topics';
 import { produceRequests } from './produce-requests';
 
@@ -480,12 +480,7 @@ export class TransactionalStream implements Component {
     const producer = await this.producerFor(topic, partition);
     const tx = await producer.transaction();
     try {
-      // One partition per call, in turn (partitioned-send.ts says why; concurrent calls would race their
-      // AddPartitionsToTxn at the coordinator), and each partition's records in requests of bounded size
-      // (produce-requests.ts: one chunk's outputs can outgrow the broker's batch limit).
-      for (const b of batches) {
-        for (const messages of produceRequests(b.messages)) await tx.sendBatch({ topicMessages: [{ topic: b.topic, messages }] });
-      }
+      await sendInTurn(batches, (request) => tx.sendBatch(request));
       await tx.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       await tx.commit();
     } catch (err) {
@@ -512,9 +507,7 @@ export class TransactionalStream implements Component {
   ): Promise<boolean> {
     const batches = await this.partitionCounts.route(outputs);
     const producer = await this.idempotentProducer();
-    for (const b of batches) {
-      for (const messages of produceRequests(b.messages)) await producer.sendBatch({ acks: -1, topicMessages: [{ topic: b.topic, messages }] });
-    }
+    await sendInTurn(batches, (request) => producer.sendBatch({ acks: -1, ...request }));
     if (isStale()) return false;
     await commitOffsets({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
     return true;
@@ -554,6 +547,21 @@ export class TransactionalStream implements Component {
     this.idempotent = undefined;
     await Promise.all(producers.map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
     await this.admin.stop();
+  }
+}
+
+/**
+ * A chunk's outputs, one partition per call and in turn (partitioned-send.ts says why; in a transaction, concurrent
+ * calls would also race their AddPartitionsToTxn at the coordinator), each partition's records in requests of
+ * bounded size (produce-requests.ts: one chunk's outputs can outgrow the broker's batch limit). One definition for
+ * both deliveries: a transaction's sends and the idempotent producer's.
+ */
+async function sendInTurn(
+  batches: readonly PartitionBatch[],
+  send: (request: { topicMessages: Array<{ topic: string; messages: PartitionBatch['messages'] }> }) => Promise<unknown>,
+): Promise<void> {
+  for (const b of batches) {
+    for (const messages of produceRequests(b.messages)) await send({ topicMessages: [{ topic: b.topic, messages }] });
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
@@ -64,10 +64,29 @@ export async function registerSchema(
     if (status === 409) throw new AmpsealError('CONFIG_INVALID', `schema for ${subject} is not BACKWARD compatible with the registered one`);
     // 401/403: wrong or missing credentials; waiting will not fix them.
     if (status === 401 || status === 403) throw new AmpsealError('AUTHENTICATION_FAILED', `schema registry (HTTP ${status})`);
-    const code = (err as { code?: unknown }).code ?? ((err as { cause?: { code?: unknown } }).cause?.code);
+    const code = (err as { code?: unknown }).code ?? ((err as { cause?: { code?: unknown } }).cause?.code) ?? (await tlsFailureOf(registryUrl));
     if (typeof code === 'string' && TLS_UNTRUSTED_CODES.has(code)) throw new AmpsealError('TLS_UNTRUSTED', `schema registry (${code})`);
     throw new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject} failed`, { cause: err });
   }
+}
+
+/**
+ * The registry client reports a failed TLS handshake as an HTTP 400 whose message is Node's text, without the
+ * error's code; waiting would not fix a certificate that does not verify, so after a failed registration one bare
+ * handshake with the same CA bundle names the code (undefined when the handshake succeeds or is not https).
+ */
+async function tlsFailureOf(connection: RegistryConnection | string): Promise<string | undefined> {
+  const c = typeof connection === 'string' ? { url: connection } : connection;
+  if (!c.url.startsWith('https:')) return undefined;
+  return new Promise((resolve) => {
+    const req = httpsRequest(c.url, { method: 'HEAD', ...(c.ca ? { ca: c.ca } : {}), agent: false, timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(undefined);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', (e) => resolve((e as NodeJS.ErrnoException).code));
+    req.end();
+  });
 }
 
 export async function createAvroEncoder(registryUrl: RegistryConnection | string, topic: string, schemaFile: string): Promise<AvroEncoder> {

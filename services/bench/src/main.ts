@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createKafka } from '@ampseal/kafka';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, rawPartitionsFor, resultsFile, type BenchArgs } from './args';
 import { type BenchContext, createBenchContext } from './context';
-import { type Dataset, type RawTopics, buildDataset } from './dataset';
+import { type Dataset, type RawTopics, buildDataset, writeSubset } from './dataset';
 import type { Fingerprint } from './fingerprint';
 import { brokerPidOf } from './cpu';
 import { type JavaPeerAvailability, type JavaPeerRun, buildJavaPeer, inputFingerprint, runJavaPeer } from './java-peer';
@@ -17,7 +18,7 @@ import { median, round, spread } from './stats';
 import { type InstancesRun, describeInstancesRun, runPipelineInstances, scaling } from './instances';
 import { runMemoryMode } from './memory';
 import { type PassthroughRun, type PipelineRun, runPassthrough, runPipeline } from './throughput';
-import { TRANSFORM_BATCH, TransformBench, type TransformRun } from './transform-phase';
+import { TRANSFORM_BATCH, TRANSFORM_EVENTS_PER_REPETITION, TRANSFORM_WINDOW, measureTransformInChild, type TransformRun } from './transform-phase';
 
 /**
  * `npm run bench [-- --quick] [--compare FILE]` (design §10). One run, one dataset, in this order:
@@ -96,19 +97,23 @@ async function precreateKeys(stackEnv: Record<string, string>, data: Dataset): P
   return (performance.now() - started) / 1000;
 }
 
-/** Its own function, so the 500-record batches (the whole dataset again, as InputRecords) are garbage after. */
-async function measureTransform(data: Dataset, raw: RawTopics, repetitions: number, profileDir: string | undefined): Promise<TransformRun[]> {
-  const transformBench = new TransformBench(data, raw);
-  log('transform alone: warm-up');
-  await transformBench.run(Math.min(data.size, 100_000));
-  const runs: TransformRun[] = [];
-  for (let r = 1; r <= repetitions; r++) {
-    const run = await transformBench.run();
-    runs.push(run);
-    log(`  transform #${r}: ${fmt(run.events_per_s)} events/s (${run.seconds.toFixed(2)} s, cpu/wall ${run.cpu_per_wall.toFixed(2)})`);
+/** The transform alone over the dataset's first TRANSFORM_WINDOW events, in a child process (transform-phase.ts says why). */
+async function measureTransform(data: Dataset, raw: RawTopics, repetitions: number, profileDir: string | undefined, runId: string): Promise<TransformRun[]> {
+  const window = Math.min(data.size, TRANSFORM_WINDOW);
+  const passes = Math.max(1, Math.ceil(Math.min(data.size, TRANSFORM_EVENTS_PER_REPETITION) / window));
+  const subsetFile = path.join(tmpdir(), `${runId}-transform-window.bin`);
+  writeSubset(data, window, subsetFile);
+  log(`transform alone: a child over the first ${fmt(window)} events, ${passes} pass(es) per repetition, after one warm-up pass`);
+  try {
+    const { runs, profile } = await measureTransformInChild(
+      { subsetFile, topics: [raw.ocpp, raw.ocpi], repetitions, passes, ...(profileDir ? { profileDir } : {}) },
+      (r, run) => log(`  transform #${r}: ${fmt(run.events_per_s)} events/s (${run.seconds.toFixed(2)} s, cpu/wall ${run.cpu_per_wall.toFixed(2)})`),
+    );
+    if (profile) log(`  profile: ${profile}`);
+    return runs;
+  } finally {
+    rmSync(subsetFile, { force: true });
   }
-  if (profileDir) log(`  profile: ${await transformBench.profile(profileDir)}`);
-  return runs;
 }
 
 async function main(args: BenchArgs): Promise<number> {
@@ -162,7 +167,7 @@ async function main(args: BenchArgs): Promise<number> {
   else log(`Java peer SKIPPED: ${javaPeer.reason}`);
 
   // ---- transform alone (before any Kafka work, on a quiet machine)
-  const transformRuns = await measureTransform(data, raw, args.repetitions, profileDir);
+  const transformRuns = await measureTransform(data, raw, args.repetitions, profileDir, runId);
 
   const logger = createLogger({ level: 'error', name: 'bench' });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger, security: config.kafkaSecurity });
@@ -402,7 +407,7 @@ async function main(args: BenchArgs): Promise<number> {
       dataset_mib: round(data.bytes / 2 ** 20, 1),
     },
     method: [
-      'transform: Transform.run in the bench process, batches of 500, in-memory key ring warmed by the oracle pass (all subjects cached); wall time of one thread.',
+      `transform: Transform.run in a child process of its own over the dataset's first ${TRANSFORM_WINDOW} events (the bench process holds the whole dataset, whose major GCs would be counted), batches of 500, in-memory key ring warmed by one unmeasured pass (all subjects cached); passes over the window per repetition until ${TRANSFORM_EVENTS_PER_REPETITION} events; wall time of one thread.`,
       'passthrough and pipeline: a fresh child process, consumer group and output topics per repetition; events/s = input records / (ready → the group\'s committed offsets cover every input). Offsets commit in the transactions that carry the outputs.',
       'java peer: services/bench/java-peer (Kafka\'s own kafka-clients of the broker\'s version, Java 17, JVM defaults): one consumer (read_committed, own group, no auto-commit, max.poll.records = AMPSEAL_MAX_RECORDS_PER_TRANSACTION) and one transactional producer; per poll: send each record, sendOffsetsToTransaction(groupMetadata), commitTransaction; client defaults otherwise (auto.offset.reset=earliest for the fresh group). Outputs read back read_committed: same count and the same multiset of keys and values (order-free fingerprint).',
       'CPU per 1,000 events (passthrough, pipeline, java peer alike): the child process\'s utime+stime from /proc/<pid>/stat, all threads, from ready to the moment its group\'s committed offsets cover every input.',

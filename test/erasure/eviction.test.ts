@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RecordProducer } from '@ampseal/kafka';
 import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -11,7 +12,6 @@ import { pipelineEnv } from '../harness/pipeline';
 import { useResources } from '../harness/resources';
 
 const resources = useResources({ budgetMs: 150_000 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 describe('erasure while two pseudonymizer instances run', () => {

@@ -1,9 +1,8 @@
-import { loadConfig } from '@ampseal/service-kit';
-import { kafkaClient } from '../harness/clients';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { endpoints } from '../harness/endpoints';
-import { phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
-import { GroupProgress, produce } from '../harness/kafka';
-import { indexedStart, pipelineEnv } from '../harness/pipeline';
+import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
+import { produce } from '../harness/kafka';
+import { indexedStart } from '../harness/pipeline';
 import { exitOf, freePort, readyz, spawnService, waitForHttp } from '../harness/processes';
 import { TcpProxy } from '../harness/proxy';
 import { useResources } from '../harness/resources';
@@ -21,7 +20,6 @@ const POINT = 1_200;
 /** How long the outage lasts once the service has reported it: a fixed time for anything to leak out. */
 const HOLD_MS = 3_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const note = phaseLog('kms-outage');
 
 describe('fault matrix: KMS unavailable, then back', () => {
@@ -30,16 +28,11 @@ describe('fault matrix: KMS unavailable, then back', () => {
     const proxy = TcpProxy.for(kmsEndpoint);
     await proxy.open();
     const port = freePort();
-    const env = pipelineEnv({
+    const { env, topics, kafka, progress } = faultPipeline('kms-outage', {
       AMPSEAL_KMS_ENDPOINT: proxy.through(kmsEndpoint),
       AMPSEAL_HTTP_PORT: String(port),
       AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '50',
-      AMPSEAL_AUDIENCES: 'analytics',
     });
-    const config = loadConfig(env);
-    const topics = { input: config.topics.ocppRaw, analytics: config.topics.analytics, quarantine: config.topics.quarantine };
-    const kafka = kafkaClient('kms-outage');
-    const progress = new GroupProgress(kafka, config.groupId, topics.input);
     const inputs = [
       ...Array.from({ length: FIRST }, (_, i) => indexedStart(i, 'acme-cpo')),
       ...Array.from({ length: SECOND }, (_, i) => indexedStart(FIRST + i, 'voltway-cpo')),

@@ -1,9 +1,8 @@
-import { loadConfig } from '@ampseal/service-kit';
-import { kafkaClient } from '../harness/clients';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { endpoints } from '../harness/endpoints';
-import { phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
-import { GroupProgress, createTopics, produce } from '../harness/kafka';
-import { indexedStart, pipelineEnv } from '../harness/pipeline';
+import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
+import { createTopics, produce } from '../harness/kafka';
+import { indexedStart } from '../harness/pipeline';
 import { exitOf, freePort, readyz, spawnService, waitForHttp, type Readiness } from '../harness/processes';
 import { TcpProxy } from '../harness/proxy';
 import { useResources } from '../harness/resources';
@@ -17,7 +16,6 @@ const BEFORE_START = 1_000;
 /** The registry is cut during the run once this much is committed (50 %); the rest is produced after the cut. */
 const POINT = 1_500;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const note = phaseLog('registry-outage');
 
 describe('fault matrix: the schema registry down at start and during the run', () => {
@@ -27,16 +25,11 @@ describe('fault matrix: the schema registry down at start and during the run', (
     await proxy.open();
     await proxy.cut();
     const port = freePort();
-    const env = pipelineEnv({
+    const { env, config, topics, kafka, progress } = faultPipeline('registry-outage', {
       AMPSEAL_SCHEMA_REGISTRY_URL: proxy.through(registryUrl),
       AMPSEAL_HTTP_PORT: String(port),
       AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '50',
-      AMPSEAL_AUDIENCES: 'analytics',
     });
-    const config = loadConfig(env);
-    const topics = { input: config.topics.ocppRaw, analytics: config.topics.analytics, quarantine: config.topics.quarantine };
-    const kafka = kafkaClient('registry-outage');
-    const progress = new GroupProgress(kafka, config.groupId, topics.input);
     const inputs = Array.from({ length: TOTAL }, (_, i) => indexedStart(i));
 
     // (a) Down at start, with input waiting: the input topic is made first, so there is work it could emit.

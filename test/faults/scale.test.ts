@@ -1,8 +1,7 @@
-import { loadConfig } from '@ampseal/service-kit';
-import { kafkaClient } from '../harness/clients';
-import { phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
-import { GroupProgress, produce } from '../harness/kafka';
-import { indexedStart, pipelineEnv } from '../harness/pipeline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
+import { produce } from '../harness/kafka';
+import { indexedStart } from '../harness/pipeline';
 import { exitOf, freePort, metricValue, spawnService, waitForHttp, type ServiceProcess } from '../harness/processes';
 import { useResources } from '../harness/resources';
 
@@ -21,7 +20,6 @@ const SCALE_IN_AT = 4_000;
 const SLACK = 300;
 const SESSION_TIMEOUT_MS = 6_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const note = phaseLog('scale');
 
 interface Instance {
@@ -32,16 +30,11 @@ interface Instance {
 
 describe('fault matrix: scale-out and scale-in under load, a zombie fenced', () => {
   it('one instance, then three, then one, with a paused member whose partitions moved resumed as a zombie: nothing lost, nothing duplicated, nothing of the zombie visible', async () => {
-    const base = pipelineEnv({
+    const { env: base, topics, kafka, progress } = faultPipeline('scale', {
       AMPSEAL_TOPIC_PARTITIONS: String(PARTITIONS),
       AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '20',
       AMPSEAL_KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
-      AMPSEAL_AUDIENCES: 'analytics',
     });
-    const config = loadConfig(base);
-    const topics = { input: config.topics.ocppRaw, analytics: config.topics.analytics, quarantine: config.topics.quarantine };
-    const kafka = kafkaClient('scale');
-    const progress = new GroupProgress(kafka, config.groupId, topics.input);
     const inputs = Array.from({ length: TOTAL }, (_, i) => indexedStart(i));
     let produced = 0;
     const produceUpTo = async (n: number) => {

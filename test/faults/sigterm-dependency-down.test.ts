@@ -1,9 +1,8 @@
-import { loadConfig } from '@ampseal/service-kit';
-import { kafkaClient } from '../harness/clients';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { endpoints } from '../harness/endpoints';
-import { phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
-import { GroupProgress, produce } from '../harness/kafka';
-import { indexedStart, pipelineEnv } from '../harness/pipeline';
+import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
+import { produce } from '../harness/kafka';
+import { indexedStart } from '../harness/pipeline';
 import { exitOf, freePort, readyz, spawnService, waitForHttp } from '../harness/processes';
 import { TcpProxy } from '../harness/proxy';
 import { PrivateRedis } from '../harness/redis-server';
@@ -24,7 +23,6 @@ const STOP_DEADLINE_MS = 10_000;
 /** Process exit after the deadline-bounded stop: the contract is the deadline; this is the exit itself. */
 const EXIT_MARGIN_MS = 2_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const note = phaseLog('sigterm-dependency-down');
 
 interface Dependency {
@@ -46,18 +44,13 @@ interface Dependency {
  */
 async function sigtermWhileDown(dependency: Dependency): Promise<void> {
   const port = freePort();
-  const env = pipelineEnv({
+  const { env, config, topics, kafka, progress } = faultPipeline('sigterm-dependency-down', {
     ...dependency.env,
     AMPSEAL_HTTP_PORT: String(port),
     AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '50',
-    AMPSEAL_AUDIENCES: 'analytics',
     AMPSEAL_STOP_DEADLINE_MS: String(STOP_DEADLINE_MS),
   });
-  const config = loadConfig(env);
   expect(config.stopDeadlineMs).toBe(STOP_DEADLINE_MS);
-  const topics = { input: config.topics.ocppRaw, analytics: config.topics.analytics, quarantine: config.topics.quarantine };
-  const kafka = kafkaClient('sigterm-dependency-down');
-  const progress = new GroupProgress(kafka, config.groupId, topics.input);
   const inputs = [...Array.from({ length: FIRST }, (_, i) => indexedStart(i, 'acme-cpo')), ...Array.from({ length: SECOND }, (_, i) => indexedStart(FIRST + i, dependency.secondTenant))];
 
   const first = spawnService('pseudonymizer', env);

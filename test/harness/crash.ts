@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaClient } from '@ampseal/kafka';
 import { GroupProgress, produce } from './kafka';
 import { exitOf, spawnService, waitForHttp, type Exit } from './processes';
@@ -24,7 +25,6 @@ export interface CrashRun {
   readonly finalExit: Exit;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Kill points, as counts of committed input: evenly from 10 % to 85 %. The input is produced only up to the next

@@ -1,14 +1,35 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readToEnd, type KafkaClient } from '@ampseal/kafka';
-import { registryClient } from './clients';
-import type { GroupProgress } from './kafka';
+import { loadConfig, type Config } from '@ampseal/service-kit';
+import { kafkaClient, registryClient } from './clients';
+import { GroupProgress } from './kafka';
+import { pipelineEnv } from './pipeline';
 
 export interface PipelineTopics {
   /** The raw topic the inputs were written to (its end offsets say which event ids exist). */
   readonly input: string;
   readonly analytics: string;
   readonly quarantine: string;
+}
+
+/** What a fault-matrix case starts from: one pipeline's environment, configuration and topics, and its group's progress. */
+export interface FaultPipeline {
+  readonly env: Record<string, string>;
+  readonly config: Config;
+  readonly topics: PipelineTopics;
+  /** A client of the file's own (registered for clean-up by the harness). */
+  readonly kafka: KafkaClient;
+  readonly progress: GroupProgress;
+}
+
+/** `overrides` on top of `pipelineEnv()`; the analytics audience alone (the fault matrix tallies analytics and quarantine). */
+export function faultPipeline(name: string, overrides: Record<string, string>): FaultPipeline {
+  const env = pipelineEnv({ AMPSEAL_AUDIENCES: 'analytics', ...overrides });
+  const config = loadConfig(env);
+  const topics = { input: config.topics.ocppRaw, analytics: config.topics.analytics, quarantine: config.topics.quarantine };
+  const kafka = kafkaClient(name);
+  return { env, config, topics, kafka, progress: new GroupProgress(kafka, config.groupId, topics.input) };
 }
 
 export interface Tally {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
 
@@ -46,7 +47,6 @@ function label(h: ChildProcess | Socket): string {
   return `connection to port ${h.remotePort}`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Child processes still running and connections to the watched ports still open since `baseline`, after

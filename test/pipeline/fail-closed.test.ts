@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
 import { loadConfig } from '@ampseal/service-kit';
@@ -18,7 +19,6 @@ function authorize(i: number): { key: string; value: string } {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('fail closed when the key store is down', () => {
   it('emits and commits nothing while Redis is stopped, reports not ready, and resumes by itself without loss', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { ANALYTICS_SCHEMA_FILE, AmpsealError, createTransform } from '@ampseal/core';
 import { RecordProducer, createAvroEncoder } from '@ampseal/kafka';
@@ -23,7 +24,6 @@ function authorize(i: number): { key: string; value: string } {
 }
 const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => authorize(from + i));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A zombie takes the service's transactional id (one partition: `<group>-tx-<topic>-0`, TransactionalStream) and

@@ -5,7 +5,9 @@ import { fileResources } from './resources';
  * A TCP proxy of the test's own between a service and a shared dependency (local-kms, the registry), so a test
  * can take the dependency away from that one service without touching what other tests use. `cut()` closes
  * every connection through it and stops listening, so new connections are refused (what a dependency that is
- * down looks like to a client); `restore()` listens again on the same port. Registered for clean-up when made.
+ * down looks like to a client); `restore()` listens again on the same port. With `delayMs`, everything the
+ * dependency answers reaches the client that much later (in order): a slow dependency whatever the machine's speed.
+ * Registered for clean-up when made.
  */
 export class TcpProxy {
   private server: Server | undefined;
@@ -15,14 +17,15 @@ export class TcpProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    private readonly delayMs = 0,
   ) {
     fileResources().add('tcp proxy', this, (p) => p.cut());
   }
 
   /** A proxy in front of the host and port of `url`. */
-  static for(url: string): TcpProxy {
+  static for(url: string, options: { delayMs?: number } = {}): TcpProxy {
     const u = new URL(url);
-    return new TcpProxy(u.hostname, Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
+    return new TcpProxy(u.hostname, Number(u.port || (u.protocol === 'https:' ? 443 : 80)), options.delayMs);
   }
 
   get port(): number {
@@ -54,7 +57,13 @@ export class TcpProxy {
         s.on('error', () => undefined);
       }
       client.pipe(upstream).on('error', () => undefined);
-      upstream.pipe(client).on('error', () => undefined);
+      if (this.delayMs > 0) {
+        // Timers of one duration fire in the order they were set: the answers keep their order.
+        upstream.on('data', (chunk: Buffer) => setTimeout(() => client.destroyed || client.write(chunk), this.delayMs));
+        upstream.once('end', () => setTimeout(() => client.end(), this.delayMs));
+      } else {
+        upstream.pipe(client).on('error', () => undefined);
+      }
       client.once('close', () => upstream.destroy());
       upstream.once('close', () => client.destroy());
     });

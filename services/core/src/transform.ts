@@ -252,7 +252,16 @@ export class Transform {
           // the time per identifier); the few requests of one value in a batch are told apart by tenant and time.
           const dedupe = `${id.kind}\u0000${id.value}`;
           const same = requestIds.get(dedupe);
-          let index = same?.find((k) => requests[k]!.at === extraction!.at && requests[k]!.subject.tenant === envelope.tenant);
+          let index: number | undefined;
+          if (same !== undefined) {
+            for (const k of same) {
+              const r = requests[k]!;
+              if (r.at === extraction.at && r.subject.tenant === envelope.tenant) {
+                index = k;
+                break;
+              }
+            }
+          }
           if (index === undefined) {
             index = requests.length;
             if (same === undefined) requestIds.set(dedupe, [index]);

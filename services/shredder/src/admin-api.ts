@@ -1,7 +1,8 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AmpsealError, buildSubjectRequest, type SubjectRequest } from '@ampseal/core';
-import type { AdminOperator, Logger } from '@ampseal/service-kit';
+import type { AdminOperator } from '@ampseal/service-kit';
+import type { AuditLog } from './audit-log';
 import type { StatusIndex } from './status-index';
 
 const MAX_BODY = 64 * 1024;
@@ -68,15 +69,15 @@ export function adminApi(deps: {
   readonly operators: readonly AdminOperator[];
   readonly submit: (request: SubjectRequest) => Promise<void>;
   readonly status: StatusIndex;
-  readonly logger: Logger;
+  /** Where every call is recorded (the log, and the console's audit page). */
+  readonly audit: AuditLog;
 }): (req: IncomingMessage, res: ServerResponse) => void {
-  const audit = deps.logger.child({ component: 'audit' });
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     const operator = authenticate(req.headers.authorization, deps.operators);
     const remote = req.socket.remoteAddress;
-    const log = (status: number, extra: Record<string, unknown> = {}) =>
-      audit.info({ event: 'admin.call', operator, remote, method: req.method, route: path.startsWith(`${ADMIN_PREFIX}/`) ? `${ADMIN_PREFIX}/:id` : path, status, ...extra }, 'admin call');
+    const log = (status: number, extra: { requestId?: string; tenant?: string; action?: string; subjects?: number; err?: { name: string } } = {}) =>
+      deps.audit.record({ operator, remote, method: req.method, route: path.startsWith(`${ADMIN_PREFIX}/`) ? `${ADMIN_PREFIX}/:id` : path, status, ...extra });
 
     if (operator === undefined) {
       log(refuse(req, res));

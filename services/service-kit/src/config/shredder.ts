@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { integer, invalid, type Env } from './read';
+import { flag, integer, invalid, type Env } from './read';
 import { fileBytes, fileText } from './secret';
 
 /** One operator of the admin API: the name the audit log shows, and the SHA-256 of the operator's token. */
@@ -17,6 +17,8 @@ export interface AdminListener {
   /** PEM certificate chain and private key; plain HTTP without them. */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   readonly maxConnections: number;
+  /** The privacy console under /console (AMPSEAL_ADMIN_CONSOLE, on by default with the listener). */
+  readonly console: { readonly enabled: boolean; readonly sessionMs: number };
 }
 
 /** The shredder's own: the admin listener. */
@@ -32,7 +34,7 @@ export function readShredderSection(env: Env): ShredderSection {
   const tlsCert = env.AMPSEAL_ADMIN_TLS_CERT_FILE?.trim();
   const tlsKey = env.AMPSEAL_ADMIN_TLS_KEY_FILE?.trim();
   if (port === undefined || port === '') {
-    for (const variable of ['AMPSEAL_ADMIN_TOKENS_FILE', 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'AMPSEAL_ADMIN_TLS_KEY_FILE'] as const) {
+    for (const variable of ['AMPSEAL_ADMIN_TOKENS_FILE', 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'AMPSEAL_ADMIN_TLS_KEY_FILE', 'AMPSEAL_ADMIN_CONSOLE', 'AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES'] as const) {
       if (env[variable]?.trim()) invalid(variable, 'set only together with AMPSEAL_ADMIN_PORT (the admin API is off without it)');
     }
     return { admin: undefined };
@@ -46,6 +48,11 @@ export function readShredderSection(env: Env): ShredderSection {
       operators: parseOperators(fileText(env, 'AMPSEAL_ADMIN_TOKENS_FILE')),
       tls: tlsCert ? readTls(env) : undefined,
       maxConnections: integer(env, 'AMPSEAL_ADMIN_MAX_CONNECTIONS', 32, 1, 10_000),
+      console: {
+        enabled: flag(env, 'AMPSEAL_ADMIN_CONSOLE', true),
+        // A console session ends this long after sign-in, whatever it does (no sliding renewal).
+        sessionMs: integer(env, 'AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES', 60, 5, 720) * 60_000,
+      },
     },
   };
 }

@@ -67,13 +67,14 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
 }
 
 /**
- * A POST from this console's own pages: the browser says so (Origin, Sec-Fetch-Site) when it sends them, which every
- * current browser does on a form POST. With the per-session form token this refuses cross-site requests, and it also
- * guards the sign-in form, which has no session yet (login CSRF).
+ * A POST from this console's own pages, as the browser tells: Sec-Fetch-Site (sent by every current browser) must say
+ * same-origin; without it, an Origin must be this origin. (Origin alone cannot be used: under `Referrer-Policy:
+ * no-referrer` Chromium sends `Origin: null` on a form POST.) With the per-session form token this refuses cross-site
+ * requests, and it also guards the sign-in form, which has no session yet (login CSRF).
  */
 function sameOrigin(req: IncomingMessage, tls: boolean): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin') return false;
+  if (site !== undefined) return site === 'same-origin';
   const origin = req.headers.origin;
   return origin === undefined || origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
 }

@@ -126,7 +126,7 @@ ${tenant}
 <fieldset><legend>Action</legend>${actions}</fieldset>
 <label for="identifiers">Identifiers <span class="hint" id="identifiers-hint">One KIND:VALUE a line, kinds: ${IDENTIFIER_KINDS.join(', ')}</span></label>
 <textarea id="identifiers" name="identifiers" required autocomplete="off" spellcheck="false" aria-describedby="identifiers-hint"></textarea>
-<label class="check"><input type="checkbox" name="withLinked" value="true"${v.withLinked ? ' checked' : ''}> Erase also the identifiers seen together with these (erase only)</label>
+<label class="check"><input type="checkbox" name="withLinked" value="true"${v.withLinked ? ' checked' : ''}> Also erase the linked subjects: whatever was seen together with these (erase only)</label>
 <label for="reason">Reason <span class="hint">The ticket or legal ground, kept with the request (no personal data)</span></label>
 <input type="text" id="reason" name="reason" required maxlength="1000" value="${escape(v.reason)}" autocomplete="off">
 <label for="requestId">Request id <span class="hint">Your ticket number, or keep the one generated (letters, digits, . _ : -)</span></label>
@@ -177,7 +177,8 @@ export function planPage(options: {
     `<p class="notice">Dry run at ${escape(plan.generatedAt)}: nothing has changed yet. Check the plan, then confirm below.</p>
 <dl><dt>Request id</dt><dd><code>${escape(fields.requestId)}</code></dd><dt>Action</dt><dd>${escape(fields.action)}${fields.withLinked ? ', with the linked identifiers' : ''}</dd><dt>Reason</dt><dd>${escape(fields.reason)}</dd></dl>
 <h2>Identifiers</h2>
-<table><caption class="hint">Linked identifiers are known by blind index only (their reference), never in clear.</caption>
+<p class="hint">Linked identifiers are known by blind index only (their reference), never in clear.</p>
+<table>
 <thead><tr><th scope="col">#</th><th scope="col">identifier</th><th scope="col">ref</th><th scope="col">token</th><th scope="col">generation</th><th scope="col">restricted</th><th scope="col">erasure</th><th scope="col">seen together with</th></tr></thead>
 <tbody>
 ${identifiers}

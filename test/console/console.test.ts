@@ -58,7 +58,8 @@ describe('the privacy console in a browser', () => {
     // The person's cards have live keys and tokens, as after pseudonymization.
     const keyring = resources.add('keyring', await openKeyRing('redis', config, logger), (k) => k.stop());
     const results = await transformWith(keyring).run(cards.map((card, i) => ({ eventId: `e${i}`, value: authorizeEnvelope(card) })));
-    tokens = results.map((r) => (r.status === 'emitted' ? r.analytics!.identifiers[0]!.token : ''));
+    tokens = results.map((r) => (r.status === 'emitted' ? (r.analytics!.identifiers[0]!.token ?? '') : ''));
+    expect(tokens.every((t) => t.length > 0)).toBe(true);
 
     // As root (CI) Chromium's sandbox needs user namespaces it may not have: the browser only ever loads this test's pages.
     browser = resources.add('chromium', await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'], timeout: 60_000 }), (b) => b.close());

@@ -68,6 +68,9 @@ export function createShredder(config: Config, logger: Logger): Shredder {
       });
       const listener = config.admin;
       if (listener) {
+        if (listener.console.enabled && listener.console.trustedHeader) {
+          logger.warn({ header: listener.console.trustedHeader, host: listener.host }, 'the console trusts the operator named by a proxy header (AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER): only the proxy beside it may reach the admin listener');
+        }
         const audit = new AuditLog(logger);
         const submit = async (request: SubjectRequest) => {
           // K16 at the door: an id that already erased other subjects is refused now (409), not only by a failed receipt.
@@ -89,6 +92,7 @@ export function createShredder(config: Config, logger: Logger): Shredder {
                   status,
                   tenants: config.tenants,
                   tls: listener.tls !== undefined,
+                  ...(listener.console.trustedHeader ? { trustedHeader: listener.console.trustedHeader } : {}),
                   submit,
                   // The same plan as `ampseal erasure plan` (keyring SPEC K43): nothing is written.
                   plan: async (tenant, identifiers) =>

@@ -41,6 +41,11 @@ export interface ConsoleDeps {
   readonly plan: (tenant: string, identifiers: SubjectRequest['identifiers']) => Promise<PlanReport>;
   /** The admin API's submission: K16 checked at the door, signed, written to the requests topic. */
   readonly submit: (request: SubjectRequest) => Promise<void>;
+  /**
+   * A header naming the operator, set by an authenticating proxy in front (AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER, lower
+   * case); the configuration allows it only on a loopback listener. Undefined: operators sign in with their token.
+   */
+  readonly trustedHeader?: string;
 }
 
 function cookieOf(req: IncomingMessage): string | undefined {
@@ -146,7 +151,30 @@ export function adminConsole(deps: ConsoleDeps): (req: IncomingMessage, res: Ser
         return;
       }
       const cookieValue = cookieOf(req);
-      const session = deps.sessions.get(cookieValue);
+      let session = deps.sessions.get(cookieValue);
+
+      if (deps.trustedHeader !== undefined) {
+        const named = req.headers[deps.trustedHeader];
+        if (typeof named === 'string' && named.trim() !== '') {
+          // The proxy authenticated someone: an operator of the token file by name, or nobody the console knows.
+          const operator = deps.operators.find((o) => o.name === named.trim())?.name;
+          if (operator === undefined) {
+            deps.sessions.end(cookieValue);
+            req.resume();
+            return audit({ operator: undefined, status: html(403, signInPage({ error: 'CONSOLE_SIGN_IN_REQUIRED' })), step: 'proxy header names no operator' });
+          }
+          if (session?.operator !== operator) {
+            deps.sessions.end(cookieValue);
+            const created = deps.sessions.create(operator);
+            session = created.session;
+            req.resume();
+            // Back to the page asked for (a GET) with the cookie set: its forms then carry this session's form token.
+            const back = req.method === 'GET' && path !== CONSOLE.signIn ? `${url.pathname}${url.search}` : CONSOLE.newRequest;
+            const maxAge = Math.floor((created.session.expiresAt - Date.now()) / 1000);
+            return audit({ operator, status: redirect(back, { 'set-cookie': cookie(created.id, maxAge) }), step: 'sign-in (proxy header)' });
+          }
+        }
+      }
 
       if (path === CONSOLE.signIn) {
         if (req.method === 'GET') {

@@ -186,6 +186,14 @@ describe('the console after sign-in', () => {
     expect(log).not.toContain(TOKEN);
   });
 
+  it('names an unknown path in the audit trail only as (other), and answers a malformed request id with 404', async () => {
+    const { cookie } = await signIn();
+    expect((await get(`/console/uid:${CARD}`, cookie)).status).toBe(404);
+    expect((await get('/console/requests/%E0%A4%A', cookie)).status).toBe(404);
+    expect(lines.join('')).toContain('"route":"/console/(other)"');
+    expect(lines.join('')).not.toContain(CARD);
+  });
+
   it('signs out: the cookie is cleared and the session no longer opens a page', async () => {
     const { cookie, formToken } = await signIn();
     const out = await post('/console/sign-out', { formToken }, cookie);

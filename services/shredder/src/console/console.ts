@@ -84,6 +84,25 @@ function sameOrigin(req: IncomingMessage, tls: boolean): boolean {
   return origin === undefined || origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
 }
 
+const ROUTES: ReadonlySet<string> = new Set(['/', ...Object.values(CONSOLE)]);
+
+/**
+ * The route the audit trail names: a known path, the status page as `:id`, anything else as `(other)`, so a path
+ * someone typed (which could hold anything) never reaches the log.
+ */
+function routeOf(path: string): string {
+  if (ROUTES.has(path)) return path;
+  return path.startsWith(`${CONSOLE.requests}/`) && !path.slice(CONSOLE.requests.length + 1).includes('/') ? `${CONSOLE.requests}/:id` : `${CONSOLE.root}/(other)`;
+}
+
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 function fieldsOf(form: URLSearchParams): RequestFields {
   return {
     tenant: (form.get('tenant') ?? '').trim(),
@@ -132,8 +151,7 @@ export function adminConsole(deps: ConsoleDeps): (req: IncomingMessage, res: Ser
     const url = new URL(req.url ?? '/', 'http://console');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const remote = req.socket.remoteAddress;
-    const audit = (entry: Omit<AuditEntry, 'at' | 'remote' | 'method' | 'route'> & { route?: string }) =>
-      deps.audit.record({ remote, method: req.method, route: path.startsWith(`${CONSOLE.requests}/`) && path !== CONSOLE.newRequest ? `${CONSOLE.requests}/:id` : path, ...entry });
+    const audit = (entry: Omit<AuditEntry, 'at' | 'remote' | 'method' | 'route'>) => deps.audit.record({ remote, method: req.method, route: routeOf(path), ...entry });
     const html = (status: number, body: string, extra: Record<string, string | string[]> = {}) => {
       res.writeHead(status, { ...CONSOLE_HEADERS, 'content-type': 'text/html; charset=utf-8', ...extra }).end(body);
       return status;
@@ -226,8 +244,8 @@ export function adminConsole(deps: ConsoleDeps): (req: IncomingMessage, res: Ser
         return redirect(statusPath(id));
       }
       if (path.startsWith(`${CONSOLE.requests}/`)) {
-        const requestId = decodeURIComponent(path.slice(CONSOLE.requests.length + 1));
-        if (!isRequestId(requestId)) return html(404, errorPage(404, 'CONSOLE_BAD_FORM', view, 'no such request id'));
+        const requestId = decoded(path.slice(CONSOLE.requests.length + 1));
+        if (requestId === undefined || !isRequestId(requestId)) return html(404, errorPage(404, 'CONSOLE_BAD_FORM', view, 'no such request id'));
         const status = deps.status.get(requestId);
         return audit({ operator, requestId, status: html(status ? 200 : 404, statusPage({ session: view, requestId, status })), step: 'status' });
       }

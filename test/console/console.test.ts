@@ -103,7 +103,9 @@ describe('the privacy console in a browser', () => {
 
   it('signs in with the keyboard, plans an erasure of two identifiers, confirms it and follows it to the receipt', async () => {
     await page.goto(`${base}/console/sign-in`);
-    // The token field has the focus on arrival: type and press Enter.
+    // The token field takes the focus on arrival (autofocus, applied at the browser's next rendering step): type and
+    // press Enter.
+    await page.waitForFunction(() => document.activeElement?.id === 'token');
     await page.keyboard.type(admin.tokens[OPERATOR]!);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/console/requests/new`);
@@ -111,6 +113,16 @@ describe('the privacy console in a browser', () => {
     const [cookie] = await page.context().cookies();
     expect(cookie).toMatchObject({ name: 'ampseal_console', httpOnly: true, sameSite: 'Strict', path: '/console' });
 
+    // Accessible: the language declared, one h1, every visible control labelled, and the keyboard focus visible.
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('h1').count()).toBe(1);
+    const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (controls) =>
+      controls.filter((c) => ((c as HTMLInputElement).labels?.length ?? 0) === 0).map((c) => c.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    await page.locator('#tenant').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => [document.activeElement?.getAttribute('name'), getComputedStyle(document.activeElement!).outlineStyle])).toEqual(['action', 'solid']);
     // Every input has a label (the form is filled through them).
     await page.getByLabel('Tenant').selectOption('acme-cpo');
     await page.getByRole('radio', { name: 'erase' }).check();

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The page functions below run in the browser: they see the DOM, not Node.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -142,6 +142,16 @@ describe('the privacy console in a browser', () => {
       expect(plan).toContain(`uid:${card}`);
       expect(plan).toContain(tokens[i]!);
     }
+    // The JSON API (POST /admin/v1/plans, a bearer token) answers the same plan: same tokens, same clear-copy topics.
+    const api = await fetch(`${base}/admin/v1/plans`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.tokens[OPERATOR]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'acme-cpo', identifiers: cards.map((value) => ({ kind: 'uid', value })) }),
+    });
+    expect(api.status).toBe(200);
+    const apiPlan = (await api.json()) as { identifiers: Array<{ typed: string; token: string }>; clearCopies: Array<{ topic: string }> };
+    expect(apiPlan.identifiers.map((i) => [i.typed, i.token])).toEqual(cards.map((card, i) => [`uid:${card}`, tokens[i]]));
+    for (const { topic } of apiPlan.clearCopies) expect(plan).toContain(topic);
     if (process.env.AMPSEAL_CONSOLE_SCREENSHOT) {
       mkdirSync(dirname(process.env.AMPSEAL_CONSOLE_SCREENSHOT), { recursive: true });
       await page.setViewportSize({ width: 1100, height: 900 });

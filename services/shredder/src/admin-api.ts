@@ -3,10 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AmpsealError, buildSubjectRequest, type SubjectRequest } from '@ampseal/core';
 import type { AdminOperator } from '@ampseal/service-kit';
 import type { AuditLog } from './audit-log';
+import type { PlanReport } from './erasure-plan';
 import type { StatusIndex } from './status-index';
 
 const MAX_BODY = 64 * 1024;
 export const ADMIN_PREFIX = '/admin/v1/requests';
+/** The dry-run plan of an erasure (keyring SPEC K43): what `ampseal erasure plan --format json` prints. */
+export const PLAN_PATH = '/admin/v1/plans';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -71,6 +74,8 @@ export function adminApi(deps: {
   readonly status: StatusIndex;
   /** Where every call is recorded (the log, and the console's audit page). */
   readonly audit: AuditLog;
+  /** The dry-run plan, as the console's plan step and the CLI show it; nothing is written. */
+  readonly plan?: (tenant: string, identifiers: SubjectRequest['identifiers']) => Promise<PlanReport>;
 }): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
@@ -84,6 +89,22 @@ export function adminApi(deps: {
       return;
     }
     void (async () => {
+      if (req.method === 'POST' && path === PLAN_PATH && deps.plan) {
+        const text = await readBody(req);
+        if (text === undefined) return log(send(res, 413, { error: 'body_too_large' }));
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return log(send(res, 400, { error: 'bad_json' }));
+        }
+        const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+        // Checked and normalized by the one request reader, as the CLI's plan does.
+        const built = buildSubjectRequest({ requestId: 'plan', tenant: fields.tenant, action: 'erase', identifiers: fields.identifiers, reason: 'plan' });
+        if (!built.ok) return log(send(res, 400, { error: 'bad_request', problem: built.problem }));
+        const plan = await deps.plan(built.value.tenant, built.value.identifiers);
+        return log(send(res, 200, plan), { tenant: built.value.tenant, subjects: built.value.identifiers.length });
+      }
       if (req.method === 'POST' && path === ADMIN_PREFIX) {
         const text = await readBody(req);
         if (text === undefined) return log(send(res, 413, { error: 'body_too_large' }));

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { closeServer, type AdminListener, type Component, type Logger } from '@ampseal/service-kit';
-import { ADMIN_PREFIX } from './admin-api';
+import { ADMIN_PREFIX, PLAN_PATH } from './admin-api';
 import { CONSOLE } from './console/pages';
 
 /**
@@ -46,7 +46,7 @@ export class AdminServer implements Component {
     const { listener, api, logger } = this.options;
     const route = (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0]!;
-      if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return api(req, res);
+      if (path === ADMIN_PREFIX || path === PLAN_PATH || path.startsWith(`${ADMIN_PREFIX}/`)) return api(req, res);
       if (this.options.console && (path === '/' || path === CONSOLE.root || path.startsWith(`${CONSOLE.root}/`))) return this.options.console(req, res);
       req.resume();
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');

@@ -79,10 +79,21 @@ export function createShredder(config: Config, logger: Logger): Shredder {
           }
           await producer.send(requestRecord(topics.erasureRequests, request, config.requestSigningKeys[0]));
         };
+        // The same plan as `ampseal erasure plan` (keyring SPEC K43): nothing is written.
+        const plan = async (tenant: string, identifiers: SubjectRequest['identifiers']) =>
+          assemblePlan({
+            tenant,
+            typed: identifiers,
+            subjects: await keyring.plan(tenant, identifiers),
+            topics: await clearCopyTopics(topics, kafka),
+            rawRetentionMs: config.rawRetentionMs,
+            tombstoneLifetimeMs: config.tombstoneLifetimeMs,
+            now: Date.now(),
+          });
         admin = new AdminServer({
           listener,
           logger,
-          api: adminApi({ operators: listener.operators, status, audit, submit }),
+          api: adminApi({ operators: listener.operators, status, audit, submit, plan }),
           ...(listener.console.enabled
             ? {
                 console: adminConsole({
@@ -94,17 +105,7 @@ export function createShredder(config: Config, logger: Logger): Shredder {
                   tls: listener.tls !== undefined,
                   ...(listener.console.trustedHeader ? { trustedHeader: listener.console.trustedHeader } : {}),
                   submit,
-                  // The same plan as `ampseal erasure plan` (keyring SPEC K43): nothing is written.
-                  plan: async (tenant, identifiers) =>
-                    assemblePlan({
-                      tenant,
-                      typed: identifiers,
-                      subjects: await keyring.plan(tenant, identifiers),
-                      topics: await clearCopyTopics(topics, kafka),
-                      rawRetentionMs: config.rawRetentionMs,
-                      tombstoneLifetimeMs: config.tombstoneLifetimeMs,
-                      now: Date.now(),
-                    }),
+                  plan,
                 }),
               }
             : {}),

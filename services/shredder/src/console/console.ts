@@ -6,7 +6,7 @@ import { authenticate } from '../admin-api';
 import type { AuditEntry, AuditLog } from '../audit-log';
 import type { PlanReport } from '../erasure-plan';
 import type { StatusIndex } from '../status-index';
-import { auditPage, CONSOLE, epochsPage, errorPage, lookupPage, newRequestPage, planPage, signInPage, statusPage, statusPath, type RequestFields } from './pages';
+import { auditPage, CONSOLE, epochsPage, errorPage, lookupPage, newRequestPage, notFoundPage, planPage, signInPage, statusPage, statusPath, type RequestFields } from './pages';
 import { formTokenMatches, type ConsoleSession, type SessionStore } from './session';
 import { CONSOLE_CSS } from './style';
 
@@ -245,7 +245,7 @@ export function adminConsole(deps: ConsoleDeps): (req: IncomingMessage, res: Ser
       }
       if (path.startsWith(`${CONSOLE.requests}/`)) {
         const requestId = decoded(path.slice(CONSOLE.requests.length + 1));
-        if (requestId === undefined || !isRequestId(requestId)) return html(404, errorPage(404, 'CONSOLE_BAD_FORM', view, 'no such request id'));
+        if (requestId === undefined || !isRequestId(requestId)) return html(404, notFoundPage(view));
         const status = deps.status.get(requestId);
         return audit({ operator, requestId, status: html(status ? 200 : 404, statusPage({ session: view, requestId, status })), step: 'status' });
       }
@@ -255,7 +255,7 @@ export function adminConsole(deps: ConsoleDeps): (req: IncomingMessage, res: Ser
         return html(200, auditPage({ session: view, entries, page, pageSize: AUDIT_PAGE_SIZE, total }));
       }
       if (path === CONSOLE.epochs) return html(200, epochsPage(view));
-      return html(404, errorPage(404, 'CONSOLE_BAD_FORM', view, 'no such page'));
+      return html(404, notFoundPage(view));
     })().catch(() => {
       // Never the error's message on the page or in the log: it could come from a dependency that quoted its input.
       if (!res.headersSent) html(500, errorPage(500, 'INTERNAL'));
@@ -296,7 +296,7 @@ export function adminConsole(deps: ConsoleDeps): (req: IncomingMessage, res: Ser
           return audit({ operator, ...about, status: html(retriable ? 503 : 500, errorPage(503, name, view, 'nothing was submitted; try again later')), step, err: { name: (err as Error).name } });
         }
       }
-      return html(404, errorPage(404, 'CONSOLE_BAD_FORM', view, 'no such form'));
+      return html(404, notFoundPage(view));
     }
   };
 }

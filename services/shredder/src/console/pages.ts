@@ -288,6 +288,11 @@ export function epochsPage(session: NonNullable<Frame['session']>): string {
   );
 }
 
+/** A page or request id this console does not have (the path is not repeated: it could hold anything). */
+export function notFoundPage(session: NonNullable<Frame['session']>): string {
+  return layout({ title: 'Not found', session }, `<p>This console has no such page.</p><p><a href="${CONSOLE.newRequest}">New request</a> · <a href="${CONSOLE.requests}">Look up a request</a></p>`);
+}
+
 export function errorPage(status: number, name: ErrorName, session?: NonNullable<Frame['session']>, detail?: string): string {
-  return layout({ title: status === 404 ? 'Not found' : 'Refused', ...(session ? { session } : {}) }, `${errorBox(name, detail)}<p><a href="${CONSOLE.newRequest}">Back to the console</a></p>`);
+  return layout({ title: status >= 500 ? 'Not done' : 'Refused', ...(session ? { session } : {}) }, `${errorBox(name, detail)}<p><a href="${CONSOLE.newRequest}">Back to the console</a></p>`);
 }

@@ -214,7 +214,8 @@ describe('behind an authenticating proxy (AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER)'
         audit: new AuditLog(logger),
         status,
         tenants: [],
-        tls: false,
+        // As if behind TLS (the handler only reads the flag): the cookie must then be Secure.
+        tls: true,
         trustedHeader: 'x-forwarded-email',
         plan: () => Promise.reject(new Error('not planned here')),
         submit: () => Promise.reject(new Error('not submitted here')),
@@ -229,6 +230,7 @@ describe('behind an authenticating proxy (AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER)'
     const res = await fetch(`${url}/console/audit?page=1`, { redirect: 'manual', headers: { 'x-forwarded-email': 'bob@example.org' } });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/console/audit?page=1');
+    expect(res.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
     const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
     const page = await fetch(`${url}/console/audit?page=1`, { redirect: 'manual', headers: { cookie, 'x-forwarded-email': 'bob@example.org' } });
     expect(page.status).toBe(200);

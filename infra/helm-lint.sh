@@ -101,6 +101,9 @@ expect_count "$default" "NetworkPolicies restricting egress" '^    - Egress$' 2
 expect_count "$default" "admin listener off by default" 'AMPSEAL_ADMIN_PORT' 0
 expect_count "$default" "signing key as a file" 'name: AMPSEAL_REQUEST_SIGNING_KEY_FILE$' 1
 expect_count "$default" "CPU requests" '^ +cpu: ' 3
+if [[ -e "$OUT/all-on-values-$first_kube.yaml" ]]; then
+  expect_count "$OUT/all-on-values-$first_kube.yaml" "the privacy console's variables with the admin listener" 'name: AMPSEAL_ADMIN_CONSOLE(_SESSION_MINUTES)?$' 2
+fi
 
 # The dashboard and the alerts query only metrics the services define (a renamed metric would leave a panel empty
 # and an alert silent): every ampseal_* name in them, less a histogram's _bucket/_count/_sum, is a `name:` in
@@ -137,6 +140,7 @@ expect_refused "unknown key config.logLeve (schema)" "additional properties" --s
 expect_refused "grace period not above the drain deadline" "must be larger than" --set shredder.terminationGracePeriodSeconds=20
 expect_refused "admin API without operators" "needs shredder.admin.tokens.operators" --set shredder.admin.enabled=true
 expect_refused "admin API on the ops port" "must differ from config.httpPort" --set shredder.admin.enabled=true --set shredder.admin.tokens.existingSecret=t --set shredder.admin.port=9464
+expect_refused "a console session of 1 minute (schema)" "minimum" --set shredder.admin.console.sessionMinutes=1
 expect_refused "a clear token instead of its hash (schema)" "does not match pattern" --set shredder.admin.enabled=true --set 'shredder.admin.tokens.operators[0].name=alice' --set 'shredder.admin.tokens.operators[0].sha256=my-secret-token'
 expect_refused "signatures required without a key" "needs requestSigning.existingSecret" --set requestSigning.existingSecret=
 expect_refused "no CPU request (schema)" "missing property 'cpu'" --set pseudonymizer.resources.requests.cpu=null

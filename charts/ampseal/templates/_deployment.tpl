@@ -110,6 +110,10 @@ spec:
               value: {{ int64 $root.Values.shredder.admin.maxConnections | toString | quote }}
             - name: AMPSEAL_ADMIN_TOKENS_FILE
               value: /etc/ampseal/admin-tokens/tokens
+            - name: AMPSEAL_ADMIN_CONSOLE
+              value: {{ $root.Values.shredder.admin.console.enabled | toString | quote }}
+            - name: AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES
+              value: {{ int64 $root.Values.shredder.admin.console.sessionMinutes | toString | quote }}
             {{- if $adminTls }}
             - name: AMPSEAL_ADMIN_TLS_CERT_FILE
               value: /etc/ampseal/admin-tls/tls.crt

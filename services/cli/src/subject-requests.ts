@@ -5,8 +5,7 @@ import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type Subje
 import { RecordProducer, TopicAdmin, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
 import { isTombstoneRecord, type TombstoneRecord } from '@ampseal/keyring';
 import { loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
-import { requestRecord } from '@ampseal/shredder';
-import { assemblePlan, formatPlan, type ClearCopyTopic } from './erasure-plan';
+import { assemblePlan, clearCopyTopics, formatPlan, requestRecord } from '@ampseal/shredder';
 import { terminalLogger } from './terminal';
 
 export class CommandError extends Error {}
@@ -185,37 +184,6 @@ export async function requestStatus(argv: string[]): Promise<number> {
   return 1;
 }
 
-/** The topics that can hold identifiers in clear, as the broker describes them (K43). */
-async function clearCopyTopics(config: Config, kafka: KafkaClient): Promise<ClearCopyTopic[]> {
-  const wanted: Array<[string, ClearCopyTopic['role']]> = [
-    [config.topics.ocppRaw, 'raw'],
-    [config.topics.ocpiRaw, 'raw'],
-    [config.topics.quarantine, 'quarantine'],
-    [config.topics.erasureRequests, 'requests'],
-  ];
-  const admin = new TopicAdmin(kafka);
-  try {
-    const listed = new Set(await admin.list());
-    return await Promise.all(
-      wanted.map(async ([topic, role]) => {
-        if (!listed.has(topic)) return { topic, role, exists: false, retentionMs: null, segmentMs: null, holdsRecords: false };
-        const [settings, offsets] = await Promise.all([admin.topicConfig(topic, ['retention.ms', 'segment.ms']), admin.offsets(topic)]);
-        const number = (name: string) => (settings.has(name) ? Number(settings.get(name)) : null);
-        return {
-          topic,
-          role,
-          exists: true,
-          retentionMs: number('retention.ms'),
-          segmentMs: number('segment.ms'),
-          holdsRecords: [...offsets.values()].some((o) => o.high > o.low),
-        };
-      }),
-    );
-  } finally {
-    await admin.stop();
-  }
-}
-
 /** `ampseal erasure plan --tenant T --id KIND:VALUE … [--format text|json]`: a dry run of an erasure (keyring SPEC K43). */
 export async function erasurePlan(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -239,7 +207,7 @@ export async function erasurePlan(argv: string[]): Promise<number> {
     tenant: values.tenant,
     typed: built.value.identifiers,
     subjects,
-    topics: await clearCopyTopics(config, kafka),
+    topics: await clearCopyTopics(config.topics, kafka),
     rawRetentionMs: config.rawRetentionMs,
     tombstoneLifetimeMs: config.tombstoneLifetimeMs,
     now: Date.now(),

@@ -50,6 +50,13 @@ export const ERRORS = {
   // written by a producer that does not sign; nothing is executed (docs/erasure.md, "Who may write requests").
   REQUEST_SIGNATURE_INVALID: { stage: 'request', reason: 'bad_signature', retriable: false, message: 'data-subject request is unsigned or its signature does not verify' },
   BAD_TOMBSTONE: { stage: 'request', reason: 'bad_tombstone', retriable: false, message: 'a tombstone journal record is malformed' },
+  // The admin listener's console (services/shredder/src/console): a call refused with an HTTP status, nothing done.
+  // No session, an expired one, or a token no operator holds: the sign-in page, never the page asked for.
+  CONSOLE_SIGN_IN_REQUIRED: { stage: 'operator', reason: 'sign_in_required', retriable: false, message: 'sign in with an operator token' },
+  // A form posted without this session's form token, or from another origin (cross-site request forgery).
+  CONSOLE_FORM_REFUSED: { stage: 'operator', reason: 'form_refused', retriable: false, message: 'the form is stale or came from another site: reload the page and submit again' },
+  // The form's fields do not make a request; the problem names a field or an identifier's position, never its value.
+  CONSOLE_BAD_FORM: { stage: 'operator', reason: 'bad_form', retriable: false, message: 'the form does not make a valid request' },
   // Dependencies: retriable, the processor pauses and resumes by itself.
   KEYRING_UNAVAILABLE: { stage: 'dependency', reason: 'keyring_unavailable', retriable: true, message: 'key store did not answer' },
   KMS_UNAVAILABLE: { stage: 'dependency', reason: 'kms_unavailable', retriable: true, message: 'KMS did not answer' },
@@ -106,7 +113,7 @@ export type ReasonCode = (typeof ERRORS)[ErrorName]['reason'];
  * Stages: `input` (the parser: size, JSON, envelope, schema), `record` (the transform or routing: tenant, numbers,
  * roaming issuer), both quarantined; `request` (a data-subject request or key-ring input: failed receipt, nothing
  * written); `dependency` (retriable); `setup` (the process stops); `instance` (a running instance fails for good:
- * not ready, the process exits non-zero to be restarted).
+ * not ready, the process exits non-zero to be restarted); `operator` (the admin console refuses a call).
  * The reasons the input parser gives.
  */
 export const INPUT_REASONS = Object.values(ERRORS)
@@ -155,6 +162,7 @@ const STAGE_EFFECT: Readonly<Record<(typeof ERRORS)[ErrorName]['stage'], string>
   request: 'failed receipt, nothing written',
   dependency: 'retried: fail closed, not ready',
   setup: 'process stops',
+  operator: 'the console answers with the status and this message, nothing done',
   instance: 'not ready, process exits non-zero (restarted)',
 };
 

@@ -1,11 +1,15 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AmpsealError, buildSubjectRequest, type SubjectRequest } from '@ampseal/core';
-import type { AdminOperator, Logger } from '@ampseal/service-kit';
+import type { AdminOperator } from '@ampseal/service-kit';
+import type { AuditLog } from './audit-log';
+import type { PlanReport } from './erasure-plan';
 import type { StatusIndex } from './status-index';
 
 const MAX_BODY = 64 * 1024;
 export const ADMIN_PREFIX = '/admin/v1/requests';
+/** The dry-run plan of an erasure (keyring SPEC K43): what `ampseal erasure plan --format json` prints. */
+export const PLAN_PATH = '/admin/v1/plans';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -68,21 +72,39 @@ export function adminApi(deps: {
   readonly operators: readonly AdminOperator[];
   readonly submit: (request: SubjectRequest) => Promise<void>;
   readonly status: StatusIndex;
-  readonly logger: Logger;
+  /** Where every call is recorded (the log, and the console's audit page). */
+  readonly audit: AuditLog;
+  /** The dry-run plan, as the console's plan step and the CLI show it; nothing is written. */
+  readonly plan?: (tenant: string, identifiers: SubjectRequest['identifiers']) => Promise<PlanReport>;
 }): (req: IncomingMessage, res: ServerResponse) => void {
-  const audit = deps.logger.child({ component: 'audit' });
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     const operator = authenticate(req.headers.authorization, deps.operators);
     const remote = req.socket.remoteAddress;
-    const log = (status: number, extra: Record<string, unknown> = {}) =>
-      audit.info({ event: 'admin.call', operator, remote, method: req.method, route: path.startsWith(`${ADMIN_PREFIX}/`) ? `${ADMIN_PREFIX}/:id` : path, status, ...extra }, 'admin call');
+    const log = (status: number, extra: { requestId?: string; tenant?: string; action?: string; subjects?: number; err?: { name: string } } = {}) =>
+      deps.audit.record({ operator, remote, method: req.method, route: path.startsWith(`${ADMIN_PREFIX}/`) ? `${ADMIN_PREFIX}/:id` : path, status, ...extra });
 
     if (operator === undefined) {
       log(refuse(req, res));
       return;
     }
     void (async () => {
+      if (req.method === 'POST' && path === PLAN_PATH && deps.plan) {
+        const text = await readBody(req);
+        if (text === undefined) return log(send(res, 413, { error: 'body_too_large' }));
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return log(send(res, 400, { error: 'bad_json' }));
+        }
+        const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+        // Checked and normalized by the one request reader, as the CLI's plan does.
+        const built = buildSubjectRequest({ requestId: 'plan', tenant: fields.tenant, action: 'erase', identifiers: fields.identifiers, reason: 'plan' });
+        if (!built.ok) return log(send(res, 400, { error: 'bad_request', problem: built.problem }));
+        const plan = await deps.plan(built.value.tenant, built.value.identifiers);
+        return log(send(res, 200, plan), { tenant: built.value.tenant, subjects: built.value.identifiers.length });
+      }
       if (req.method === 'POST' && path === ADMIN_PREFIX) {
         const text = await readBody(req);
         if (text === undefined) return log(send(res, 413, { error: 'body_too_large' }));

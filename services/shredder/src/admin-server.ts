@@ -1,7 +1,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { closeServer, type AdminListener, type Component, type Logger } from '@ampseal/service-kit';
-import { ADMIN_PREFIX } from './admin-api';
+import { ADMIN_PREFIX, PLAN_PATH } from './admin-api';
+import { CONSOLE } from './console/pages';
 
 /**
  * Limits of the admin listener. A request's headers must arrive within 10 s and the whole request within 30 s
@@ -24,6 +25,8 @@ export class AdminServer implements Component {
     private readonly options: {
       readonly listener: AdminListener;
       readonly api: (req: IncomingMessage, res: ServerResponse) => void;
+      /** The privacy console under /console, when enabled. */
+      readonly console?: (req: IncomingMessage, res: ServerResponse) => void;
       readonly logger: Logger;
     },
   ) {}
@@ -43,7 +46,8 @@ export class AdminServer implements Component {
     const { listener, api, logger } = this.options;
     const route = (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0]!;
-      if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return api(req, res);
+      if (path === ADMIN_PREFIX || path === PLAN_PATH || path.startsWith(`${ADMIN_PREFIX}/`)) return api(req, res);
+      if (this.options.console && (path === '/' || path === CONSOLE.root || path.startsWith(`${CONSOLE.root}/`))) return this.options.console(req, res);
       req.resume();
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
     };
@@ -75,7 +79,7 @@ export class AdminServer implements Component {
     this.server = server;
     const address = server.address();
     this.boundPort = typeof address === 'object' && address ? address.port : listener.port;
-    logger.info({ port: this.boundPort, tls: listener.tls !== undefined, operators: listener.operators.length, maxConnections: listener.maxConnections }, 'admin API listening');
+    logger.info({ port: this.boundPort, tls: listener.tls !== undefined, operators: listener.operators.length, maxConnections: listener.maxConnections, console: this.options.console !== undefined }, 'admin API listening');
   }
 
   async stop(): Promise<void> {

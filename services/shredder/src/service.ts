@@ -3,6 +3,11 @@ import { RecordConsumer, RecordProducer } from '@ampseal/kafka';
 import { createStreamService, subjectRequestMetrics, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { adminApi } from './admin-api';
 import { AdminServer } from './admin-server';
+import { AuditLog } from './audit-log';
+import { clearCopyTopics } from './clear-copies';
+import { adminConsole } from './console/console';
+import { SessionStore } from './console/session';
+import { assemblePlan } from './erasure-plan';
 import { createRequestHandler } from './handler';
 import { StatusIndex } from './status-index';
 
@@ -61,24 +66,51 @@ export function createShredder(config: Config, logger: Logger): Shredder {
           else logger.warn({ topic: record.topic, offset: record.offset, problem: parsed.problem }, 'unreadable receipt skipped');
         },
       });
-      admin = config.admin
-        ? new AdminServer({
-            listener: config.admin,
-            logger,
-            api: adminApi({
-              operators: config.admin.operators,
-              status,
-              logger,
-              submit: async (request) => {
-                // K16 at the door: an id that already erased other subjects is refused now (409), not only by a failed receipt.
-                if (request.action === 'erase') {
-                  await keyring.checkRequestId(request.tenant, request.identifiers, { requestId: request.requestId, withLinked: request.withLinked });
-                }
-                await producer.send(requestRecord(topics.erasureRequests, request, config.requestSigningKeys[0]));
-              },
-            }),
-          })
-        : undefined;
+      const listener = config.admin;
+      if (listener) {
+        if (listener.console.enabled && listener.console.trustedHeader) {
+          logger.warn({ header: listener.console.trustedHeader, host: listener.host }, 'the console trusts the operator named by a proxy header (AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER): only the proxy beside it may reach the admin listener');
+        }
+        const audit = new AuditLog(logger);
+        const submit = async (request: SubjectRequest) => {
+          // K16 at the door: an id that already erased other subjects is refused now (409), not only by a failed receipt.
+          if (request.action === 'erase') {
+            await keyring.checkRequestId(request.tenant, request.identifiers, { requestId: request.requestId, withLinked: request.withLinked });
+          }
+          await producer.send(requestRecord(topics.erasureRequests, request, config.requestSigningKeys[0]));
+        };
+        // The same plan as `ampseal erasure plan` (keyring SPEC K43): nothing is written.
+        const plan = async (tenant: string, identifiers: SubjectRequest['identifiers']) =>
+          assemblePlan({
+            tenant,
+            typed: identifiers,
+            subjects: await keyring.plan(tenant, identifiers),
+            topics: await clearCopyTopics(topics, kafka),
+            rawRetentionMs: config.rawRetentionMs,
+            tombstoneLifetimeMs: config.tombstoneLifetimeMs,
+            now: Date.now(),
+          });
+        admin = new AdminServer({
+          listener,
+          logger,
+          api: adminApi({ operators: listener.operators, status, audit, submit, plan }),
+          ...(listener.console.enabled
+            ? {
+                console: adminConsole({
+                  operators: listener.operators,
+                  sessions: new SessionStore(listener.console.sessionMs),
+                  audit,
+                  status,
+                  tenants: config.tenants,
+                  tls: listener.tls !== undefined,
+                  ...(listener.console.trustedHeader ? { trustedHeader: listener.console.trustedHeader } : {}),
+                  submit,
+                  plan,
+                }),
+              }
+            : {}),
+        });
+      }
       return {
         handler: createRequestHandler({ keyring, topics, logger, signatures: { keys: config.requestSigningKeys, mode: config.requestSignatures } }),
         // The admin listener last: it opens once the producer it submits through is up, and closes first.

@@ -30,6 +30,22 @@ describe('the admin listener configuration', () => {
     ]);
   });
 
+  it('serves the console by default, with one-hour sessions and no proxy header', () => {
+    const { admin } = loadConfig({ AMPSEAL_ADMIN_PORT: '0', AMPSEAL_ADMIN_TOKENS_FILE: tokens });
+    expect(admin!.console).toEqual({ enabled: true, sessionMs: 3_600_000, trustedHeader: undefined });
+    const off = loadConfig({ AMPSEAL_ADMIN_PORT: '0', AMPSEAL_ADMIN_TOKENS_FILE: tokens, AMPSEAL_ADMIN_CONSOLE: 'false', AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES: '15' });
+    expect(off.admin!.console).toMatchObject({ enabled: false, sessionMs: 900_000 });
+    expect(() => loadConfig({ AMPSEAL_ADMIN_CONSOLE: 'true' })).toThrow(/AMPSEAL_ADMIN_CONSOLE must be set only together with AMPSEAL_ADMIN_PORT/);
+    expect(() => loadConfig({ AMPSEAL_ADMIN_PORT: '0', AMPSEAL_ADMIN_TOKENS_FILE: tokens, AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES: '0' })).toThrow(/AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES must be a whole number from 5 to 720/);
+  });
+
+  it('trusts an operator header from a proxy only on a listener bound to loopback', () => {
+    const base = { AMPSEAL_ADMIN_PORT: '0', AMPSEAL_ADMIN_TOKENS_FILE: tokens, AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER: 'X-Forwarded-Email' };
+    expect(loadConfig({ ...base, AMPSEAL_ADMIN_HOST: '127.0.0.1' }).admin!.console.trustedHeader).toBe('x-forwarded-email');
+    expect(() => loadConfig(base)).toThrow(/AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER must be set only with AMPSEAL_ADMIN_HOST=127.0.0.1/);
+    expect(() => loadConfig({ ...base, AMPSEAL_ADMIN_HOST: '::1', AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER: 'bad header' })).toThrow(/a header name/);
+  });
+
   it('reads a TLS certificate and its key, and refuses a key of another certificate', () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');

@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { integer, invalid, type Env } from './read';
+import { flag, integer, invalid, type Env } from './read';
 import { fileBytes, fileText } from './secret';
 
 /** One operator of the admin API: the name the audit log shows, and the SHA-256 of the operator's token. */
@@ -17,6 +17,16 @@ export interface AdminListener {
   /** PEM certificate chain and private key; plain HTTP without them. */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   readonly maxConnections: number;
+  /** The privacy console under /console (AMPSEAL_ADMIN_CONSOLE, on by default with the listener). */
+  readonly console: {
+    readonly enabled: boolean;
+    readonly sessionMs: number;
+    /**
+     * A request header naming the operator, set by an authenticating proxy in front (oauth2-proxy): trusted only when
+     * configured, and only on a listener bound to loopback (a sidecar's). Lower-case; undefined: off.
+     */
+    readonly trustedHeader: string | undefined;
+  };
 }
 
 /** The shredder's own: the admin listener. */
@@ -32,22 +42,45 @@ export function readShredderSection(env: Env): ShredderSection {
   const tlsCert = env.AMPSEAL_ADMIN_TLS_CERT_FILE?.trim();
   const tlsKey = env.AMPSEAL_ADMIN_TLS_KEY_FILE?.trim();
   if (port === undefined || port === '') {
-    for (const variable of ['AMPSEAL_ADMIN_TOKENS_FILE', 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'AMPSEAL_ADMIN_TLS_KEY_FILE'] as const) {
+    for (const variable of ['AMPSEAL_ADMIN_TOKENS_FILE', 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'AMPSEAL_ADMIN_TLS_KEY_FILE', 'AMPSEAL_ADMIN_CONSOLE', 'AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES', 'AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER'] as const) {
       if (env[variable]?.trim()) invalid(variable, 'set only together with AMPSEAL_ADMIN_PORT (the admin API is off without it)');
     }
     return { admin: undefined };
   }
   if (!env.AMPSEAL_ADMIN_TOKENS_FILE?.trim()) invalid('AMPSEAL_ADMIN_TOKENS_FILE', 'set when AMPSEAL_ADMIN_PORT is: the file of operator names and token hashes');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) invalid(tlsCert ? 'AMPSEAL_ADMIN_TLS_KEY_FILE' : 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'set together with the other of AMPSEAL_ADMIN_TLS_CERT_FILE and AMPSEAL_ADMIN_TLS_KEY_FILE');
+  const host = env.AMPSEAL_ADMIN_HOST?.trim() || '0.0.0.0';
   return {
     admin: {
-      host: env.AMPSEAL_ADMIN_HOST?.trim() || '0.0.0.0',
+      host,
       port: integer(env, 'AMPSEAL_ADMIN_PORT', 0, 0, 65_535),
       operators: parseOperators(fileText(env, 'AMPSEAL_ADMIN_TOKENS_FILE')),
       tls: tlsCert ? readTls(env) : undefined,
       maxConnections: integer(env, 'AMPSEAL_ADMIN_MAX_CONNECTIONS', 32, 1, 10_000),
+      console: {
+        enabled: flag(env, 'AMPSEAL_ADMIN_CONSOLE', true),
+        // A console session ends this long after sign-in, whatever it does (no sliding renewal).
+        sessionMs: integer(env, 'AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES', 60, 5, 720) * 60_000,
+        trustedHeader: trustedHeader(env, host),
+      },
     },
   };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * The proxy header mode (off unless set). Whoever reaches the listener could send the header, so it is accepted only on
+ * a listener bound to loopback: reachable by a proxy in the same pod or host, never from the network.
+ */
+function trustedHeader(env: Env, host: string): string | undefined {
+  const header = env.AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER?.trim();
+  if (!header) return undefined;
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(header)) invalid('AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER', 'a header name (letters, digits, -), e.g. X-Forwarded-Email');
+  if (!LOOPBACK.has(host)) {
+    invalid('AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER', 'set only with AMPSEAL_ADMIN_HOST=127.0.0.1 or ::1: any client that reaches the listener could send the header, so only a proxy beside it (a sidecar) may');
+  }
+  return header.toLowerCase();
 }
 
 const OPERATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;

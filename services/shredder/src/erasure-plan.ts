@@ -2,8 +2,8 @@ import type { SubjectPlan, SubjectPlanState } from '@ampseal/keyring';
 
 /**
  * `ampseal erasure plan` (keyring SPEC K43): what an erasure of these identifiers would cover, and where clear copies
- * may still sit. Assembled and formatted here, purely, from what the key ring and the broker answered; the command in
- * subject-requests.ts only fetches. Nothing printed names an identifier the operator did not type: linked subjects are
+ * may still sit. Assembled and formatted here, purely, from what the key ring and the broker answered (clear-copies.ts);
+ * the CLI command and the console's plan step only fetch, so both show the same plan. Nothing printed names an identifier the operator did not type: linked subjects are
  * a kind, a token and the first characters of their blind index.
  */
 

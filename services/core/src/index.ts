@@ -18,7 +18,7 @@ export { Transform, type Audience, type InputRecord, type RecordResult, type Ski
 
 /** The policy shipped with ampseal (services/core/policies/default.yaml): the default for every audience. */
 export { DEFAULT_POLICY_FILE } from './paths';
-export { createTransform, type CreateTransformOptions } from './create-transform';
+export { createTransform, readPolicyFile, type CreateTransformOptions } from './create-transform';
 /** schemas/avro/charging-session-event.avsc (the analytics record) and its earlier versions: see @ampseal/schemas. */
 export { ANALYTICS_SCHEMA_FILE, ANALYTICS_SCHEMA_HISTORY } from '@ampseal/schemas';
 export {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { AmpsealError, epochExpired, epochName, epochOf, type TokenOutcome, type TokenRequest } from '@ampseal/core';
+import { AmpsealError, epochExpired, epochName, epochOf, isTenant, parseEpochName, type TokenOutcome, type TokenRequest } from '@ampseal/core';
 import { epochSecretAad, epochToken, KEY_BYTES, unwrapSubjectKey, wrapSubjectKey } from './crypto';
 import type { KeySets } from './key-sets';
 import type { KeyRingLogger } from './keyring';
-import type { EpochSecretState, SubjectStore, StoredEpoch } from './store';
+import { MAX_TIME, type EpochSecretState, type SubjectStore, type StoredEpoch } from './store';
 
 /**
  * Token epochs (SPEC K44–K50): a tenant with a linkability window gets, per epoch, a random secret wrapped under its
@@ -202,4 +202,38 @@ export class EpochKeys {
       for (const c of candidates) c.fill(0);
     }
   }
+}
+
+/**
+ * K50: an epoch destruction as the tombstone journal holds it (beside the subject tombstones, told apart by `kind`).
+ * It carries no blind index and no value: a tenant, an epoch name and a time.
+ */
+export interface EpochDestructionRecord {
+  readonly kind: 'epoch';
+  readonly tenant: string;
+  /** `<window days>d:<index>` (core `epochName`). */
+  readonly epoch: string;
+  /** Epoch ms. */
+  readonly destroyedAt: number;
+}
+
+/** One journal key per tenant and epoch: compaction keeps one record of each destruction. */
+export function epochJournalKey(record: EpochDestructionRecord): string {
+  return `epoch:${record.tenant}:${record.epoch}`;
+}
+
+export function isEpochDestructionRecord(value: unknown): value is EpochDestructionRecord {
+  const r = value as EpochDestructionRecord | null;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    r.kind === 'epoch' &&
+    typeof r.tenant === 'string' &&
+    isTenant(r.tenant) &&
+    typeof r.epoch === 'string' &&
+    parseEpochName(r.epoch) !== undefined &&
+    Number.isFinite(r.destroyedAt) &&
+    r.destroyedAt >= 0 &&
+    r.destroyedAt <= MAX_TIME
+  );
 }

@@ -1,6 +1,8 @@
 /** @ampseal/keyring: the only holder of key material (design §4, §5; SPEC.md). */
 export type {
   ApplyTombstonesResult,
+  EpochDestruction,
+  EpochState,
   ErasureRequest,
   ErasureResult,
   KeyRing,
@@ -18,3 +20,4 @@ export { DEFAULT_COOCCURRENCE_LIMITS, type CooccurrenceLimits, type StoreLimits 
 export { createRedisKeyRing, type RedisKeyRingOptions } from './redis-keyring';
 export { KEYRING_CHANNEL, type KeyRingEvent } from './instruments';
 export { isTombstoneRecord } from './erasure';
+export { epochJournalKey, isEpochDestructionRecord, type EpochDestructionRecord } from './epochs';

@@ -44,23 +44,35 @@ export class EpochKeys {
     // Per request: undefined (no epoch), null (expired or destroyed) or the cache key of its epoch.
     const slots = new Array<string | null | undefined>(requests.length);
     let misses: Map<string, { tenant: string; name: string }> | undefined;
+    // Most requests of a batch share a tenant and an epoch: the last one's answer is reused without building strings.
+    let lastTenant = '';
+    let lastWindow = 0;
+    let lastRetention = 0;
+    let lastEpoch = Number.NaN;
+    let lastSlot: string | null = null;
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i]!;
       const spec = request.epoch;
       if (spec === undefined) continue;
+      const tenant = request.subject.tenant;
       const epoch = epochOf(request.at, spec.windowMs);
+      if (epoch === lastEpoch && tenant === lastTenant && spec.windowMs === lastWindow && spec.retentionMs === lastRetention) {
+        slots[i] = lastSlot;
+        continue;
+      }
+      [lastTenant, lastWindow, lastRetention, lastEpoch] = [tenant, spec.windowMs, spec.retentionMs, epoch];
       // K46: no valid time, or older than the retention: never a token, never a lookup that could create anything.
       if (epochExpired(epoch, spec.windowMs, spec.retentionMs, now)) {
-        slots[i] = null;
+        slots[i] = lastSlot = null;
         continue;
       }
       const name = epochName(epoch, spec.windowMs);
-      const key = `${request.subject.tenant}\0${name}`;
-      slots[i] = key;
+      const key = `${tenant}\0${name}`;
+      slots[i] = lastSlot = key;
       const cached = this.cache.get(key);
       if (cached === undefined || !(now - cached.loadedAt < this.ttlMs)) {
         misses ??= new Map();
-        misses.set(key, { tenant: request.subject.tenant, name });
+        misses.set(key, { tenant, name });
       }
     }
     if (misses !== undefined) await this.load([...misses.values()], true, now);
@@ -72,6 +84,8 @@ export class EpochKeys {
       if (slot !== undefined && this.cache.get(slot)!.secret === null) slots[i] = null; // K48: destroyed
       else live.push(requests[i]!);
     }
+    let lastKey: string | undefined;
+    let lastEntry: EpochEntry | undefined;
     const base = live.length === 0 ? [] : await subjectTokens(live.length === requests.length ? requests : live);
     const outcomes = new Array<TokenOutcome>(requests.length);
     let j = 0;
@@ -87,7 +101,8 @@ export class EpochKeys {
         continue;
       }
       // Looked up again after the await: a destruction on this instance meanwhile makes it EXPIRED, never a token.
-      const entry = this.cache.get(slot);
+      if (slot !== lastKey) [lastKey, lastEntry] = [slot, this.cache.get(slot)];
+      const entry = lastEntry;
       outcomes[i] = entry === undefined || entry.secret === null ? EXPIRED : this.epochOutcome(entry, outcome.token);
     }
     return outcomes;

@@ -110,6 +110,24 @@ describe('token epochs on the stack (keyring SPEC K44–K50)', () => {
     // `ampseal tokens` shows the current epoch's token and the epoch.
     const tokens = await runAmpseal(['tokens', '--tenant', TENANT, '--id', `uid:${card.value}`], { env });
     expect(JSON.parse(tokens.stdout.trim())).toEqual({ kind: 'uid', token: (current as { token: string }).token, epoch: currentEpoch, restricted: false, erasedAt: null });
+
+    // Portability (`--format json`): every token the card carries in the analytics stores, per live epoch, and where.
+    const other = randomBytes(7).toString('hex').toUpperCase();
+    const portable = await runAmpseal(['tokens', '--tenant', TENANT, '--id', `uid:${card.value}`, '--id', `uid:${other}`, '--format', 'json'], { env });
+    expect(portable.stdout).not.toContain(card.value);
+    expect(JSON.parse(portable.stdout)).toEqual({
+      tenant: TENANT,
+      subjects: [
+        {
+          index: 0,
+          kind: 'uid',
+          restricted: false,
+          erasedAt: null,
+          tokens: [{ token: (current as { token: string }).token, epoch: currentEpoch, from: expect.any(String), until: expect.any(String), topics: [config.topics.analytics] }],
+        },
+        { index: 1, kind: 'uid', restricted: false, erasedAt: null, tokens: [] },
+      ],
+    });
   }, 120_000);
 
   it('the shredder destroys expired epochs on its schedule and journals them', async () => {

@@ -33,14 +33,18 @@ ${IDS}
   reads: ${KAFKA}, AMPSEAL_TOPIC_ERASURE_REQUESTS, AMPSEAL_TOPIC_ERASURE_EVENTS, AMPSEAL_REQUEST_SIGNING_KEY[_FILE]
     (the request is signed with it; a shredder that requires signatures refuses unsigned requests)
 `,
-  tokens: `ampseal tokens --tenant T (--id KIND:VALUE … | --ids-from FILE|-) [--policy FILE]
+  tokens: `ampseal tokens --tenant T (--id KIND:VALUE … | --ids-from FILE|-) [--policy FILE] [--format lines|json]
   A subject's current token, restriction and last erasure time, for access requests (Art. 15/20). For a tenant whose
   policy sets a linkability window, the token of the current epoch and the epoch's name (null token: nothing of this
   epoch was tokenized yet).
   --tenant T              the CPO tenant (required)
 ${IDS}
   --policy FILE           audience policy (default: AMPSEAL_POLICY_FILE, else the built-in policy)
-  reads: AMPSEAL_POLICY_FILE, ${KEY_STORE}
+  --format lines|json     lines: one JSON line per identifier, the current token (default); json: portability, one
+                          document with every token each identifier carries in the analytics stores (one per live
+                          epoch, with the epoch's dates) and the topic those records were written to; identifiers
+                          appear by position and kind, never by value
+  reads: AMPSEAL_POLICY_FILE, AMPSEAL_TOPIC_ANALYTICS, ${KEY_STORE}
 `,
   epochs: `ampseal epochs list [--tenant T] [--policy FILE] [--format text|json]
   Every stored epoch of each tenant whose policy sets a linkability window: its name (<window days>d:<index>), start

@@ -19,7 +19,7 @@ const USAGE = `usage:
   ampseal restrict|unrestrict (same flags as erase, without --with-linked)
   ampseal erasure status ID
   ampseal erasure plan --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) [--format text|json]
-  ampseal tokens --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) [--policy FILE]
+  ampseal tokens --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) [--policy FILE] [--format lines|json]
   ampseal epochs list [--tenant T] [--policy FILE] [--format text|json]
   ampseal epochs destroy-expired [--tenant T] [--policy FILE]
   ampseal run pseudonymizer|shredder

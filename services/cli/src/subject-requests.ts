@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildSubjectRequest, readPolicyFile, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
+import { buildSubjectRequest, epochBounds, parseEpochName, readPolicyFile, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
 import { RecordProducer, TopicAdmin, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
-import { isEpochDestructionRecord, isTombstoneRecord, type EpochDestructionRecord, type TombstoneRecord } from '@ampseal/keyring';
+import { isEpochDestructionRecord, isTombstoneRecord, type EpochDestructionRecord, type SubjectEpochTokens, type TombstoneRecord } from '@ampseal/keyring';
 import { loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 import { requestRecord } from '@ampseal/shredder';
 import { assemblePlan, formatPlan, type ClearCopyTopic } from './erasure-plan';
@@ -252,10 +252,17 @@ export async function erasurePlan(argv: string[]): Promise<number> {
 export async function currentTokens(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { tenant: { type: 'string' }, id: { type: 'string', multiple: true }, 'ids-from': { type: 'string' }, policy: { type: 'string' } },
+    options: {
+      tenant: { type: 'string' },
+      id: { type: 'string', multiple: true },
+      'ids-from': { type: 'string' },
+      policy: { type: 'string' },
+      format: { type: 'string', default: 'lines' },
+    },
     strict: true,
   });
   if (!values.tenant) throw new CommandError('--tenant is required');
+  if (values.format !== 'lines' && values.format !== 'json') throw new CommandError('--format must be lines or json');
   const built = buildSubjectRequest({ requestId: 'access', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'access request' });
   if (!built.ok) throw new CommandError(built.problem);
   const config = loadConfig(process.env, { logLevel: 'warn' });
@@ -263,6 +270,11 @@ export async function currentTokens(argv: string[]): Promise<number> {
   const linkability = readPolicyFile(values.policy ?? config.policyFile).tenants.get(values.tenant)?.linkability;
   const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
   try {
+    if (values.format === 'json') {
+      const states = await keyring.tokensByEpoch(values.tenant, built.value.identifiers);
+      process.stdout.write(`${JSON.stringify(portability(values.tenant, built.value.identifiers, states, linkability !== undefined, config.topics.analytics), null, 2)}\n`);
+      return 0;
+    }
     const states = await keyring.currentTokens(values.tenant, built.value.identifiers, linkability);
     states.forEach((s, i) => {
       const { kind } = built.value.identifiers[i]!;
@@ -280,6 +292,43 @@ export async function currentTokens(argv: string[]): Promise<number> {
   } finally {
     await keyring.stop();
   }
+}
+
+/**
+ * `ampseal tokens --format json` (portability and access, Art. 15/20; keyring SPEC K52): per identifier (by its position
+ * in the request and its kind, never its value) every token it carries in the analytics stores, with its epoch and
+ * the epoch's dates, and the topic the pipeline writes such records to: what a controller searches its analytics
+ * stores for. Only the analytics audience carries pseudonyms; the roaming output carries none.
+ */
+export function portability(
+  tenant: string,
+  subjects: ReadonlyArray<{ readonly kind: string }>,
+  states: readonly SubjectEpochTokens[],
+  epochal: boolean,
+  analyticsTopic: string,
+): object {
+  return {
+    tenant,
+    subjects: states.map((s, index) => ({
+      index,
+      kind: subjects[index]!.kind,
+      restricted: s.restricted,
+      erasedAt: s.erasedAt === null ? null : new Date(s.erasedAt).toISOString(),
+      // A tenant with a window never emitted its subject tokens (only epoch tokens): those are left out.
+      tokens: s.tokens
+        .filter((t) => !(epochal && t.epoch === null))
+        .map((t) => {
+          const parsed = t.epoch === null ? undefined : parseEpochName(t.epoch);
+          const bounds = parsed === undefined ? undefined : epochBounds(parsed.epoch, parsed.windowMs);
+          return {
+            token: t.token,
+            epoch: t.epoch,
+            ...(bounds ? { from: new Date(bounds.start).toISOString(), until: new Date(bounds.end).toISOString() } : {}),
+            topics: [analyticsTopic],
+          };
+        }),
+    })),
+  };
 }
 
 /** Epoch destructions per tenant and destruction time: one key-ring call each. */

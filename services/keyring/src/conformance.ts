@@ -856,6 +856,23 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
         expect(await ring.tokens([ereq('ERASE-EPOCHS', at(35))])).toEqual([{ status: 'ERASED' }]);
       });
 
+      scenario('K52 tokensByEpoch lists a subject token in every live epoch, oldest first, and nothing of a destroyed one', async (w) => {
+        w.now = at(45);
+        const ring = await w.ring();
+        expect(await ring.tokensByEpoch(ACME, [card('PORTABLE')])).toEqual([{ token: null, restricted: false, erasedAt: null, tokens: [] }]);
+        const [e1, e0] = (await ring.tokens([ereq('PORTABLE', at(35)), ereq('PORTABLE', at(5))])).map(tokenized);
+        const keysBefore = ring.stats().keysCreated;
+        const [portable, never] = await (await w.ring()).tokensByEpoch(ACME, [card('PORTABLE'), card('NEVER-PORTED')]);
+        expect(portable).toEqual({ token: e1, restricted: false, erasedAt: null, tokens: [{ epoch: E0, token: e0 }, { epoch: E1, token: e1 }] });
+        expect(never!.tokens).toEqual([]);
+        await ring.destroyEpochs(ACME, [E0], w.now);
+        expect((await ring.tokensByEpoch(ACME, [card('PORTABLE')]))[0]!.tokens).toEqual([{ epoch: E1, token: e1 }]);
+        expect(ring.stats().keysCreated).toBe(keysBefore);
+        // A tenant without epochs: the one token analytics holds.
+        const plain = await tokenOf(ring, 'PORTABLE', T0, 'uid', VOLTWAY);
+        expect((await ring.tokensByEpoch(VOLTWAY, [card('PORTABLE')]))[0]!.tokens).toEqual([{ epoch: null, token: plain }]);
+      });
+
       scenario('K23 K45 currentTokens with an epoch shows the current epoch token and its name, creating nothing', async (w) => {
         w.now = at(35);
         const ring = await w.ring();

@@ -15,6 +15,7 @@ import type {
   KeyRingLogger,
   KeyRingStats,
   SubjectId,
+  SubjectEpochTokens,
   SubjectPlan,
   SubjectTokenState,
   TombstoneRecord,
@@ -105,6 +106,19 @@ export class KeyRingEngine implements KeyRing {
     const name = epochName(epochOf(this.clock(), epoch.windowMs), epoch.windowMs);
     const tokens = await this.epochKeys.tokensIn(tenant, name, states.map((s) => s.token));
     return states.map((s, i) => ({ ...s, token: tokens[i]!, epoch: name }));
+  }
+
+  async tokensByEpoch(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectEpochTokens[]> {
+    const states = await this.subjects.currentTokens(tenant, subjects);
+    const { epochs, tokens } = await this.epochKeys.tokensByEpoch(tenant, states.map((s) => s.token));
+    return states.map((state, i) => {
+      const { token, ...rest } = state;
+      if (token === null) return { ...rest, token: null, tokens: [] };
+      // A tenant whose records never carried an epoch token: the subject token is the one analytics holds (K44).
+      if (epochs.length === 0) return { ...rest, token, tokens: [{ epoch: null, token }] };
+      const byEpoch = epochs.flatMap((epoch, e) => (tokens[i]![e] ? [{ epoch, token: tokens[i]![e]! }] : []));
+      return { ...rest, token: byEpoch.at(-1)?.token ?? null, tokens: byEpoch };
+    });
   }
 
   async epochs(tenant: string): Promise<EpochState[]> {

@@ -140,6 +140,22 @@ export class EpochKeys {
     return out;
   }
 
+  /** K52: per subject token, its token in every live stored epoch (oldest first), creating nothing. */
+  async tokensByEpoch(tenant: string, subjectTokens: readonly (string | null)[]): Promise<{ epochs: string[]; tokens: (string | null)[][] }> {
+    const live = (await this.store.listEpochs(tenant))
+      .filter((e) => e.destroyedAt === null)
+      .map((e) => ({ name: e.name, parsed: parseEpochName(e.name) }))
+      .filter((e) => e.parsed !== undefined)
+      .sort((a, b) => (a.parsed!.epoch + 1) * a.parsed!.windowMs - (b.parsed!.epoch + 1) * b.parsed!.windowMs);
+    if (live.length === 0) return { epochs: [], tokens: subjectTokens.map(() => []) };
+    await this.load(live.map((e) => ({ tenant, name: e.name })), false, this.clock());
+    const secrets = live.map((e) => this.cache.get(`${tenant}\0${e.name}`)?.secret ?? null);
+    return {
+      epochs: live.map((e) => e.name),
+      tokens: subjectTokens.map((t) => secrets.map((secret) => (t === null || secret === null ? null : epochToken(secret, t)))),
+    };
+  }
+
   /** K49: the tenant's stored epochs (live and destroyed). */
   list(tenant: string): Promise<StoredEpoch[]> {
     return this.store.listEpochs(tenant);

@@ -11,6 +11,7 @@ export type {
   LinkedSubjectPlan,
   SubjectPlan,
   SubjectPlanState,
+  SubjectEpochTokens,
   SubjectId,
   SubjectTokenState,
   TombstoneRecord,

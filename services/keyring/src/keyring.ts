@@ -105,6 +105,11 @@ export interface EpochState {
   readonly destroyedAt: number | null;
 }
 
+/** A subject's tokens for a portability request (K52). */
+export interface SubjectEpochTokens extends SubjectTokenState {
+  readonly tokens: ReadonlyArray<{ readonly epoch: string | null; readonly token: string }>;
+}
+
 /** What `destroyEpochs` did (K48): the epochs this call destroyed (the others were destroyed before). */
 export interface EpochDestruction {
   readonly tenant: string;
@@ -146,6 +151,11 @@ export interface KeyRing extends TokenSource {
   currentTokens(tenant: string, subjects: readonly SubjectId[], epoch?: EpochSpec): Promise<SubjectTokenState[]>;
   /** K49: the tenant's stored epochs, live and destroyed. */
   epochs(tenant: string): Promise<EpochState[]>;
+  /**
+   * K52 (portability, Art. 15/20): per subject, its token in every epoch whose secret is stored (oldest first), creating
+   * nothing; for a tenant without epochs (no epoch secret stored), its one token with epoch null.
+   */
+  tokensByEpoch(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectEpochTokens[]>;
   /**
    * K48: destroys the named epochs' secrets and marks them destroyed (also epochs never created), idempotently; the
    * caller journals the destruction first (K50). Evicts this instance's cache of them.

@@ -5,6 +5,12 @@ import { AmpsealError } from './errors';
 import { DEFAULT_POLICY_FILE } from './index';
 import { DAY_MS, durationDays, epochExpired, epochName, epochOf, expiredEpochNames, parseEpochName } from './linkability';
 import { compilePolicy } from './policy';
+import { analyticsType } from '@ampseal/schemas/codec';
+import { createInputParser } from './input';
+import type { TokenOutcome, TokenRequest } from './tokens';
+import { Transform } from './transform';
+import { ocpp } from './__fixtures__/envelopes';
+import { FixedKeyTokenSource } from './__fixtures__/token-source';
 
 /** The default policy with `tenants` replaced. */
 function withTenants(tenants: unknown): unknown {
@@ -93,5 +99,39 @@ describe('policy tenants.<t>.linkability', () => {
     const err = refusal({ 'acme-cpo': { linkability } });
     expect(err.code).toBe('AMPSEAL_ERR_POLICY_INVALID');
     expect(err.message).toContain(path);
+  });
+});
+
+describe('the transform and token epochs', () => {
+  /** Answers EXPIRED for any request with an epoch, and records what it was asked. */
+  class EpochAware extends FixedKeyTokenSource {
+    readonly asked: TokenRequest[] = [];
+    override async tokens(requests: readonly TokenRequest[]): Promise<TokenOutcome[]> {
+      this.asked.push(...requests);
+      const plain = await super.tokens(requests);
+      return requests.map((r, i) => (r.epoch === undefined ? plain[i]! : { status: 'EXPIRED' }));
+    }
+  }
+  const start = (tenant: string) => ocpp('ocpp1.6', 'StartTransaction', { connectorId: 1, idTag: '04A2B3C4', meterStart: 0, timestamp: '2026-11-24T10:00:00Z' }, { tenant });
+
+  it('asks with the tenant’s window and retention only for a tenant that sets one, and EXPIRED reaches the Avro record', async () => {
+    const policy = compilePolicy(withTenants({ 'acme-cpo': { linkability: { window: 'P30D', retention: 'P60D' } } }), CATALOG);
+    const tokens = new EpochAware();
+    const transform = new Transform({ catalog: CATALOG, policy, tokens, parse: createInputParser().parse, audiences: ['analytics'] });
+    const [acme, voltway] = await transform.run([
+      { value: start('acme-cpo'), eventId: 'e0' },
+      { value: start('voltway-cpo'), eventId: 'e1' },
+    ]);
+    expect(tokens.asked.map((r) => [r.subject.tenant, r.epoch])).toEqual([
+      ['acme-cpo', expect.objectContaining({ windowMs: 30 * DAY_MS, retentionMs: 60 * DAY_MS })],
+      ['voltway-cpo', undefined],
+    ]);
+    // The epoch time is the erasure rule's: the earlier of payload time and receivedAt.
+    expect(tokens.asked[0]!.at).toBe(Date.parse('2026-11-24T10:00:00Z'));
+    if (acme?.status !== 'emitted' || voltway?.status !== 'emitted') throw new Error('expected both emitted');
+    expect(acme.analytics!.identifiers[0]).toMatchObject({ status: 'EXPIRED', token: null });
+    expect(voltway.analytics!.identifiers[0]).toMatchObject({ status: 'TOKENIZED' });
+    const type = analyticsType();
+    expect((type.fromBuffer(type.toBuffer(acme.analytics)) as typeof acme.analytics)!.identifiers[0]!.status).toBe('EXPIRED');
   });
 });

@@ -59,7 +59,8 @@ export class KeyRingEngine implements KeyRing {
     private readonly options: EngineOptions,
   ) {
     this.clock = options.clock ?? Date.now;
-    this.keySets = new KeySets(keySetSource, subjectStore, options, this.clock, (tenant) => this.subjects.evictTenant(tenant));
+    // A replaced key set voids every token cached under the old one: subject tokens and epoch secrets alike.
+    this.keySets = new KeySets(keySetSource, subjectStore, options, this.clock, (tenant) => this.subjects.evictTenant(tenant) + this.epochKeys.evictTenant(tenant));
     this.subjects = new SubjectTokens(subjectStore, this.keySets, instruments, options.cacheSize, options.cacheTtlMs, this.clock);
     this.cooccurrence = new Cooccurrence(subjectStore, this.keySets, this.clock);
     this.epochKeys = new EpochKeys(subjectStore, this.keySets, options.cacheTtlMs, this.clock, options.logger);

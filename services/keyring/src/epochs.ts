@@ -169,6 +169,13 @@ export class EpochKeys {
     return destroyed;
   }
 
+  /** K4: the tenant's key set was replaced: its cached epoch secrets are void (re-read, unwrapped with the new key). */
+  evictTenant(tenant: string): number {
+    const keys = [...this.cache.keys()].filter((key) => key.startsWith(`${tenant}\0`));
+    for (const key of keys) this.forget(key);
+    return keys.length;
+  }
+
   clear(): void {
     for (const key of [...this.cache.keys()]) this.forget(key);
   }

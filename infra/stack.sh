@@ -15,6 +15,7 @@
 # not running (a killed node rejoins); `down --brokers 3` stops the cluster only; plain `down` stops both.
 #   infra/stack.sh kms-seed write (once) and print the path of the local-kms seed file (compose uses it)
 #   infra/stack.sh redis-bin install Redis if missing and print the server binary (tests run private servers)
+#   infra/stack.sh kms-bin   install local-kms if missing and print its binary (tests run one per "region")
 #
 # Downloads are cached outside the work tree (Maven's ~/.m2, Go's module and build caches, and
 # $AMPSEAL_CACHE_DIR for the built artifacts), so a second `up` on the same machine takes seconds.
@@ -554,5 +555,6 @@ case "$CMD" in
   env) print_env ;;
   kms-seed) mkdir -p "$DATA"; write_kms_seed; echo "$DATA/kms/seed.yaml" ;;
   redis-bin) install_redis; redis_bin ;;
-  *) echo "usage: $0 up [redis|kms|kafka|registry]…|down|status|env|kms-seed|redis-bin [--brokers 1|3] [--cluster]" >&2; exit 2 ;;
+  kms-bin) mkdir -p "$LOGS"; install_kms; kms_bin ;;
+  *) echo "usage: $0 up [redis|kms|kafka|registry]…|down|status|env|kms-seed|redis-bin|kms-bin [--brokers 1|3] [--cluster]" >&2; exit 2 ;;
 esac

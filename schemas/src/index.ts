@@ -10,4 +10,4 @@ export * from './generated/analytics';
 /** avro/charging-session-event.avsc: the analytics record (what the registry gets). */
 export const ANALYTICS_SCHEMA_FILE = path.join(__dirname, '..', 'avro', 'charging-session-event.avsc');
 /** Earlier versions of the analytics schema, kept so tests prove each new one registers under BACKWARD. */
-export const ANALYTICS_SCHEMA_HISTORY = [path.join(__dirname, '..', 'avro', 'history', 'charging-session-event.v1.avsc')];
+export const ANALYTICS_SCHEMA_HISTORY = ['v1', 'v2'].map((v) => path.join(__dirname, '..', 'avro', 'history', `charging-session-event.${v}.avsc`));

@@ -48,3 +48,42 @@ describe('ampseal pseudonymize (file mode, design §9)', () => {
     await expect(runAmpseal(['pseudonymize', '--audience', 'marketing'])).rejects.toMatchObject({ code: 2 });
   });
 });
+
+describe('ampseal pseudonymize honours token epochs (keyring SPEC K44–K46) with the memory key ring', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ampseal-cli-epochs-'));
+  const DAY = 86_400_000;
+  /** The P30D epoch of 2026-11-24 starts at 2026-10-24T00:00Z (epoch 684: 684 × 30 days after 1970-01-01). */
+  const start = 684 * 30 * DAY;
+  const frame = (idTag: string, at: number, i: number) =>
+    JSON.stringify({
+      tenant: 'acme-cpo',
+      source: 'ocpp1.6',
+      stationId: 'CP-EPOCH',
+      receivedAt: new Date(at + 1_000).toISOString(),
+      action: 'StartTransaction',
+      frame: [2, `e${i}`, 'StartTransaction', { connectorId: 1, idTag, meterStart: i, timestamp: new Date(at).toISOString() }],
+    });
+
+  it('one token 10 days apart in one P30D epoch, another 40 days apart, EXPIRED past the retention; no window: one token throughout', async () => {
+    const times = [start + 1 * DAY, start + 11 * DAY, start + 41 * DAY, Date.now() - 800 * DAY];
+    const input = join(dir, 'in.ndjson');
+    writeFileSync(input, times.map((t, i) => frame('04EPOCHCARD1', t, i)).join('\n') + '\n');
+    const policy = join(dir, 'policy.yaml');
+    const defaults = readFileSync(join(__dirname, '..', '..', 'services', 'core', 'policies', 'default.yaml'), 'utf8');
+    writeFileSync(policy, defaults.replace(/^tenants: \{\}$/m, 'tenants:\n  acme-cpo:\n    linkability: { window: P30D, retention: P2Y }'));
+    const run = async (args: string[]) =>
+      (await runAmpseal(['pseudonymize', '--audience', 'analytics', '--in', input, ...args])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { identifiers: Array<{ status: string; token: string | null }> }).identifiers[0]!);
+    const [d1, d11, d41, expired] = await run(['--policy', policy]);
+    expect(d1!.status).toBe('TOKENIZED');
+    expect(d11).toEqual(d1);
+    expect(d41!.status).toBe('TOKENIZED');
+    expect(d41!.token).not.toBe(d1!.token);
+    expect(expired).toEqual({ ...expired, status: 'EXPIRED', token: null });
+    const plain = await run([]);
+    expect(new Set(plain.map((p) => p.token)).size).toBe(1);
+    expect(plain[0]!.token).not.toBe(d1!.token);
+  });
+});

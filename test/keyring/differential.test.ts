@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { AmpsealError, type IdentifierKind, type TokenOutcome } from '@ampseal/core';
+import { AmpsealError, epochName, epochOf, type IdentifierKind, type TokenOutcome } from '@ampseal/core';
 import type { ErasureResult, KeyRing, SubjectId, TombstoneRecord } from '@ampseal/keyring';
 import { openMemoryConformanceStore, type ConformanceStore } from '@ampseal/keyring/dist/conformance';
 import { redisClient } from '../harness/clients';
@@ -44,7 +44,14 @@ interface Subject {
 }
 type Instance = 0 | 1;
 type Op =
-  | { readonly op: 'tokens'; readonly instance: Instance; readonly requests: ReadonlyArray<{ tenant: number; subject: Subject; at: EventTime }> }
+  | {
+      readonly op: 'tokens';
+      readonly instance: Instance;
+      /** `epochDays`: null for no epoch; else the event moves that many days back and carries EPOCH (K44–K46). */
+      readonly requests: ReadonlyArray<{ tenant: number; subject: Subject; at: EventTime; epochDays: number | null }>;
+    }
+  | { readonly op: 'destroyEpochs'; readonly instance: Instance; readonly tenant: number; readonly days: readonly number[] }
+  | { readonly op: 'tokensByEpoch'; readonly instance: Instance; readonly tenant: number; readonly subjects: readonly Subject[] }
   | {
       readonly op: 'erase';
       readonly instance: Instance;
@@ -67,6 +74,11 @@ type Op =
   | { readonly op: 'restore'; readonly recordsOnly: boolean }
   | { readonly op: 'clock'; readonly ms: number };
 
+const DAY = 86_400_000;
+/** P1D windows and a P2D retention: an event 3 days back is in an expired epoch, 1 day back in a live one. */
+const EPOCH = { windowMs: DAY, retentionMs: 2 * DAY };
+const epochDays = fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constantFrom(0, 1, 3) });
+
 const instance = fc.constantFrom<Instance>(0, 1);
 // Few subjects, mostly one tenant and kind, so operations on one subject meet often.
 const tenant = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) });
@@ -88,9 +100,11 @@ const operation: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant('tokens' as const),
       instance,
-      requests: fc.array(fc.record({ tenant, subject, at: eventTime }), { minLength: 1, maxLength: 4 }),
+      requests: fc.array(fc.record({ tenant, subject, at: eventTime, epochDays }), { minLength: 1, maxLength: 4 }),
     }),
   },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('destroyEpochs' as const), instance, tenant, days: fc.array(fc.constantFrom(0, 1, 3), { minLength: 1, maxLength: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('tokensByEpoch' as const), instance, tenant, subjects: subjects(1) }) },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -194,10 +208,10 @@ class Side {
     switch (op.op) {
       case 'tokens': {
         const outcomes = await this.rings[op.instance]!.tokens(
-          op.requests.map((r) => ({
-            subject: { tenant: TENANTS[r.tenant]!, ...subjectId(r.subject) },
-            at: typeof r.at === 'string' ? Number(r.at) : T0 + r.at,
-          })),
+          op.requests.map((r) => {
+            const at = (typeof r.at === 'string' ? Number(r.at) : T0 + r.at) - (r.epochDays ?? 0) * DAY;
+            return { subject: { tenant: TENANTS[r.tenant]!, ...subjectId(r.subject) }, at, ...(r.epochDays === null ? {} : { epoch: EPOCH }) };
+          }),
         );
         return outcomes.map((o) => this.outcome(o));
       }
@@ -210,6 +224,15 @@ class Side {
         // K29: what the store now holds for each subject (the records returned must be the ones written)
         const stored = await Promise.all(result.tombstones.map((t) => this.store.tombstone(t.tenant, t.blindIndex)));
         return { ...(this.erasure(result) as object), stored };
+      }
+      case 'destroyEpochs': {
+        const names = op.days.map((d) => epochName(epochOf(T0 - d * DAY, DAY), DAY));
+        const done = await this.rings[op.instance]!.destroyEpochs(TENANTS[op.tenant]!, names, T0);
+        return done.destroyed;
+      }
+      case 'tokensByEpoch': {
+        const states = await this.rings[op.instance]!.tokensByEpoch(TENANTS[op.tenant]!, op.subjects.map(subjectId));
+        return states.map((s) => ({ ...s, token: this.token(s.token), tokens: s.tokens.map((t) => ({ epoch: t.epoch, token: this.token(t.token) })) }));
       }
       case 'restrict':
         return this.rings[op.instance]!.restrict(TENANTS[op.tenant]!, op.subjects.map(subjectId), op.on);
@@ -270,6 +293,7 @@ class Side {
       out[`${t} current`] = states.map((s) => ({ ...s, token: this.token(s.token) }));
       out[`${t} generations`] = await this.store.recordGenerations(t);
       out[`${t} sites`] = (await this.store.privateSites(t)).length;
+      out[`${t} epochs`] = (await this.rings[0]!.epochs(t)).sort((a, b) => (a.name < b.name ? -1 : 1));
     }
     const seen = new Map(this.journal.map((r) => [`${r.tenant}\0${r.blindIndex}`, r] as const));
     out.tombstones = await Promise.all(

@@ -11,7 +11,8 @@ import { keyPrefix, keysUnder, redisKeyRingOptions } from './keyring-fixtures';
 export async function openRedisConformanceStore(resources: Resources, redis: Redis): Promise<ConformanceStore> {
   const prefix = keyPrefix(resources, redis);
   const rings: KeyRing[] = [];
-  const subjectKeys = () => keysUnder(redis, `${prefix}*:[ste]:*`);
+  // Subject records, tombstones, erasure results and the epochs hash (K47): what a backup of the key ring holds.
+  const subjectKeys = async () => (await keysUnder(redis, `${prefix}*`)).filter((k) => /\}:[ste]:|\}:epochs$/.test(k));
   return {
     async ring(options) {
       const ring = createRedisKeyRing(

@@ -7,7 +7,9 @@ config.httpPort; the shredder's admin API, when on, has a port of its own (shred
 {{- $root := .root }}
 {{- $component := .component }}
 {{- $v := index $root.Values $component }}
-{{- $usePolicy := and (eq $component "pseudonymizer") $root.Values.policy.enabled }}
+{{- /* Both read the policy: the pseudonymizer its audiences, the shredder its tenants' linkability (token epochs). */}}
+{{- $usePolicy := $root.Values.policy.enabled }}
+{{- $tenantKeys := $root.Values.config.kms.tenantKeys }}
 {{- $isShredder := eq $component "shredder" }}
 {{- $admin := and $isShredder $root.Values.shredder.admin.enabled }}
 {{- $adminTls := and $admin $root.Values.shredder.admin.tls.existingSecret }}
@@ -31,11 +33,15 @@ spec:
     metadata:
       {{- $checksum := and $usePolicy (not $root.Values.policy.existingConfigMap) }}
       {{- $tokensChecksum := and $admin (not $root.Values.shredder.admin.tokens.existingSecret) }}
-      {{- if or $checksum $tokensChecksum $v.podAnnotations }}
+      {{- if or $checksum $tokensChecksum $tenantKeys $v.podAnnotations }}
       annotations:
         {{- if $checksum }}
         # Roll the pods when the policy changes: it is read once at start.
         checksum/policy: {{ $root.Values.policy.content | sha256sum }}
+        {{- end }}
+        {{- if $tenantKeys }}
+        # Roll the pods when a tenant's key or region changes: the file is read once at start.
+        checksum/tenant-keys: {{ toJson $tenantKeys | sha256sum }}
         {{- end }}
         {{- if $tokensChecksum }}
         # Roll the pods when the operators change: the token file is read once at start.
@@ -98,10 +104,10 @@ spec:
             - name: AMPSEAL_ROAMING_RECIPIENTS
               value: {{ join "," . | quote }}
             {{- end }}
+            {{- end }}
             {{- if $usePolicy }}
             - name: AMPSEAL_POLICY_FILE
               value: {{ printf "%s/%s" (trimSuffix "/" $root.Values.policy.mountPath) $root.Values.policy.key | quote }}
-            {{- end }}
             {{- end }}
             {{- if $admin }}
             - name: AMPSEAL_ADMIN_PORT
@@ -122,6 +128,8 @@ spec:
             {{- end }}
             {{- end }}
             {{- if $isShredder }}
+            - name: AMPSEAL_EPOCH_DESTROY_INTERVAL_MS
+              value: {{ int64 $root.Values.shredder.epochDestroyIntervalMs | toString | quote }}
             {{- if $signing }}
             # The signing key as a file, never an environment variable (those end up in crash dumps and `ps e`).
             - name: AMPSEAL_REQUEST_SIGNING_KEY_FILE
@@ -177,6 +185,11 @@ spec:
               mountPath: {{ $root.Values.policy.mountPath | quote }}
               readOnly: true
             {{- end }}
+            {{- if $tenantKeys }}
+            - name: tenant-keys
+              mountPath: /etc/ampseal/tenant-keys
+              readOnly: true
+            {{- end }}
             {{- if $admin }}
             - name: admin-tokens
               mountPath: /etc/ampseal/admin-tokens
@@ -212,6 +225,11 @@ spec:
             items:
               - key: {{ $root.Values.policy.key | quote }}
                 path: {{ $root.Values.policy.key | quote }}
+        {{- end }}
+        {{- if $tenantKeys }}
+        - name: tenant-keys
+          configMap:
+            name: {{ printf "%s-tenant-keys" (include "ampseal.fullname" $root) }}
         {{- end }}
         # Secret files readable by the pod's group (fsGroup) only.
         {{- if $admin }}

@@ -335,6 +335,13 @@ kafka-tls/, kafka-sasl/, registry/, redis/. Empty when none is configured.
   value: {{ $c.kms.region | quote }}
 - name: AMPSEAL_KMS_ALIAS_PREFIX
   value: {{ $c.kms.aliasPrefix | quote }}
+{{- if $c.kms.tenantKeys }}
+{{- if $c.kms.endpoint }}
+{{- fail "config.kms.endpoint must be empty with config.kms.tenantKeys: name each region's endpoint under tenantKeys.regions" }}
+{{- end }}
+- name: AMPSEAL_TENANT_KEYS_FILE
+  value: /etc/ampseal/tenant-keys/tenant-keys.yaml
+{{- end }}
 - name: AMPSEAL_KEY_CACHE_SIZE
   value: {{ int64 $c.keyCache.size | toString | quote }}
 - name: AMPSEAL_KEY_CACHE_TTL_MS

@@ -4,7 +4,7 @@
 /** Full name of the analytics record in the registry. */
 export const ANALYTICS_RECORD_NAME = 'io.ampseal.analytics.v1.ChargingSessionEvent';
 /** The schema's `ampseal.version` (earlier versions are kept in schemas/avro/history/). */
-export const ANALYTICS_SCHEMA_VERSION = 2;
+export const ANALYTICS_SCHEMA_VERSION = 3;
 
 /** Avro enum Source. */
 export const SOURCE_SYMBOLS = ['OCPP_1_6', 'OCPP_2_0_1', 'OCPI_2_2_1'] as const;
@@ -19,7 +19,7 @@ export const IDENTIFIER_KIND_SYMBOLS = ['uid', 'group', 'emaid', 'visual', 'auth
 export type IdentifierKind = (typeof IDENTIFIER_KIND_SYMBOLS)[number];
 
 /** Avro enum TokenStatus. */
-export const TOKEN_STATUS_SYMBOLS = ['TOKENIZED', 'ERASED', 'RESTRICTED'] as const;
+export const TOKEN_STATUS_SYMBOLS = ['TOKENIZED', 'ERASED', 'RESTRICTED', 'EXPIRED'] as const;
 export type TokenStatus = (typeof TOKEN_STATUS_SYMBOLS)[number];
 
 /** One pseudonymized, minimized charging-session event per session-relevant input event (OCPP 1.6J / 2.0.1 frame or OCPI 2.2.1 Session/CDR). Identifiers appear only as keyed tokens (fields marked "ampseal.token": true); quasi-identifiers are generalized per the audience policy; every other input field is dropped. Nullable fields are null when the input lacks the value or the policy drops it. */
@@ -96,7 +96,7 @@ export interface PseudonymizedIdentifier {
   field: string;
   /** Semantic kind (design §3): the same card over OCPP and OCPI has the same kind and token. */
   kind: IdentifierKind;
-  /** TOKENIZED: token holds the pseudonym. ERASED: the subject was erased (GDPR Art. 17) at or after this event's time; no token. RESTRICTED: processing restricted (Art. 18/21); no token. */
+  /** TOKENIZED: token holds the pseudonym. ERASED: the subject was erased (GDPR Art. 17) at or after this event's time; no token. RESTRICTED: processing restricted (Art. 18/21); no token. EXPIRED: the event's linkability epoch is older than the tenant's retention and its key material was (or is due to be) destroyed; no token. */
   status: TokenStatus;
   /** Keyed token: base64url of the first 16 bytes of HMAC-SHA256 under the subject's key. Deterministic per subject and key generation; unlinkable once the key is destroyed. */
   token: string | null;

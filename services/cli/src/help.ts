@@ -33,11 +33,35 @@ ${IDS}
   reads: ${KAFKA}, AMPSEAL_TOPIC_ERASURE_REQUESTS, AMPSEAL_TOPIC_ERASURE_EVENTS, AMPSEAL_REQUEST_SIGNING_KEY[_FILE]
     (the request is signed with it; a shredder that requires signatures refuses unsigned requests)
 `,
-  tokens: `ampseal tokens --tenant T (--id KIND:VALUE … | --ids-from FILE|-)
-  A subject's current token, restriction and last erasure time, for access requests (Art. 15/20).
+  tokens: `ampseal tokens --tenant T (--id KIND:VALUE … | --ids-from FILE|-) [--policy FILE] [--format lines|json]
+  A subject's current token, restriction and last erasure time, for access requests (Art. 15/20). For a tenant whose
+  policy sets a linkability window, the token of the current epoch and the epoch's name (null token: nothing of this
+  epoch was tokenized yet).
   --tenant T              the CPO tenant (required)
 ${IDS}
-  reads: ${KEY_STORE}
+  --policy FILE           audience policy (default: AMPSEAL_POLICY_FILE, else the built-in policy)
+  --format lines|json     lines: one JSON line per identifier, the current token (default); json: portability, one
+                          document with every token each identifier carries in the analytics stores (one per live
+                          epoch, with the epoch's dates) and the topic those records were written to; identifiers
+                          appear by position and kind, never by value
+  reads: AMPSEAL_POLICY_FILE, AMPSEAL_TOPIC_ANALYTICS, ${KEY_STORE}
+`,
+  epochs: `ampseal epochs list [--tenant T] [--policy FILE] [--format text|json]
+  Every stored epoch of each tenant whose policy sets a linkability window: its name (<window days>d:<index>), start
+  and end, and state: live, expired (older than the retention, its secret not yet destroyed) or destroyed (when).
+  --tenant T              only this tenant
+  --policy FILE           audience policy (default: AMPSEAL_POLICY_FILE, else the built-in policy)
+  --format text|json      human-readable (default) or JSON
+  reads: AMPSEAL_POLICY_FILE, ${KEY_STORE}
+
+ampseal epochs destroy-expired [--tenant T] [--policy FILE]
+  Destroys the secrets of the epochs older than each tenant's retention (the shredder also does it every
+  AMPSEAL_EPOCH_DESTROY_INTERVAL_MS): journals each destruction to the tombstone journal first (reapply-tombstones
+  destroys it again after a Redis restore), then destroys it, then prints one JSON receipt line per tenant
+  {tenant, destroyed, destroyedAt, retention}. Tokens of a destroyed epoch can no longer be computed by anyone.
+  --tenant T              only this tenant
+  --policy FILE           audience policy (default: AMPSEAL_POLICY_FILE, else the built-in policy)
+  reads: AMPSEAL_POLICY_FILE, ${KAFKA}, AMPSEAL_TOPIC_TOMBSTONES, ${KEY_STORE}
 `,
   erasure: `ampseal erasure status ID
   done / failed (with times and counts) from the receipts topic, pending when only the request is there.
@@ -54,7 +78,8 @@ ${IDS}
          AMPSEAL_RAW_RETENTION_DAYS, AMPSEAL_MAX_BACKUP_AGE_DAYS, AMPSEAL_COOCCURRENCE_TTL_DAYS, ${KEY_STORE}
 `,
   keyring: `ampseal keyring reapply-tombstones
-  After restoring a Redis backup: reads the tombstone journal to its end (every partition) and re-applies it.
+  After restoring a Redis backup: reads the tombstone journal to its end (every partition) and re-applies it: the
+  subject tombstones, and the epoch destructions (destroyed epochs are destroyed again).
   Exit 0: all applied; 3: applied, some malformed records skipped (reported); 1: failed, nothing applied.
   reads: ${KAFKA}, AMPSEAL_TOPIC_TOMBSTONES, ${KEY_STORE}
 `,

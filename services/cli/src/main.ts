@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { AmpsealError } from '@ampseal/core';
 import { classifyFailure } from '@ampseal/kafka';
 import { loadConfig, openKeyRing } from '@ampseal/service-kit';
+import { epochsCommand } from './epochs';
 import { COMMAND_HELP, wantsHelp } from './help';
 import { probe } from './probe';
 import { formatSummary, pseudonymize } from './pseudonymize';
@@ -18,7 +19,9 @@ const USAGE = `usage:
   ampseal restrict|unrestrict (same flags as erase, without --with-linked)
   ampseal erasure status ID
   ampseal erasure plan --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) [--format text|json]
-  ampseal tokens --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-)
+  ampseal tokens --tenant T (--id KIND:VALUE [--id …] | --ids-from FILE|-) [--policy FILE] [--format lines|json]
+  ampseal epochs list [--tenant T] [--policy FILE] [--format text|json]
+  ampseal epochs destroy-expired [--tenant T] [--policy FILE]
   ampseal run pseudonymizer|shredder
   ampseal schemas register
   ampseal keyring reapply-tombstones
@@ -155,6 +158,8 @@ export async function main(argv: string[]): Promise<number> {
         return await requestStatus(rest.slice(1));
       case 'tokens':
         return await currentTokens(rest);
+      case 'epochs':
+        return await epochsCommand(rest);
       case 'keyring':
         if (rest[0] !== 'reapply-tombstones') throw new UsageError('keyring takes reapply-tombstones');
         return await reapplyTombstones(rest.slice(1));

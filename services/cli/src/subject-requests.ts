@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildSubjectRequest, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
+import { buildSubjectRequest, epochBounds, parseEpochName, readPolicyFile, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
 import { RecordProducer, TopicAdmin, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
-import { isTombstoneRecord, type TombstoneRecord } from '@ampseal/keyring';
+import { isEpochDestructionRecord, isTombstoneRecord, type EpochDestructionRecord, type SubjectEpochTokens, type TombstoneRecord } from '@ampseal/keyring';
 import { loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 import { assemblePlan, clearCopyTopics, formatPlan, requestRecord } from '@ampseal/shredder';
 import { terminalLogger } from './terminal';
@@ -43,7 +43,7 @@ export function identifiers(args: string[] | undefined, from?: string): Array<{ 
 /** How long one exact read of a topic may take before the command fails (nothing partial is reported). */
 const READ_DEADLINE_MS = 30_000;
 
-function context(): { config: Config; kafka: KafkaClient } {
+export function context(): { config: Config; kafka: KafkaClient } {
   const config = loadConfig(process.env, { logLevel: 'warn' });
   const logger = terminalLogger(config.logLevel);
   return { config, kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-cli', logger, security: config.kafkaSecurity }) };
@@ -54,7 +54,7 @@ function context(): { config: Config; kafka: KafkaClient } {
  * receipt and journal topics when it starts, so a missing one almost always means no shredder has run with these
  * AMPSEAL_TOPIC_* names (reading or writing a missing topic would otherwise retry for half a minute).
  */
-async function requireTopics(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
+export async function requireTopics(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
   const admin = new TopicAdmin(kafka);
   let listed: Set<string>;
   try {
@@ -220,26 +220,95 @@ export async function erasurePlan(argv: string[]): Promise<number> {
 export async function currentTokens(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { tenant: { type: 'string' }, id: { type: 'string', multiple: true }, 'ids-from': { type: 'string' } },
+    options: {
+      tenant: { type: 'string' },
+      id: { type: 'string', multiple: true },
+      'ids-from': { type: 'string' },
+      policy: { type: 'string' },
+      format: { type: 'string', default: 'lines' },
+    },
     strict: true,
   });
   if (!values.tenant) throw new CommandError('--tenant is required');
+  if (values.format !== 'lines' && values.format !== 'json') throw new CommandError('--format must be lines or json');
   const built = buildSubjectRequest({ requestId: 'access', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'access request' });
   if (!built.ok) throw new CommandError(built.problem);
   const config = loadConfig(process.env, { logLevel: 'warn' });
+  // keyring SPEC K45: a tenant with a linkability window has a token per epoch; the current epoch's is shown.
+  const linkability = readPolicyFile(values.policy ?? config.policyFile).tenants.get(values.tenant)?.linkability;
   const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
   try {
-    const states = await keyring.currentTokens(values.tenant, built.value.identifiers);
+    if (values.format === 'json') {
+      const states = await keyring.tokensByEpoch(values.tenant, built.value.identifiers);
+      process.stdout.write(`${JSON.stringify(portability(values.tenant, built.value.identifiers, states, linkability !== undefined, config.topics.analytics), null, 2)}\n`);
+      return 0;
+    }
+    const states = await keyring.currentTokens(values.tenant, built.value.identifiers, linkability);
     states.forEach((s, i) => {
       const { kind } = built.value.identifiers[i]!;
       process.stdout.write(
-        `${JSON.stringify({ kind, token: s.token, restricted: s.restricted, erasedAt: s.erasedAt === null ? null : new Date(s.erasedAt).toISOString() })}\n`,
+        `${JSON.stringify({
+          kind,
+          token: s.token,
+          ...(s.epoch === undefined ? {} : { epoch: s.epoch }),
+          restricted: s.restricted,
+          erasedAt: s.erasedAt === null ? null : new Date(s.erasedAt).toISOString(),
+        })}\n`,
       );
     });
     return 0;
   } finally {
     await keyring.stop();
   }
+}
+
+/**
+ * `ampseal tokens --format json` (portability and access, Art. 15/20; keyring SPEC K52): per identifier (by its position
+ * in the request and its kind, never its value) every token it carries in the analytics stores, with its epoch and
+ * the epoch's dates, and the topic the pipeline writes such records to: what a controller searches its analytics
+ * stores for. Only the analytics audience carries pseudonyms; the roaming output carries none.
+ */
+export function portability(
+  tenant: string,
+  subjects: ReadonlyArray<{ readonly kind: string }>,
+  states: readonly SubjectEpochTokens[],
+  epochal: boolean,
+  analyticsTopic: string,
+): object {
+  return {
+    tenant,
+    subjects: states.map((s, index) => ({
+      index,
+      kind: subjects[index]!.kind,
+      restricted: s.restricted,
+      erasedAt: s.erasedAt === null ? null : new Date(s.erasedAt).toISOString(),
+      // A tenant with a window never emitted its subject tokens (only epoch tokens): those are left out.
+      tokens: s.tokens
+        .filter((t) => !(epochal && t.epoch === null))
+        .map((t) => {
+          const parsed = t.epoch === null ? undefined : parseEpochName(t.epoch);
+          const bounds = parsed === undefined ? undefined : epochBounds(parsed.epoch, parsed.windowMs);
+          return {
+            token: t.token,
+            epoch: t.epoch,
+            ...(bounds ? { from: new Date(bounds.start).toISOString(), until: new Date(bounds.end).toISOString() } : {}),
+            topics: [analyticsTopic],
+          };
+        }),
+    })),
+  };
+}
+
+/** Epoch destructions per tenant and destruction time: one key-ring call each. */
+function groupEpochs(records: readonly EpochDestructionRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of records) {
+    const key = `${r.tenant}\0${r.destroyedAt}`;
+    const names = out.get(key);
+    if (names === undefined) out.set(key, [r.epoch]);
+    else names.push(r.epoch);
+  }
+  return out;
 }
 
 /**
@@ -258,8 +327,8 @@ export async function reapplyTombstones(argv: string[]): Promise<number> {
     onEnds: (ends) =>
       process.stderr.write(`ampseal: reading the tombstone journal to its end offsets (${ends.map((e) => `partition ${e.partition}: ${e.end}`).join(', ')})\n`),
   });
-  const byPartition = new Map<number, { read: number; skipped: number; valid: TombstoneRecord[] }>();
-  for (const p of partitions) byPartition.set(p.partition, { read: 0, skipped: 0, valid: [] });
+  const byPartition = new Map<number, { read: number; skipped: number; valid: TombstoneRecord[]; epochs: EpochDestructionRecord[] }>();
+  for (const p of partitions) byPartition.set(p.partition, { read: 0, skipped: 0, valid: [], epochs: [] });
   for (const r of records) {
     const entry = byPartition.get(r.partition)!;
     if (r.value === null || r.value.length === 0) continue; // a compaction tombstone of the journal topic itself
@@ -271,7 +340,8 @@ export async function reapplyTombstones(argv: string[]): Promise<number> {
       value = undefined;
     }
     // One malformed record is reported and skipped; the rest are applied (K31 refuses a whole call otherwise).
-    if (value !== undefined && isTombstoneRecord(value as TombstoneRecord)) entry.valid.push(value as TombstoneRecord);
+    if (isEpochDestructionRecord(value)) entry.epochs.push(value);
+    else if (value !== undefined && isTombstoneRecord(value as TombstoneRecord)) entry.valid.push(value as TombstoneRecord);
     else {
       entry.skipped++;
       process.stderr.write(`ampseal: skipped a malformed journal record at ${config.topics.tombstones}[${r.partition}]@${r.offset}\n`);
@@ -282,9 +352,16 @@ export async function reapplyTombstones(argv: string[]): Promise<number> {
   try {
     for (const [partition, entry] of [...byPartition].sort(([a], [b]) => a - b)) {
       const result = entry.valid.length > 0 ? await keyring.applyTombstones(entry.valid) : { applied: 0, keysDeleted: 0 };
+      // keyring SPEC K50: every destroyed epoch is destroyed again (its first destruction time kept), so a restored
+      // backup cannot bring an epoch secret back.
+      let epochsDestroyed = 0;
+      for (const [key, names] of groupEpochs(entry.epochs)) {
+        const [tenant, at] = key.split('\0') as [string, string];
+        epochsDestroyed += (await keyring.destroyEpochs(tenant, names, Number(at))).destroyed.length;
+      }
       skipped += entry.skipped;
       process.stdout.write(
-        `partition ${partition}: read to end, ${entry.read} records, applied ${result.applied}, skipped ${entry.skipped}, stale keys deleted ${result.keysDeleted}\n`,
+        `partition ${partition}: read to end, ${entry.read} records, applied ${result.applied}, skipped ${entry.skipped}, stale keys deleted ${result.keysDeleted}, epochs destroyed again ${epochsDestroyed} of ${entry.epochs.length}\n`,
       );
     }
     // 3: everything was read and applied except the records reported above (an operator must look at them); a read

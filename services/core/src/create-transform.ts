@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CATALOG } from './catalog';
 import { createInputParser } from './input';
 import { DEFAULT_POLICY_FILE } from './paths';
-import { parsePolicy } from './policy';
+import { parsePolicy, type CompiledPolicy } from './policy';
 import type { TokenSource } from './tokens';
 import { Transform, type Audience } from './transform';
 
@@ -24,7 +24,7 @@ export interface CreateTransformOptions {
  * against the catalog, the input parser with its schemas, once. Nobody wires parser, policy and catalog by hand.
  */
 export function createTransform(options: CreateTransformOptions): Transform {
-  const policy = parsePolicy(readFileSync(options.policyFile ?? DEFAULT_POLICY_FILE, 'utf8'), CATALOG);
+  const policy = readPolicyFile(options.policyFile);
   const parser = createInputParser(options.maxRecordBytes === undefined ? {} : { maxBytes: options.maxRecordBytes });
   return new Transform({
     catalog: CATALOG,
@@ -35,4 +35,9 @@ export function createTransform(options: CreateTransformOptions): Transform {
     ...(options.tenants !== undefined && options.tenants.length > 0 ? { tenants: new Set(options.tenants) } : {}),
     ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
   });
+}
+
+/** The policy file (the built-in default when absent), read and validated against the catalog: one way for every reader. */
+export function readPolicyFile(policyFile?: string): CompiledPolicy {
+  return parsePolicy(readFileSync(policyFile ?? DEFAULT_POLICY_FILE, 'utf8'), CATALOG);
 }

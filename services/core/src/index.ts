@@ -3,13 +3,14 @@
 export { isRecord, isRequestId, isTenant, parseDateTime, REQUEST_ID_RULE, TENANT_RULE } from './rules';
 export { AmpsealError, ERRORS, INPUT_REASONS, QUARANTINE_REASONS, isRetriable, TLS_UNTRUSTED_CODES, type ErrorName, type ReasonCode } from './errors';
 export { IDENTIFIER_KINDS, isIdentifierKind, type IdentifierKind, type Subject } from './identifiers';
-export type { CooccurrenceGroup, LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
+export type { CooccurrenceGroup, EpochSpec, LinkScope, SiteLinks, TokenOutcome, TokenRequest, TokenSource, TokenStatus } from './tokens';
+export { DAY_MS, durationDays, epochBounds, epochExpired, epochName, epochOf, expiredEpochNames, parseEpochName, type Linkability } from './linkability';
 export { normalize, normalizeIdTag, normalizeIdToken, type NormalizedIdentifier } from './normalize';
 export * from './catalog';
 export type { Envelope, OcppEnvelope, OcpiEnvelope, Fleet } from './envelope';
 export { createInputParser, DEFAULT_MAX_BYTES, type InputParser, type InputParserOptions } from './input';
 export { DEFAULT_SCHEMA_DIR } from './validation/schema-dir';
-export { compilePolicy, parsePolicy, type CompiledPolicy, type FieldAction } from './policy';
+export { compilePolicy, parsePolicy, type CompiledPolicy, type FieldAction, type TenantPolicy } from './policy';
 export type { Generalizer } from './generalize';
 export type { ChargingSessionEvent, PseudonymizedIdentifier } from './audiences/analytics';
 export { issuerOf, parseRecipient, roamingTopic, RECIPIENT_PLACEHOLDER, type IssuerResult, type RoamingRecord } from './audiences/roaming';
@@ -17,7 +18,7 @@ export { Transform, type Audience, type InputRecord, type RecordResult, type Ski
 
 /** The policy shipped with ampseal (services/core/policies/default.yaml): the default for every audience. */
 export { DEFAULT_POLICY_FILE } from './paths';
-export { createTransform, type CreateTransformOptions } from './create-transform';
+export { createTransform, readPolicyFile, type CreateTransformOptions } from './create-transform';
 /** schemas/avro/charging-session-event.avsc (the analytics record) and its earlier versions: see @ampseal/schemas. */
 export { ANALYTICS_SCHEMA_FILE, ANALYTICS_SCHEMA_HISTORY } from '@ampseal/schemas';
 export {

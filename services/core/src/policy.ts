@@ -13,6 +13,7 @@ import { isRecord as isObject, isTenant, TENANT_RULE } from './rules';
 import { AmpsealError } from './errors';
 import type { Generalizer, TimeGranularity } from './generalize';
 import { IDENTIFIER_KINDS, type IdentifierKind } from './identifiers';
+import { DAY_MS, durationDays, MAX_DURATION_DAYS, type Linkability } from './linkability';
 
 /**
  * Audience policy (design §6): per audience, what each catalog field becomes. Parsed and validated once at
@@ -48,6 +49,11 @@ export interface TenantPolicy {
    * site gets the private-site treatment (analytics.ts); ids learned from the stream add to this list.
    */
   readonly privateSites: ReadonlySet<string>;
+  /**
+   * Retention-bounded linkability (keyring SPEC K44–K50): tokens stable within an epoch of `window`, different across
+   * epochs, unrecoverable once the epoch is older than `retention`. Absent: tokens never change by time.
+   */
+  readonly linkability?: Linkability;
 }
 
 const FIELD_CLASSES: readonly FieldClass[] = ['direct', 'embedded', 'quasi', 'link', 'freetext', 'operational'];
@@ -200,7 +206,7 @@ function parseTenants(raw: unknown): ReadonlyMap<string, TenantPolicy> {
     const path = `tenants.${tenant}`;
     if (!isTenant(tenant)) fail(path, `not a tenant name (${TENANT_RULE})`);
     if (!isObject(settings)) fail(path, 'expected a mapping');
-    onlyKeys(settings, ['privateSites'], path);
+    onlyKeys(settings, ['privateSites', 'linkability'], path);
     const sites = settings.privateSites ?? [];
     if (!Array.isArray(sites)) fail(`${path}.privateSites`, 'expected a list of station, location or EVSE ids');
     const privateSites = new Set<string>();
@@ -211,9 +217,29 @@ function parseTenants(raw: unknown): ReadonlyMap<string, TenantPolicy> {
       }
       privateSites.add(site);
     });
-    tenants.set(tenant, Object.freeze({ privateSites }));
+    const linkability = settings.linkability === undefined ? undefined : parseLinkability(settings.linkability, `${path}.linkability`);
+    tenants.set(tenant, Object.freeze({ privateSites, ...(linkability ? { linkability } : {}) }));
   }
   return tenants;
+}
+
+const DURATION_FORMS = `an ISO-8601 duration of one component: days, weeks, months (30 days) or years (365 days), e.g. P90D, P13W, P2Y; at most ${MAX_DURATION_DAYS} days`;
+
+function parseLinkability(raw: unknown, path: string): Linkability {
+  if (!isObject(raw)) fail(path, 'expected { window: <duration>, retention: <duration> }');
+  onlyKeys(raw, ['window', 'retention'], path);
+  const windowDays = durationDays(raw.window);
+  if (windowDays === undefined) fail(`${path}.window`, `expected ${DURATION_FORMS}`);
+  const retentionDays = durationDays(raw.retention);
+  if (retentionDays === undefined) fail(`${path}.retention`, `expected ${DURATION_FORMS}`);
+  // A retention shorter than the window would expire an epoch's first events while the epoch is still being written.
+  if (retentionDays < windowDays) fail(`${path}.retention`, 'must be at least the window');
+  return Object.freeze({
+    window: raw.window as string,
+    retention: raw.retention as string,
+    windowMs: windowDays * DAY_MS,
+    retentionMs: retentionDays * DAY_MS,
+  });
 }
 
 export function parsePolicy(yamlText: string, catalog: readonly MessageCatalog[]): CompiledPolicy {

@@ -6,7 +6,15 @@ export type { TokenStatus } from '@ampseal/schemas';
 export type TokenOutcome =
   | { readonly status: 'TOKENIZED'; readonly token: string }
   | { readonly status: 'ERASED' }
-  | { readonly status: 'RESTRICTED' };
+  | { readonly status: 'RESTRICTED' }
+  /** The event's linkability epoch is older than the tenant's retention (keyring SPEC K46): no token, ever. */
+  | { readonly status: 'EXPIRED' };
+
+/** The tenant's linkability (policy `tenants.<t>.linkability`) as a token request carries it (keyring SPEC K44). */
+export interface EpochSpec {
+  readonly windowMs: number;
+  readonly retentionMs: number;
+}
 
 export interface TokenRequest {
   readonly subject: Subject;
@@ -15,6 +23,11 @@ export interface TokenRequest {
    * erased at `erasedAt` gets no token for events at or before it, and a fresh generation after it.
    */
   readonly at: number;
+  /**
+   * The tenant's linkability window and retention; absent: tokens do not depend on time (keyring SPEC K44). The epoch
+   * is taken from `at`, the same event time the erasure rule uses.
+   */
+  readonly epoch?: EpochSpec;
 }
 
 /**

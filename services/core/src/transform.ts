@@ -266,7 +266,14 @@ export class Transform {
             index = requests.length;
             if (same === undefined) requestIds.set(dedupe, [index]);
             else same.push(index);
-            requests.push({ subject: { tenant: envelope.tenant, kind: id.kind, value: id.value }, at: extraction.at });
+            // keyring SPEC K44: a tenant with a linkability window gets epoch tokens; one without, today's tokens.
+            const linkability = this.options.policy.tenants.get(envelope.tenant)?.linkability;
+            const subject = { tenant: envelope.tenant, kind: id.kind, value: id.value };
+            requests.push(
+              linkability === undefined
+                ? { subject, at: extraction.at }
+                : { subject, at: extraction.at, epoch: linkability },
+            );
           }
           requestIndex.push(index);
         }

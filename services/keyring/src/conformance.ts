@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { AmpsealError, type IdentifierKind, type TokenOutcome, type TokenRequest } from '@ampseal/core';
+import { AmpsealError, epochName, expiredEpochNames, type IdentifierKind, type TokenOutcome, type TokenRequest } from '@ampseal/core';
 import { KeyRingEngine } from './engine';
 import { Instruments, KEYRING_CHANNEL } from './instruments';
 import type { KeySetSource } from './key-set';
@@ -737,6 +737,153 @@ export function describeKeyRingConformance(name: string, open: () => Promise<Con
         expect((await c.links(ACME)).isPrivate('garage-de-vries')).toBe(true);
       });
     });
+
+    describe('token epochs (K44–K50)', () => {
+      const DAY = 86_400_000;
+      /** P30D windows and a P60D retention: epoch e is expired once (e + 1) × 30 d + 60 d ≤ now. */
+      const SPEC = { windowMs: 30 * DAY, retentionMs: 60 * DAY };
+      /** The first instant of the P30D epoch T0 falls in. */
+      const START = Math.floor(T0 / SPEC.windowMs) * SPEC.windowMs;
+      const E0 = epochName(Math.floor(T0 / SPEC.windowMs), SPEC.windowMs);
+      const E1 = epochName(Math.floor(T0 / SPEC.windowMs) + 1, SPEC.windowMs);
+      const at = (days: number) => START + days * DAY;
+      const ereq = (value: string, time: number, tenant = ACME): TokenRequest => ({ subject: { tenant, kind: 'uid', value }, at: time, epoch: SPEC });
+
+      scenario('K44 a request without an epoch keeps the subject token exactly; with one, the token is another', async (w) => {
+        w.now = at(45);
+        const ring = await w.ring();
+        const plain = await tokenOf(ring, 'EPOCH-PIN', at(1));
+        const [current] = await ring.currentTokens(ACME, [card('EPOCH-PIN')]);
+        expect(current!.token).toBe(plain);
+        const [epochal] = await ring.tokens([ereq('EPOCH-PIN', at(1))]);
+        expect(tokenized(epochal)).not.toBe(plain);
+        expect(await tokenOf(ring, 'EPOCH-PIN', at(41))).toBe(plain); // no window: time never changes a token
+        expect(await tokenOf(await w.ring(), 'EPOCH-PIN', at(1))).toBe(plain);
+      });
+
+      scenario('K45 the same card 10 days apart in one P30D epoch gets one token; 40 days apart, two unlinkable tokens', async (w) => {
+        w.now = at(45);
+        const a = await w.ring();
+        const [d1, d11, d41] = (await a.tokens([ereq('04A1B2C3', at(1)), ereq('04A1B2C3', at(11)), ereq('04A1B2C3', at(41))])).map(tokenized);
+        expect(d11).toBe(d1);
+        expect(d41).not.toBe(d1);
+        expect(d1).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        const [other] = await a.tokens([ereq('04A1B2C4', at(1))]);
+        expect(tokenized(other)).not.toBe(d1);
+        // Another instance: the same epoch secret (created once, K47), so the same tokens.
+        const b = await w.ring();
+        expect((await b.tokens([ereq('04A1B2C3', at(29)), ereq('04A1B2C3', at(31))])).map(tokenized)).toEqual([d1, d41]);
+        expect((await a.epochs(ACME)).map((e) => e.name).sort()).toEqual([E0, E1].sort());
+      });
+
+      scenario('K46 an event of an expired epoch is EXPIRED: no token, no subject key, no epoch secret created', async (w) => {
+        w.now = at(90);
+        const ring = await w.ring();
+        const [old, fresh] = await ring.tokens([ereq('LATE-CARD', at(29)), ereq('LATE-CARD', at(31))]);
+        expect(old).toEqual({ status: 'EXPIRED' });
+        tokenized(fresh);
+        expect((await ring.epochs(ACME)).map((e) => e.name)).toEqual([E1]);
+        expect(ring.stats().keysCreated).toBe(1); // for the live epoch's event only
+        const [none] = await ring.tokens([ereq('NEVER-SEEN', at(10))]);
+        expect(none).toEqual({ status: 'EXPIRED' });
+        expect(ring.stats().keysCreated).toBe(1);
+        const [noTime] = await ring.tokens([ereq('LATE-CARD', Number.NaN)]);
+        expect(noTime).toEqual({ status: 'EXPIRED' });
+      });
+
+      scenario('K48 after destroy-expired, replaying the older events gives EXPIRED and never a token; the newer keep theirs', async (w) => {
+        w.now = at(45);
+        const ring = await w.ring();
+        const [, newer] = (await ring.tokens([ereq('REPLAY', at(5)), ereq('REPLAY', at(35))])).map(tokenized);
+        w.now = at(90); // E0 ends at day 30: 60 days of retention are over
+        const expired = expiredEpochNames(await ring.epochs(ACME), SPEC.retentionMs, w.now);
+        expect(expired).toEqual([E0]);
+        const done = await ring.destroyEpochs(ACME, expired, w.now);
+        expect(done).toEqual({ tenant: ACME, destroyed: [E0], destroyedAt: w.now });
+        expect(await ring.epochs(ACME)).toEqual(expect.arrayContaining([{ name: E0, destroyedAt: w.now }, { name: E1, destroyedAt: null }]));
+        // Even with a retention that would keep it, a destroyed epoch never comes back (nor is it re-created).
+        const longer = { windowMs: SPEC.windowMs, retentionMs: 3650 * DAY };
+        const replay = await ring.tokens([{ ...ereq('REPLAY', at(5)), epoch: longer }, ereq('REPLAY', at(35)), { ...ereq('NEW-IN-E0', at(6)), epoch: longer }]);
+        expect(replay).toEqual([{ status: 'EXPIRED' }, { status: 'TOKENIZED', token: newer }, { status: 'EXPIRED' }]);
+        const other = await w.ring();
+        expect(await other.tokens([{ ...ereq('REPLAY', at(5)), epoch: longer }])).toEqual([{ status: 'EXPIRED' }]);
+        expect((await ring.destroyEpochs(ACME, expired, w.now + 1)).destroyed).toEqual([]); // idempotent
+        expect((await ring.epochs(ACME)).find((e) => e.name === E0)!.destroyedAt).toBe(w.now);
+      });
+
+      scenario('K48 an epoch destroyed before it was ever used is never created by a late event', async (w) => {
+        w.now = at(45);
+        const ring = await w.ring();
+        await ring.destroyEpochs(ACME, [E0], w.now);
+        expect(await ring.tokens([ereq('NEVER', at(3))])).toEqual([{ status: 'EXPIRED' }]);
+        expect(await ring.epochs(ACME)).toEqual([{ name: E0, destroyedAt: w.now }]);
+      });
+
+      scenario('K50 another instance stops using a destroyed epoch within the cache TTL', async (w) => {
+        w.now = at(45);
+        const [a, b] = [await w.ring(), await w.ring()];
+        const token = tokenized((await b.tokens([ereq('TTL-CARD', at(5))]))[0]);
+        await a.destroyEpochs(ACME, [E0], w.now);
+        expect(await a.tokens([ereq('TTL-CARD', at(5))])).toEqual([{ status: 'EXPIRED' }]);
+        expect(tokenized((await b.tokens([ereq('TTL-CARD', at(5))]))[0])).toBe(token); // cached secret, within the TTL
+        w.now += TTL;
+        expect(await b.tokens([ereq('TTL-CARD', at(5))])).toEqual([{ status: 'EXPIRED' }]);
+      });
+
+      scenario('K50 a restore from before a destruction brings the secret back; re-applying the journal destroys it again', async (w) => {
+        w.now = at(45);
+        const ring = await w.ring();
+        await ring.tokens([ereq('RESTORED', at(5)), ereq('RESTORED', at(35))]);
+        const backup = await w.store.backup();
+        const journal = await ring.destroyEpochs(ACME, [E0], w.now);
+        const destroyedContents = await w.store.contents();
+        await w.store.restore(backup);
+        expect(await w.store.contents()).not.toEqual(destroyedContents); // the backup holds E0's wrapped secret
+        // reapply-tombstones re-destroys every epoch the journal holds, before pseudonymizers resume (K32).
+        expect((await ring.destroyEpochs(journal.tenant, journal.destroyed, journal.destroyedAt)).destroyed).toEqual([E0]);
+        expect(await w.store.contents()).toEqual(destroyedContents);
+        const fresh = await w.ring();
+        const longer = { windowMs: SPEC.windowMs, retentionMs: 3650 * DAY };
+        expect(await fresh.tokens([{ ...ereq('RESTORED', at(5)), epoch: longer }])).toEqual([{ status: 'EXPIRED' }]);
+      });
+
+      scenario('K45 K15 an erasure receipt retires the subject token and its token in every live epoch', async (w) => {
+        w.now = at(45);
+        const ring = await w.ring();
+        const [e0, e1] = (await ring.tokens([ereq('ERASE-EPOCHS', at(5)), ereq('ERASE-EPOCHS', at(35))])).map(tokenized);
+        const { retiredTokens } = await ring.erase(ACME, [card('ERASE-EPOCHS')], { requestId: 'epochs-erase', erasedAt: w.now });
+        expect(retiredTokens).toEqual(expect.arrayContaining([e0, e1]));
+        expect(await ring.tokens([ereq('ERASE-EPOCHS', at(35))])).toEqual([{ status: 'ERASED' }]);
+      });
+
+      scenario('K52 tokensByEpoch lists a subject token in every live epoch, oldest first, and nothing of a destroyed one', async (w) => {
+        w.now = at(45);
+        const ring = await w.ring();
+        expect(await ring.tokensByEpoch(ACME, [card('PORTABLE')])).toEqual([{ token: null, restricted: false, erasedAt: null, tokens: [] }]);
+        const [e1, e0] = (await ring.tokens([ereq('PORTABLE', at(35)), ereq('PORTABLE', at(5))])).map(tokenized);
+        const keysBefore = ring.stats().keysCreated;
+        const [portable, never] = await (await w.ring()).tokensByEpoch(ACME, [card('PORTABLE'), card('NEVER-PORTED')]);
+        expect(portable).toEqual({ token: e1, restricted: false, erasedAt: null, tokens: [{ epoch: E0, token: e0 }, { epoch: E1, token: e1 }] });
+        expect(never!.tokens).toEqual([]);
+        await ring.destroyEpochs(ACME, [E0], w.now);
+        expect((await ring.tokensByEpoch(ACME, [card('PORTABLE')]))[0]!.tokens).toEqual([{ epoch: E1, token: e1 }]);
+        expect(ring.stats().keysCreated).toBe(keysBefore);
+        // A tenant without epochs: the one token analytics holds.
+        const plain = await tokenOf(ring, 'PORTABLE', T0, 'uid', VOLTWAY);
+        expect((await ring.tokensByEpoch(VOLTWAY, [card('PORTABLE')]))[0]!.tokens).toEqual([{ epoch: null, token: plain }]);
+      });
+
+      scenario('K23 K45 currentTokens with an epoch shows the current epoch token and its name, creating nothing', async (w) => {
+        w.now = at(35);
+        const ring = await w.ring();
+        const [before] = await ring.currentTokens(ACME, [card('ACCESS-EPOCH')], SPEC);
+        expect(before).toMatchObject({ token: null, epoch: E1 });
+        expect(await ring.epochs(ACME)).toEqual([]);
+        const token = tokenized((await ring.tokens([ereq('ACCESS-EPOCH', at(34))]))[0]);
+        const [after] = await (await w.ring()).currentTokens(ACME, [card('ACCESS-EPOCH')], SPEC);
+        expect(after).toMatchObject({ token, epoch: E1, restricted: false, erasedAt: null });
+      });
+    });
   });
 }
 
@@ -766,6 +913,9 @@ export async function openMemoryConformanceStore(): Promise<ConformanceStore> {
     readStates: (tenant, blindIndexes) => store.readStates(tenant, blindIndexes),
     privateSites: (tenant) => store.privateSites(tenant),
     addPrivateSites: (tenant, hashes) => store.addPrivateSites(tenant, hashes),
+    epochSecrets: (batches) => store.epochSecrets(batches),
+    destroyEpochs: (tenant, names, at) => store.destroyEpochs(tenant, names, at),
+    listEpochs: (tenant) => store.listEpochs(tenant),
   };
   const sharedKeySets: KeySetSource = { load: (tenant) => keySets.load(tenant), stop: async () => {} };
   const rings: KeyRing[] = [];

@@ -114,3 +114,20 @@ export function linkToken(key: Buffer, privateSite: boolean, scope: string, valu
 export function siteHash(key: Buffer, value: string): string {
   return createHmac('sha256', key).update(`${SITE_LABEL}${value}`, 'utf8').digest().toString('base64url');
 }
+
+const EPOCH_TOKEN_LABEL = 'ampseal/epoch-token/v1\0';
+const EPOCH_AAD_LABEL = 'ampseal/epoch-secret/v1\0';
+
+/**
+ * K45: a subject's token in an epoch: base64url of the first 16 bytes of HMAC-SHA256(epoch secret, label ‖ subject
+ * token). Computing it needs both the subject key (for the subject token, K10) and the epoch secret: destroying either
+ * makes it unrecomputable.
+ */
+export function epochToken(epochSecret: Buffer, subjectToken: string): string {
+  return createHmac('sha256', epochSecret).update(`${EPOCH_TOKEN_LABEL}${subjectToken}`, 'utf8').digest().subarray(0, TOKEN_BYTES).toString('base64url');
+}
+
+/** K47: the AAD that binds a wrapped epoch secret to its tenant and epoch (window and index). */
+export function epochSecretAad(tenant: string, epochName: string): Buffer {
+  return Buffer.from(`${EPOCH_AAD_LABEL}${tenant}\0${epochName}`, 'utf8');
+}

@@ -1,4 +1,5 @@
-import type { CooccurrenceGroup, SiteLinks, TokenOutcome, TokenRequest } from '@ampseal/core';
+import { epochName, epochOf, type CooccurrenceGroup, type EpochSpec, type SiteLinks, type TokenOutcome, type TokenRequest } from '@ampseal/core';
+import { EpochKeys } from './epochs';
 import { Cooccurrence } from './cooccurrence';
 import { Erasure } from './erasure';
 import type { Instruments } from './instruments';
@@ -7,11 +8,14 @@ import { KeySets } from './key-sets';
 import type {
   ApplyTombstonesResult,
   ErasureRequest,
+  EpochDestruction,
+  EpochState,
   ErasureResult,
   KeyRing,
   KeyRingLogger,
   KeyRingStats,
   SubjectId,
+  SubjectEpochTokens,
   SubjectPlan,
   SubjectTokenState,
   TombstoneRecord,
@@ -45,6 +49,7 @@ export class KeyRingEngine implements KeyRing {
   private readonly subjects: SubjectTokens;
   private readonly erasure: Erasure;
   private readonly cooccurrence: Cooccurrence;
+  private readonly epochKeys: EpochKeys;
   private readonly clock: () => number;
 
   constructor(
@@ -54,10 +59,12 @@ export class KeyRingEngine implements KeyRing {
     private readonly options: EngineOptions,
   ) {
     this.clock = options.clock ?? Date.now;
-    this.keySets = new KeySets(keySetSource, subjectStore, options, this.clock, (tenant) => this.subjects.evictTenant(tenant));
+    // A replaced key set voids every token cached under the old one: subject tokens and epoch secrets alike.
+    this.keySets = new KeySets(keySetSource, subjectStore, options, this.clock, (tenant) => this.subjects.evictTenant(tenant) + this.epochKeys.evictTenant(tenant));
     this.subjects = new SubjectTokens(subjectStore, this.keySets, instruments, options.cacheSize, options.cacheTtlMs, this.clock);
     this.cooccurrence = new Cooccurrence(subjectStore, this.keySets, this.clock);
-    this.erasure = new Erasure(subjectStore, this.keySets, this.subjects, this.clock, options.logger, this.cooccurrence);
+    this.epochKeys = new EpochKeys(subjectStore, this.keySets, options.cacheTtlMs, this.clock, options.logger);
+    this.erasure = new Erasure(subjectStore, this.keySets, this.subjects, this.clock, options.logger, this.cooccurrence, this.epochKeys);
   }
 
   async start(): Promise<void> {
@@ -68,12 +75,17 @@ export class KeyRingEngine implements KeyRing {
 
   async stop(): Promise<void> {
     this.subjects.clear();
+    this.epochKeys.clear();
     this.keySets.destroy();
     await this.subjectStore.stop();
     await this.keySetSource.stop();
   }
 
   tokens(requests: readonly TokenRequest[]): Promise<TokenOutcome[]> {
+    // K44: a batch without a tenant that has a linkability window takes today's path unchanged.
+    for (let i = 0; i < requests.length; i++) {
+      if (requests[i]!.epoch !== undefined) return this.epochKeys.tokens(requests, (live) => this.subjects.tokens(live));
+    }
     return this.subjects.tokens(requests);
   }
 
@@ -89,8 +101,33 @@ export class KeyRingEngine implements KeyRing {
     return this.erasure.erase(tenant, subjects, request);
   }
 
-  currentTokens(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectTokenState[]> {
-    return this.subjects.currentTokens(tenant, subjects);
+  async currentTokens(tenant: string, subjects: readonly SubjectId[], epoch?: EpochSpec): Promise<SubjectTokenState[]> {
+    const states = await this.subjects.currentTokens(tenant, subjects);
+    if (epoch === undefined) return states;
+    const name = epochName(epochOf(this.clock(), epoch.windowMs), epoch.windowMs);
+    const tokens = await this.epochKeys.tokensIn(tenant, name, states.map((s) => s.token));
+    return states.map((s, i) => ({ ...s, token: tokens[i]!, epoch: name }));
+  }
+
+  async tokensByEpoch(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectEpochTokens[]> {
+    const states = await this.subjects.currentTokens(tenant, subjects);
+    const { epochs, tokens } = await this.epochKeys.tokensByEpoch(tenant, states.map((s) => s.token));
+    return states.map((state, i) => {
+      const { token, ...rest } = state;
+      if (token === null) return { ...rest, token: null, tokens: [] };
+      // A tenant whose records never carried an epoch token: the subject token is the one analytics holds (K44).
+      if (epochs.length === 0) return { ...rest, token, tokens: [{ epoch: null, token }] };
+      const byEpoch = epochs.flatMap((epoch, e) => (tokens[i]![e] ? [{ epoch, token: tokens[i]![e]! }] : []));
+      return { ...rest, token: byEpoch.at(-1)?.token ?? null, tokens: byEpoch };
+    });
+  }
+
+  async epochs(tenant: string): Promise<EpochState[]> {
+    return this.epochKeys.list(tenant);
+  }
+
+  async destroyEpochs(tenant: string, names: readonly string[], destroyedAt: number): Promise<EpochDestruction> {
+    return { tenant, destroyed: await this.epochKeys.destroy(tenant, names, destroyedAt), destroyedAt };
   }
 
   restrict(tenant: string, subjects: readonly SubjectId[], on: boolean): Promise<number> {

@@ -13,6 +13,7 @@ import {
   type SubjectStore,
 } from './store';
 import type { Cooccurrence } from './cooccurrence';
+import type { EpochKeys } from './epochs';
 import { MAX_ATTEMPTS, type Pending, type SubjectTokens } from './tokens';
 
 /**
@@ -99,6 +100,7 @@ export class Erasure {
     private readonly clock: () => number,
     private readonly logger: KeyRingLogger | undefined,
     private readonly cooccurrence: Cooccurrence,
+    private readonly epochs: EpochKeys,
   ) {}
 
   async erase(tenant: string, subjects: readonly SubjectId[], request: ErasureRequest): Promise<ErasureResult> {
@@ -194,6 +196,8 @@ export class Erasure {
           requestId,
         });
       });
+      // K45: analytics holds the subject's epoch tokens, not its subject token: the receipt retires each live epoch's.
+      retiredTokens.push(...(await this.epochs.liveEpochTokens(tenant, retiredTokens)));
       const result: ErasureResult = {
         retiredTokens,
         erased,

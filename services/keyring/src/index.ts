@@ -1,6 +1,8 @@
 /** @ampseal/keyring: the only holder of key material (design §4, §5; SPEC.md). */
 export type {
   ApplyTombstonesResult,
+  EpochDestruction,
+  EpochState,
   ErasureRequest,
   ErasureResult,
   KeyRing,
@@ -9,6 +11,7 @@ export type {
   LinkedSubjectPlan,
   SubjectPlan,
   SubjectPlanState,
+  SubjectEpochTokens,
   SubjectId,
   SubjectTokenState,
   TombstoneRecord,
@@ -18,3 +21,4 @@ export { DEFAULT_COOCCURRENCE_LIMITS, type CooccurrenceLimits, type StoreLimits 
 export { createRedisKeyRing, type RedisKeyRingOptions } from './redis-keyring';
 export { KEYRING_CHANNEL, type KeyRingEvent } from './instruments';
 export { isTombstoneRecord } from './erasure';
+export { epochJournalKey, isEpochDestructionRecord, type EpochDestructionRecord } from './epochs';

@@ -1,4 +1,4 @@
-import type { CooccurrenceGroup, IdentifierKind, TokenSource } from '@ampseal/core';
+import type { CooccurrenceGroup, EpochSpec, IdentifierKind, TokenSource } from '@ampseal/core';
 
 /** What the key ring is asked about: one identifier of a tenant, already normalized (design §3). */
 export interface SubjectId {
@@ -97,6 +97,26 @@ export interface ApplyTombstonesResult {
   readonly keysDeleted: number;
 }
 
+/** One epoch as the key ring stores it (K49). */
+export interface EpochState {
+  /** `<window days>d:<index>` (core `epochName`). */
+  readonly name: string;
+  /** Epoch ms of the destruction; null while its secret is stored. */
+  readonly destroyedAt: number | null;
+}
+
+/** A subject's tokens for a portability request (K52). */
+export interface SubjectEpochTokens extends SubjectTokenState {
+  readonly tokens: ReadonlyArray<{ readonly epoch: string | null; readonly token: string }>;
+}
+
+/** What `destroyEpochs` did (K48): the epochs this call destroyed (the others were destroyed before). */
+export interface EpochDestruction {
+  readonly tenant: string;
+  readonly destroyed: readonly string[];
+  readonly destroyedAt: number;
+}
+
 /** A subject's state for an access request (K23). */
 export interface SubjectTokenState {
   /** The live token, or null when the subject has no live key. */
@@ -104,6 +124,8 @@ export interface SubjectTokenState {
   readonly restricted: boolean;
   /** The latest erasure time, or null when the subject was never erased. */
   readonly erasedAt: number | null;
+  /** K45: the epoch the token belongs to, for a tenant with a linkability window; absent otherwise. */
+  readonly epoch?: string;
 }
 
 export interface KeyRingStats {
@@ -122,7 +144,23 @@ export interface KeyRing extends TokenSource {
   start(): Promise<void>;
   stop(): Promise<void>;
   erase(tenant: string, subjects: readonly SubjectId[], request: ErasureRequest): Promise<ErasureResult>;
-  currentTokens(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectTokenState[]>;
+  /**
+   * K23; with `epoch` (the tenant's linkability) each token is the current epoch's (K45), null when the current epoch
+   * has no secret yet (nothing of it was tokenized) — creating nothing.
+   */
+  currentTokens(tenant: string, subjects: readonly SubjectId[], epoch?: EpochSpec): Promise<SubjectTokenState[]>;
+  /** K49: the tenant's stored epochs, live and destroyed. */
+  epochs(tenant: string): Promise<EpochState[]>;
+  /**
+   * K52 (portability, Art. 15/20): per subject, its token in every epoch whose secret is stored (oldest first), creating
+   * nothing; for a tenant without epochs (no epoch secret stored), its one token with epoch null.
+   */
+  tokensByEpoch(tenant: string, subjects: readonly SubjectId[]): Promise<SubjectEpochTokens[]>;
+  /**
+   * K48: destroys the named epochs' secrets and marks them destroyed (also epochs never created), idempotently; the
+   * caller journals the destruction first (K50). Evicts this instance's cache of them.
+   */
+  destroyEpochs(tenant: string, names: readonly string[], destroyedAt: number): Promise<EpochDestruction>;
   /** Sets or clears the restriction flag (K22); resolves to the number of subjects whose flag changed. */
   restrict(tenant: string, subjects: readonly SubjectId[], on: boolean): Promise<number>;
   /**

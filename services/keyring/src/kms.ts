@@ -19,11 +19,24 @@ export interface TenantRootKeys {
   close(): void;
 }
 
+/** K51: a tenant's root key where the tenant says: an alias or key ARN, in its region. */
+export interface TenantKeyLocation {
+  readonly key: string;
+  readonly region: string;
+}
+
 export interface KmsOptions {
   readonly region: string;
   /** local-kms or a VPC endpoint; the AWS default when absent. */
   readonly endpoint?: string;
   readonly aliasPrefix: string;
+  /**
+   * K51: per tenant, its key and region. When set, a tenant not in it has no root key (TENANT_KEY_REFUSED, per record),
+   * each region gets its own client, and `region`, `endpoint` and `aliasPrefix` are not used.
+   */
+  readonly tenantKeys?: ReadonlyMap<string, TenantKeyLocation>;
+  /** K51: region → endpoint (an emulator or a VPC endpoint); a region not in it uses AWS's regional endpoint. */
+  readonly regionEndpoints?: ReadonlyMap<string, string>;
   /** Static credentials (local-kms accepts any); the AWS default chain when absent. */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly requestTimeoutMs?: number;
@@ -51,15 +64,31 @@ function classify(operation: string, err: unknown): AmpsealError {
 }
 
 export function createKmsRootKeys(options: KmsOptions, instruments: Instruments): TenantRootKeys {
-  const client = new KMSClient({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
-    // The SDK retries throttling and transient errors itself (3 attempts); bound each attempt.
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: options.requestTimeoutMs ?? 10_000 },
-  });
-  const alias = (tenant: string): string => `${options.aliasPrefix}${tenant}`;
+  // K51: one client per region, made at first use of the region; never another region's client for a tenant.
+  const clients = new Map<string, KMSClient>();
+  const clientFor = (region: string, endpoint: string | undefined): KMSClient => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = new KMSClient({
+        region,
+        ...(endpoint ? { endpoint } : {}),
+        ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
+        // The SDK retries throttling and transient errors itself (3 attempts); bound each attempt.
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 3_000, requestTimeout: options.requestTimeoutMs ?? 10_000 },
+      });
+      clients.set(region, client);
+    }
+    return client;
+  };
+  /** The tenant's key id and the client of its region. */
+  const locate = (tenant: string): { keyId: string; client: KMSClient } => {
+    if (options.tenantKeys === undefined) return { keyId: `${options.aliasPrefix}${tenant}`, client: clientFor(options.region, options.endpoint) };
+    const location = options.tenantKeys.get(tenant);
+    // K51: a tenant without a key entry has no root key: its records are quarantined one by one (K6), nothing waits.
+    if (location === undefined) throw new AmpsealError('TENANT_KEY_REFUSED', 'no KMS key is configured for the tenant (AMPSEAL_TENANT_KEYS_FILE)');
+    return { keyId: location.key, client: clientFor(location.region, options.regionEndpoints?.get(location.region)) };
+  };
 
   async function timed<T>(operation: 'GenerateDataKey' | 'Decrypt', tenant: string, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -75,10 +104,11 @@ export function createKmsRootKeys(options: KmsOptions, instruments: Instruments)
 
   return {
     async generateDataKey(tenant, purpose) {
+      const { keyId, client } = locate(tenant);
       const out = await timed('GenerateDataKey', tenant, () =>
         client.send(
           new GenerateDataKeyCommand({
-            KeyId: alias(tenant),
+            KeyId: keyId,
             KeySpec: 'AES_256',
             EncryptionContext: { tenant, purpose },
           }),
@@ -93,12 +123,13 @@ export function createKmsRootKeys(options: KmsOptions, instruments: Instruments)
     },
 
     async decrypt(tenant, purpose, ciphertext) {
+      const { keyId, client } = locate(tenant);
       const out = await timed('Decrypt', tenant, () =>
         client.send(
           new DecryptCommand({
             // Naming the key makes KMS refuse a blob of another tenant's key (IncorrectKeyException), on top
             // of the EncryptionContext check (InvalidCiphertextException).
-            KeyId: alias(tenant),
+            KeyId: keyId,
             CiphertextBlob: ciphertext,
             EncryptionContext: { tenant, purpose },
           }),
@@ -111,7 +142,8 @@ export function createKmsRootKeys(options: KmsOptions, instruments: Instruments)
     },
 
     close() {
-      client.destroy();
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
     },
   };
 }

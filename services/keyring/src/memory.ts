@@ -8,6 +8,10 @@ import {
   DEFAULT_COOCCURRENCE_LIMITS,
   type CooccurrencePartner,
   type CooccurrenceWrite,
+  DESTROYED_MARK,
+  type EpochOps,
+  type EpochSecretState,
+  type StoredEpoch,
   type ErasureWrite,
   type ErasureWriteOutcome,
   type StoreLimits,
@@ -42,6 +46,8 @@ export interface MemorySnapshot {
   readonly records: ReadonlyMap<string, StoredRecord>;
   readonly tombstones: ReadonlyMap<string, Tombstone>;
   readonly erasures: ReadonlyMap<string, string>;
+  /** K47–K49; absent in snapshots taken before epochs existed. */
+  readonly epochs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 export class MemorySubjectStore implements SubjectStore {
@@ -53,6 +59,8 @@ export class MemorySubjectStore implements SubjectStore {
   private readonly links = new Map<string, Map<string, number>>();
   private readonly linkTokens = new Map<string, { token: string; expiresAt: number }>();
   private readonly linkIndex = new Map<string, Map<string, number>>();
+  /** K47–K49, as the `epochs` hash holds them: per tenant, epoch name → wrapped secret or `x:<destroyedAt>`. */
+  private readonly epochs = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly limits: StoreLimits = {},
@@ -68,6 +76,42 @@ export class MemorySubjectStore implements SubjectStore {
     this.links.clear();
     this.linkTokens.clear();
     this.linkIndex.clear();
+    this.epochs.clear();
+  }
+
+  async epochSecrets(batches: readonly EpochOps[]): Promise<EpochSecretState[][]> {
+    return batches.map(({ tenant, ops }) => {
+      let hash = this.epochs.get(tenant);
+      return ops.map(({ name, candidateWrapped }): EpochSecretState => {
+        const current = hash?.get(name);
+        if (current !== undefined) {
+          return current.startsWith(DESTROYED_MARK) ? { status: 'destroyed', wrapped: '' } : { status: 'existing', wrapped: current };
+        }
+        if (candidateWrapped === '') return { status: 'absent', wrapped: '' };
+        if (hash === undefined) this.epochs.set(tenant, (hash = new Map()));
+        hash.set(name, candidateWrapped);
+        return { status: 'created', wrapped: candidateWrapped };
+      });
+    });
+  }
+
+  async destroyEpochs(tenant: string, names: readonly string[], destroyedAt: number): Promise<string[]> {
+    let hash = this.epochs.get(tenant);
+    if (hash === undefined) this.epochs.set(tenant, (hash = new Map()));
+    const destroyed: string[] = [];
+    for (const name of names) {
+      if (hash.get(name)?.startsWith(DESTROYED_MARK)) continue;
+      hash.set(name, `${DESTROYED_MARK}${destroyedAt}`);
+      destroyed.push(name);
+    }
+    return destroyed;
+  }
+
+  async listEpochs(tenant: string): Promise<StoredEpoch[]> {
+    return [...(this.epochs.get(tenant) ?? new Map<string, string>())].map(([name, value]) => ({
+      name,
+      destroyedAt: value.startsWith(DESTROYED_MARK) ? Number(value.slice(DESTROYED_MARK.length)) : null,
+    }));
   }
 
   async subjects(batches: readonly TenantOps[]): Promise<SubjectState[][]> {
@@ -279,6 +323,7 @@ export class MemorySubjectStore implements SubjectStore {
       records: new Map([...this.records].map(([key, record]) => [key, { ...record }])),
       tombstones: new Map([...this.tombstones].map(([key, tombstone]) => [key, { ...tombstone }])),
       erasures: new Map(this.erasures),
+      epochs: new Map([...this.epochs].map(([tenant, hash]) => [tenant, new Map(hash)])),
     };
   }
 
@@ -290,6 +335,8 @@ export class MemorySubjectStore implements SubjectStore {
     for (const [key, record] of snapshot.records) this.records.set(key, { ...record });
     for (const [key, tombstone] of snapshot.tombstones) this.tombstones.set(key, { ...tombstone });
     for (const [key, result] of snapshot.erasures) this.erasures.set(key, result);
+    this.epochs.clear();
+    for (const [tenant, hash] of snapshot.epochs ?? []) this.epochs.set(tenant, new Map(hash));
   }
 
   /** Test hook: the subject records as a backup would hold them (K20). */

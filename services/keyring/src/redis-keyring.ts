@@ -3,7 +3,7 @@ import { KeyRingEngine } from './engine';
 import { Instruments } from './instruments';
 import { INDEX_PURPOSE, WRAPPING_PURPOSE, type KeySetSource, type TenantKeySet } from './key-set';
 import type { KeyRing, KeyRingLogger } from './keyring';
-import { createKmsRootKeys, type TenantRootKeys } from './kms';
+import { createKmsRootKeys, type TenantKeyLocation, type TenantRootKeys } from './kms';
 import { RedisStore, type StoredKeySet } from './redis-store';
 import type { StoreLimits } from './store';
 
@@ -22,6 +22,10 @@ export interface RedisKeyRingOptions {
   readonly kmsRegion: string;
   /** e.g. 'alias/ampseal/': the tenant root key is `<aliasPrefix><tenant>` (K1). */
   readonly aliasPrefix: string;
+  /** K51: each tenant's key and region (then `kmsRegion`, `kmsEndpoint` and `aliasPrefix` are not used). */
+  readonly tenantKeys?: ReadonlyMap<string, TenantKeyLocation>;
+  /** K51: region → KMS endpoint (emulators, VPC endpoints). */
+  readonly regionEndpoints?: ReadonlyMap<string, string>;
   readonly cacheSize: number;
   readonly cacheTtlMs: number;
   readonly keySetRefreshMs: number;
@@ -107,6 +111,8 @@ export function createRedisKeyRing(options: RedisKeyRingOptions): KeyRing {
       endpoint: options.kmsEndpoint,
       aliasPrefix: options.aliasPrefix,
       credentials: options.kmsCredentials,
+      ...(options.tenantKeys ? { tenantKeys: options.tenantKeys } : {}),
+      ...(options.regionEndpoints ? { regionEndpoints: options.regionEndpoints } : {}),
     },
     instruments,
   );

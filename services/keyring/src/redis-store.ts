@@ -9,6 +9,10 @@ import {
   DEFAULT_COOCCURRENCE_LIMITS,
   type CooccurrencePartner,
   type CooccurrenceWrite,
+  DESTROYED_MARK,
+  type EpochOps,
+  type EpochSecretState,
+  type StoredEpoch,
   type ErasureWrite,
   type ErasureWriteOutcome,
   type StoreLimits,
@@ -47,13 +51,15 @@ const ERASE = script('erase.lua', UNLINK);
 const COOCCUR = script('cooccur.lua', UNLINK);
 const APPLY = script('apply.lua');
 const KEYSET = script('keyset.lua');
+const EPOCHS = script('epochs.lua');
+const DESTROY_EPOCHS = script('destroy-epochs.lua');
 
 /** Subjects per script call: bounds how long one call holds Redis (≈ µs per subject). */
 const SUBJECTS_PER_CALL = 500;
 
 type Command =
   | { readonly script: Script; readonly keys: readonly string[]; readonly args: readonly string[] }
-  | { readonly command: 'get' | 'hmget' | 'smembers' | 'sadd' | 'zrangebyscore'; readonly args: readonly string[] };
+  | { readonly command: 'get' | 'hmget' | 'smembers' | 'sadd' | 'zrangebyscore' | 'hgetall'; readonly args: readonly string[] };
 
 /** The two KMS ciphertext blobs of a tenant key set (K2), base64. */
 export interface StoredKeySet {
@@ -148,8 +154,10 @@ export class RedisStore implements SubjectStore {
         .script('LOAD', KEYSET.source)
         .script('LOAD', APPLY.source)
         .script('LOAD', COOCCUR.source)
+        .script('LOAD', EPOCHS.source)
+        .script('LOAD', DESTROY_EPOCHS.source)
         .exec();
-      this.instruments.redis(5, performance.now() - started, true);
+      this.instruments.redis(7, performance.now() - started, true);
       for (const [err] of loaded ?? []) if (err) throw err;
     } catch (err) {
       throw unavailable('loading scripts failed', err);
@@ -329,6 +337,38 @@ export class RedisStore implements SubjectStore {
     await this.run([{ command: 'sadd', args: [this.key(tenant, 'sites'), ...hashes] }]);
   }
 
+  async epochSecrets(batches: readonly EpochOps[]): Promise<EpochSecretState[][]> {
+    const commands: Command[] = batches.map(({ tenant, ops }) => ({
+      script: EPOCHS,
+      keys: [this.key(tenant, 'epochs')],
+      args: ops.flatMap((op) => [op.name, op.candidateWrapped]),
+    }));
+    if (commands.length === 0) return [];
+    const replies = await this.run(commands);
+    return replies.map((reply, b) => {
+      if (!Array.isArray(reply) || reply.length !== batches[b]!.ops.length * 2) throw unavailable('epochs script answered unexpectedly');
+      const states: EpochSecretState[] = [];
+      for (let i = 0; i < reply.length; i += 2) states.push({ status: reply[i] as EpochSecretState['status'], wrapped: String(reply[i + 1]) });
+      return states;
+    });
+  }
+
+  async destroyEpochs(tenant: string, names: readonly string[], destroyedAt: number): Promise<string[]> {
+    if (names.length === 0) return [];
+    const [reply] = await this.run([{ script: DESTROY_EPOCHS, keys: [this.key(tenant, 'epochs')], args: [String(destroyedAt), ...names] }]);
+    if (!Array.isArray(reply)) throw unavailable('destroy-epochs script answered unexpectedly');
+    return reply.map(String);
+  }
+
+  async listEpochs(tenant: string): Promise<StoredEpoch[]> {
+    const [reply] = await this.run([{ command: 'hgetall', args: [this.key(tenant, 'epochs')] }]);
+    if (reply === null || typeof reply !== 'object') throw unavailable('hgetall answered unexpectedly');
+    return Object.entries(reply as Record<string, string>).map(([name, value]) => ({
+      name,
+      destroyedAt: value.startsWith(DESTROYED_MARK) ? Number(value.slice(DESTROYED_MARK.length)) : null,
+    }));
+  }
+
   async readKeySet(tenant: string): Promise<StoredKeySet | null> {
     const [reply] = await this.run([{ command: 'hmget', args: [this.key(tenant, 'keyset'), 'wrap', 'index'] }]);
     const [wrap, index] = reply as [string | null, string | null];
@@ -374,6 +414,8 @@ export class RedisStore implements SubjectStore {
         pipeline.smembers(c.args[0]!);
       } else if (c.command === 'zrangebyscore') {
         pipeline.zrangebyscore(c.args[0]!, c.args[1]!, c.args[2]!, 'WITHSCORES');
+      } else if (c.command === 'hgetall') {
+        pipeline.hgetall(c.args[0]!);
       } else if (c.command === 'sadd') {
         pipeline.sadd(c.args[0]!, ...c.args.slice(1));
       } else {

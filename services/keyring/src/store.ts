@@ -124,7 +124,37 @@ export interface SubjectStore {
   privateSites(tenant: string): Promise<string[]>;
   /** K36: adds private-site hashes; idempotent, one round trip. */
   addPrivateSites(tenant: string, hashes: readonly string[]): Promise<void>;
+  /**
+   * K47: per epoch, its stored secret, creating it from the candidate when absent and the candidate is not ''; a
+   * destroyed epoch stays destroyed (never re-created). One script call per tenant, all in one round trip.
+   */
+  epochSecrets(batches: readonly EpochOps[]): Promise<EpochSecretState[][]>;
+  /** K48: destroys the epochs' secrets and marks them destroyed (also epochs never created); idempotent, one round trip. */
+  destroyEpochs(tenant: string, names: readonly string[], destroyedAt: number): Promise<string[]>;
+  /** K49: every epoch the tenant has a secret or a destruction mark for; one round trip. */
+  listEpochs(tenant: string): Promise<StoredEpoch[]>;
 }
+
+export interface EpochOps {
+  readonly tenant: string;
+  readonly ops: ReadonlyArray<{ readonly name: string; readonly candidateWrapped: string }>;
+}
+
+export interface EpochSecretState {
+  readonly status: 'created' | 'existing' | 'absent' | 'destroyed';
+  /** The wrapped secret (base64); '' unless created or existing. */
+  readonly wrapped: string;
+}
+
+export interface StoredEpoch {
+  /** `<window days>d:<index>` (core `epochName`). */
+  readonly name: string;
+  /** Epoch ms of the destruction; null while the secret is stored. */
+  readonly destroyedAt: number | null;
+}
+
+/** K24: what the `epochs` hash holds for a destroyed epoch: this prefix and the destruction time (ms). */
+export const DESTROYED_MARK = 'x:';
 
 /** One subject of a co-occurrence write (K37): it and the subjects it was seen with. */
 export interface CooccurrenceEntry {

@@ -34,6 +34,7 @@ function createKeyRing(kind: KeyRingKind, config: KeyRingSection, logger: Logger
         tenants: config.tenants,
         logger: log,
         ...(config.kmsEndpoint ? { kmsEndpoint: config.kmsEndpoint } : {}),
+        ...(config.tenantKeys ? { tenantKeys: config.tenantKeys.tenants, regionEndpoints: config.tenantKeys.endpoints } : {}),
         // Real KMS (and VPC endpoints) take the AWS default credential chain; an emulator such as local-kms
         // accepts any credentials, and the chain would find none on a developer's machine.
         ...(config.kmsEmulator ? { kmsCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),

@@ -28,6 +28,22 @@ describe('request handler', () => {
     expect(JSON.parse(again[1]!.value.toString())).toEqual(receipt);
   });
 
+  it('a restriction receipt names the subject token and its token in every live epoch (keyring SPEC K45, K52)', async () => {
+    const day = 86_400_000;
+    const epoch = { windowMs: 30 * day, retentionMs: 730 * day };
+    const subject = { tenant: 'acme-cpo', kind: 'uid' as const, value: '04EE0001' };
+    const [plain] = await keyring.tokens([{ subject, at: Date.now() }]);
+    const epochTokens = await keyring.tokens([
+      { subject, at: Date.now(), epoch },
+      { subject, at: Date.now() - 40 * day, epoch },
+    ]);
+    const body = { requestId: 'req-restrict-epochs', tenant: 'acme-cpo', action: 'restrict', identifiers: [{ kind: 'uid', value: '04EE0001' }], reason: 'Art. 18', requestedAt: '2026-11-24T12:00:00Z' };
+    const [out] = await handler([request(body, 'req-restrict-epochs')]);
+    const receipt = JSON.parse(out!.value.toString()) as { affectedTokens: string[] };
+    const token = (o: unknown) => (o as { token: string }).token;
+    expect(receipt.affectedTokens.sort()).toEqual([token(plain), ...epochTokens.map(token)].sort());
+  });
+
   it("answers a request the key ring refuses for good with a failed receipt naming the reason, and goes on", async () => {
     const refusing = Object.assign(Object.create(keyring) as typeof keyring, {
       erase: async (tenant: string, ...rest: Parameters<typeof keyring.erase> extends [string, ...infer R] ? R : never) => {

@@ -91,6 +91,8 @@ export function createRequestHandler(deps: {
       };
     }
     const states = await keyring.currentTokens(request.tenant, request.identifiers);
+    // keyring SPEC K45, K52: analytics holds a tenant's epoch tokens, the instances' caches its subject tokens: both.
+    const byEpoch = await keyring.tokensByEpoch(request.tenant, request.identifiers);
     const changed = await keyring.restrict(request.tenant, request.identifiers, request.action === 'restrict');
     return {
       receipt: {
@@ -98,7 +100,7 @@ export function createRequestHandler(deps: {
         ...roaming,
         completedAt: new Date(now).toISOString(),
         changed,
-        affectedTokens: states.flatMap((s) => (s.token ? [s.token] : [])),
+        affectedTokens: [...new Set([...states.flatMap((s) => (s.token ? [s.token] : [])), ...byEpoch.flatMap((s) => s.tokens.map((t) => t.token))])],
       },
       journal: [],
     };

@@ -1,4 +1,4 @@
-import { parseReceipt, REQUEST_SIGNATURE_HEADER, signRequest, type SubjectRequest } from '@ampseal/core';
+import { parseReceipt, readPolicyFile, REQUEST_SIGNATURE_HEADER, signRequest, type SubjectRequest } from '@ampseal/core';
 import { RecordConsumer, RecordProducer } from '@ampseal/kafka';
 import { createStreamService, subjectRequestMetrics, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { adminApi } from './admin-api';
@@ -7,6 +7,7 @@ import { AuditLog } from './audit-log';
 import { clearCopyTopics } from './clear-copies';
 import { adminConsole } from './console/console';
 import { SessionStore } from './console/session';
+import { destroyExpiredEpochs, EpochSchedule } from './epochs';
 import { assemblePlan } from './erasure-plan';
 import { createRequestHandler } from './handler';
 import { StatusIndex } from './status-index';
@@ -37,6 +38,9 @@ export function createShredder(config: Config, logger: Logger): Shredder {
   if (!config.admin) logger.info({}, 'admin API off: AMPSEAL_ADMIN_PORT is not set');
   if (config.requestSignatures === 'off') logger.warn({ keys: config.requestSigningKeys.length }, 'request signatures are not enforced (AMPSEAL_REQUEST_SIGNATURES=off): any writer of the requests topic is obeyed');
   let admin: AdminServer | undefined;
+  // keyring SPEC K48: the policy names the tenants with a linkability window; read and validated once, at start.
+  const policy = readPolicyFile(config.policyFile);
+  const epochTenants = [...policy.tenants.values()].filter((t) => t.linkability !== undefined).length;
   const service = createStreamService({
     name: 'shredder',
     config,
@@ -111,10 +115,19 @@ export function createShredder(config: Config, logger: Logger): Shredder {
             : {}),
         });
       }
+      const schedule =
+        epochTenants > 0
+          ? new EpochSchedule(
+              () => destroyExpiredEpochs({ keyring, policy, journal: (records) => producer.sendAll(records), tombstonesTopic: topics.tombstones, logger, now: Date.now() }),
+              config.epochDestroyIntervalMs,
+              logger,
+            )
+          : undefined;
+      const components = [producer, receipts, ...(schedule ? [schedule] : [])];
       return {
         handler: createRequestHandler({ keyring, topics, logger, signatures: { keys: config.requestSigningKeys, mode: config.requestSignatures } }),
         // The admin listener last: it opens once the producer it submits through is up, and closes first.
-        components: admin ? [producer, receipts, admin] : [producer, receipts],
+        components: admin ? [...components, admin] : components,
       };
     },
   });

@@ -8,6 +8,7 @@ import { readShredderSection, type ShredderSection } from './shredder';
 
 export type { KafkaSection, Topics } from './kafka';
 export type { KeyRingSection } from './keyring';
+export { parseTenantKeys, type TenantKey, type TenantKeys } from './tenant-keys';
 export type { OpsSection } from './ops';
 export type { PseudonymizerSection } from './pseudonymizer';
 export type { RequestsSection } from './requests';

@@ -1,5 +1,6 @@
 import { isTenant, TENANT_RULE } from '@ampseal/core';
 import { flag, integer, invalid, isLoopback, pemFile, secret, url, type Env } from './read';
+import { readTenantKeys, REGION_FORM, type TenantKeys } from './tenant-keys';
 
 /** The key ring: Redis, KMS, the key cache, the tenants unwrapped at start. */
 export interface KeyRingSection {
@@ -16,6 +17,11 @@ export interface KeyRingSection {
   readonly kmsEmulator: boolean;
   readonly kmsRegion: string;
   readonly kmsAliasPrefix: string;
+  /**
+   * AMPSEAL_TENANT_KEYS_FILE: each tenant's KMS key and region (and per-region endpoints). When set, only these tenants
+   * have keys: AMPSEAL_TENANTS may name no other, and the region and alias prefix above are not used.
+   */
+  readonly tenantKeys: TenantKeys | undefined;
   readonly keyCacheSize: number;
   readonly keyCacheTtlMs: number;
   readonly keySetRefreshMs: number;
@@ -44,23 +50,33 @@ export function readKeyRingSection(env: Env): KeyRingSection {
   const aliasPrefix = env.AMPSEAL_KMS_ALIAS_PREFIX?.trim() || 'alias/ampseal/';
   if (!/^alias\/[A-Za-z0-9/_-]*$/.test(aliasPrefix)) invalid('AMPSEAL_KMS_ALIAS_PREFIX', 'an alias prefix such as alias/ampseal/');
   const region = env.AMPSEAL_KMS_REGION?.trim() || 'eu-central-1';
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) invalid('AMPSEAL_KMS_REGION', 'an AWS region such as eu-central-1');
+  if (!REGION_FORM.test(region)) invalid('AMPSEAL_KMS_REGION', 'an AWS region such as eu-central-1');
   const kmsEndpoint = url(env, 'AMPSEAL_KMS_ENDPOINT', undefined, ['http', 'https']);
   const kmsEmulator = flag(env, 'AMPSEAL_KMS_EMULATOR', false);
   // Wrapping keys and their plaintext data keys travel on this connection: clear text only to a declared emulator.
   if (kmsEndpoint?.startsWith('http:') && !kmsEmulator) invalid('AMPSEAL_KMS_ENDPOINT', 'an https URL (or AMPSEAL_KMS_EMULATOR=true for local-kms)');
+  const tenantKeys = readTenantKeys(env, kmsEmulator);
+  // One endpoint for every region would send a tenant's key work to wherever it points: endpoints are per region.
+  if (tenantKeys && kmsEndpoint) invalid('AMPSEAL_KMS_ENDPOINT', 'unset with AMPSEAL_TENANT_KEYS_FILE (name each region\'s endpoint in the file: regions.<region>.endpoint)');
+  let tenants = tenantList(env.AMPSEAL_TENANTS);
+  if (tenantKeys) {
+    const missing = tenants.find((t) => !tenantKeys.tenants.has(t));
+    if (missing !== undefined) invalid('AMPSEAL_TENANTS', `tenant ${missing} has no key entry in AMPSEAL_TENANT_KEYS_FILE (tenants.${missing}: { region, key })`);
+    if (tenants.length === 0) tenants = Object.freeze([...tenantKeys.tenants.keys()]);
+  }
   return {
     ...redis(env),
     kmsEndpoint,
     kmsEmulator,
     kmsRegion: region,
     kmsAliasPrefix: aliasPrefix,
+    tenantKeys,
     keyCacheSize: integer(env, 'AMPSEAL_KEY_CACHE_SIZE', 200_000, 1, 50_000_000),
     // At most an hour: the TTL is how long an instance that missed a receipt may still issue an erased subject's token
     // (README "Configuration"); eviction epochs close the in-flight race, the TTL only the missed-receipt case.
     keyCacheTtlMs: integer(env, 'AMPSEAL_KEY_CACHE_TTL_MS', 300_000, 1_000, 3_600_000),
     keySetRefreshMs: integer(env, 'AMPSEAL_KEY_SET_REFRESH_MS', 3_600_000, 60_000, 604_800_000),
-    tenants: tenantList(env.AMPSEAL_TENANTS),
+    tenants,
     cooccurrenceTtlMs: integer(env, 'AMPSEAL_COOCCURRENCE_TTL_DAYS', 90, 1, 3_650) * DAY_MS,
     cooccurrenceMaxLinks: integer(env, 'AMPSEAL_COOCCURRENCE_MAX_LINKS', 32, 1, 1_000),
     cooccurrenceMaxSubjects: integer(env, 'AMPSEAL_COOCCURRENCE_MAX_SUBJECTS', 1_000_000, 1, 100_000_000),

@@ -29,12 +29,17 @@ export interface AdminListener {
   };
 }
 
-/** The shredder's own: the admin listener. */
+/** The shredder's own: the admin listener and the schedule that destroys expired epochs. */
 export interface ShredderSection {
   readonly admin: AdminListener | undefined;
+  /** keyring SPEC K48: how often the shredder destroys the epochs older than each tenant's retention. */
+  readonly epochDestroyIntervalMs: number;
 }
 
 export function readShredderSection(env: Env): ShredderSection {
+  // Between a second and a day: an expired epoch gives no token from the moment it expires (K46); the schedule only
+  // bounds how long its wrapped secret stays in Redis after that.
+  const epochDestroyIntervalMs = integer(env, 'AMPSEAL_EPOCH_DESTROY_INTERVAL_MS', 3_600_000, 1_000, 86_400_000);
   // The old single shared token: refused rather than ignored, so an upgrade cannot silently leave operators without
   // the API (or believe it is still guarded by that token).
   if (env.AMPSEAL_ADMIN_TOKEN?.trim()) invalid('AMPSEAL_ADMIN_TOKEN', 'unset: it is no longer read; the admin API listens on AMPSEAL_ADMIN_PORT and authenticates named operators from AMPSEAL_ADMIN_TOKENS_FILE');
@@ -45,12 +50,13 @@ export function readShredderSection(env: Env): ShredderSection {
     for (const variable of ['AMPSEAL_ADMIN_TOKENS_FILE', 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'AMPSEAL_ADMIN_TLS_KEY_FILE', 'AMPSEAL_ADMIN_CONSOLE', 'AMPSEAL_ADMIN_CONSOLE_SESSION_MINUTES', 'AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER'] as const) {
       if (env[variable]?.trim()) invalid(variable, 'set only together with AMPSEAL_ADMIN_PORT (the admin API is off without it)');
     }
-    return { admin: undefined };
+    return { admin: undefined, epochDestroyIntervalMs };
   }
   if (!env.AMPSEAL_ADMIN_TOKENS_FILE?.trim()) invalid('AMPSEAL_ADMIN_TOKENS_FILE', 'set when AMPSEAL_ADMIN_PORT is: the file of operator names and token hashes');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) invalid(tlsCert ? 'AMPSEAL_ADMIN_TLS_KEY_FILE' : 'AMPSEAL_ADMIN_TLS_CERT_FILE', 'set together with the other of AMPSEAL_ADMIN_TLS_CERT_FILE and AMPSEAL_ADMIN_TLS_KEY_FILE');
   const host = env.AMPSEAL_ADMIN_HOST?.trim() || '0.0.0.0';
   return {
+    epochDestroyIntervalMs,
     admin: {
       host,
       port: integer(env, 'AMPSEAL_ADMIN_PORT', 0, 0, 65_535),

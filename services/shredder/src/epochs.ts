@@ -1,0 +1,91 @@
+import { AmpsealError, expiredEpochNames, type CompiledPolicy } from '@ampseal/core';
+import type { Component, Logger } from '@ampseal/foundation';
+import type { OutputRecord } from '@ampseal/kafka';
+import { epochJournalKey, type EpochDestructionRecord, type KeyRing } from '@ampseal/keyring';
+
+/**
+ * Destroying expired epochs (keyring SPEC K48, K50): per tenant whose policy sets a linkability window, the live stored
+ * epochs older than the retention are journaled first (the tombstone journal, so `ampseal keyring reapply-tombstones`
+ * destroys them again after a Redis restore), then destroyed in Redis, then reported (the audit log and the caller's
+ * receipt). Used by `ampseal epochs destroy-expired` and by the shredder's schedule.
+ */
+export interface EpochReceipt {
+  readonly tenant: string;
+  /** Epoch names (`<window days>d:<index>`) this run destroyed, oldest first. */
+  readonly destroyed: readonly string[];
+  /** ISO-8601. */
+  readonly destroyedAt: string;
+  readonly retention: string;
+}
+
+export interface DestroyExpiredOptions {
+  readonly keyring: KeyRing;
+  readonly policy: CompiledPolicy;
+  /** Writes journal records (acks=all) and resolves once the brokers have them. */
+  readonly journal: (records: readonly OutputRecord[]) => Promise<unknown>;
+  readonly tombstonesTopic: string;
+  readonly logger: Logger;
+  /** Only this tenant (it must have a linkability window). */
+  readonly tenant?: string;
+  readonly now: number;
+}
+
+export async function destroyExpiredEpochs(options: DestroyExpiredOptions): Promise<EpochReceipt[]> {
+  const { keyring, policy, now } = options;
+  const tenants = [...policy.tenants].filter(([tenant, p]) => p.linkability !== undefined && (options.tenant === undefined || tenant === options.tenant));
+  if (options.tenant !== undefined && tenants.length === 0) {
+    throw new AmpsealError('CONFIG_INVALID', `tenant ${options.tenant} has no linkability window in the policy (tenants.<tenant>.linkability)`);
+  }
+  const audit = options.logger.child({ component: 'audit' });
+  const receipts: EpochReceipt[] = [];
+  for (const [tenant, settings] of tenants) {
+    const { retention, retentionMs } = settings.linkability!;
+    const names = expiredEpochNames(await keyring.epochs(tenant), retentionMs, now);
+    if (names.length === 0) continue;
+    // K50: the journal first. A destruction that is journaled but not done yet is done by the next run or a restore;
+    // one done but not journaled would come back with a Redis backup.
+    const records: EpochDestructionRecord[] = names.map((epoch) => ({ kind: 'epoch', tenant, epoch, destroyedAt: now }));
+    await options.journal(records.map((r) => ({ topic: options.tombstonesTopic, key: epochJournalKey(r), value: JSON.stringify(r) })));
+    const done = await keyring.destroyEpochs(tenant, names, now);
+    const receipt: EpochReceipt = { tenant, destroyed: names, destroyedAt: new Date(now).toISOString(), retention };
+    audit.info({ event: 'epochs.destroyed', ...receipt, newlyDestroyed: done.destroyed.length }, 'expired epochs destroyed');
+    receipts.push(receipt);
+  }
+  return receipts;
+}
+
+/** The shredder's schedule (K48): destroy-expired every `intervalMs`, first one interval after start. */
+export class EpochSchedule implements Component {
+  readonly name = 'epoch-schedule';
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly run: () => Promise<EpochReceipt[]>,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => {
+      if (this.running !== undefined) return; // a slow run is not stacked
+      this.running = this.run()
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            // Retried at the next tick; the epoch stays EXPIRED for every event meanwhile (K46), so nothing leaks.
+            const reason = err instanceof AmpsealError ? err.reason : 'internal';
+            this.logger.warn({ event: 'epochs.destroy_failed', reason }, 'destroying expired epochs failed; retried at the next interval');
+          },
+        )
+        .finally(() => (this.running = undefined));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

@@ -39,6 +39,8 @@ export function readPseudonymizerSection(env: Env): PseudonymizerSection {
 function threads(env: Env): Pick<PseudonymizerSection, 'handlerThreads' | 'partitionsConcurrently'> {
   const handlerThreads = integer(env, 'AMPSEAL_HANDLER_THREADS', 0, 0, 16);
   const partitionsConcurrently = integer(env, 'AMPSEAL_PARTITIONS_CONCURRENTLY', handlerThreads === 0 ? 1 : handlerThreads + 1, 1, 64);
+  // The in-thread handler (its transform and key ring) is built for one caller at a time; a thread queues its chunks.
+  if (handlerThreads === 0 && partitionsConcurrently > 1) invalid('AMPSEAL_PARTITIONS_CONCURRENTLY', '1 unless AMPSEAL_HANDLER_THREADS is 1 or more');
   return { handlerThreads, partitionsConcurrently };
 }
 

@@ -294,7 +294,7 @@ export async function startPipeline(
   };
 }
 
-export async function runPipeline(ctx: BenchContext, work: Workload, options: { profile?: boolean } = {}): Promise<PipelineRun> {
+export async function runPipeline(ctx: BenchContext, work: Workload, options: { profile?: boolean; env?: Readonly<Record<string, string>> } = {}): Promise<PipelineRun> {
   const pipeline = await startPipeline(ctx, work.label, work.raw, options);
   const cpu = cpuSpan(pipeline.child.pid!);
   const broker = brokerCpuSpan(ctx.brokerPid);

@@ -88,4 +88,26 @@ describe('the handler on worker threads (AMPSEAL_HANDLER_THREADS)', () => {
       lastOffsetOf.set(key, offset);
     }
   });
+
+  it('fails the instance for good when a handler thread dies (not ready with the reason, never a hang), and stops cleanly', async () => {
+    const env = pipelineEnv({ AMPSEAL_HANDLER_THREADS: '1', AMPSEAL_AUDIENCES: 'analytics', AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '20' });
+    const config = loadConfig(env);
+    const service = resources.add('pseudonymizer', createPseudonymizer(config, captureLogger('warn').logger), (s) => s.lifecycle.stop());
+    await service.lifecycle.start();
+    const kafka = kafkaClient('handler-thread-dies');
+    const progress = new GroupProgress(kafka, config.groupId, config.topics.ocppRaw);
+    await produce(kafka, config.topics.ocppRaw, Array.from({ length: 100 }, (_, i) => indexedStart(i)));
+    await progress.reach(100);
+    expect((await readyz(service.ops.port))?.code).toBe(200);
+
+    await service.handlerThreads()!.terminate(0);
+    // The owner hears it at once, without waiting for a chunk to fail (runService then exits 1).
+    expect((await service.failed).code).toBe('AMPSEAL_ERR_HANDLER_THREAD_EXITED');
+    expect(await readyz(service.ops.port)).toMatchObject({ code: 503, reasons: expect.arrayContaining(['handler_thread_exited']) });
+    // Records arriving now reach a stream whose handler rejects at once: nothing is committed past the dead thread.
+    await produce(kafka, config.topics.ocppRaw, Array.from({ length: 20 }, (_, i) => indexedStart(100 + i)));
+    await sleep(1_000);
+    expect(await progress.committed()).toBe(100);
+    expect(await service.lifecycle.stop()).toBe(true);
+  });
 });

@@ -7,7 +7,10 @@ import { pipelineMetrics } from './metrics';
 import { HandlerThreads } from './threads/handler-threads';
 import { threadConfig } from './threads/thread-data';
 
-export type Pseudonymizer = StreamService;
+export interface Pseudonymizer extends StreamService {
+  /** The handler threads while they run (AMPSEAL_HANDLER_THREADS ≥ 1), else undefined. */
+  handlerThreads(): HandlerThreads | undefined;
+}
 
 /**
  * The pseudonymizer on the service kit: raw topics in, analytics/roaming/quarantine out. What is its own: the
@@ -16,7 +19,8 @@ export type Pseudonymizer = StreamService;
  */
 export function createPseudonymizer(config: Config, logger: Logger): Pseudonymizer {
   const topics = config.topics;
-  return createStreamService({
+  let running: HandlerThreads | undefined;
+  const service = createStreamService({
     name: 'pseudonymizer',
     config,
     logger,
@@ -70,7 +74,10 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
         sessionTimeoutMs: config.sessionTimeoutMs,
         onRecord: evictOnReceipt(config.instanceId, evictor, logger.child({ component: 'evictions' })),
       });
-      if (threads) return { handler: threads.handler, components: [threads, receipts, roamingTopics] };
+      if (threads) {
+        running = threads;
+        return { handler: threads.handler, components: [threads, receipts, roamingTopics] };
+      }
       const transform = createTransform({
         tokens: keyring,
         audiences: config.audiences,
@@ -85,4 +92,5 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
       };
     },
   });
+  return { ...service, handlerThreads: () => (running?.isRunning ? running : undefined) };
 }

@@ -62,6 +62,22 @@ export class HandlerThreads implements Component {
     if (options.threads < 1) throw new Error('handler threads: at least one');
   }
 
+  /** Every thread up, and not stopping. */
+  get isRunning(): boolean {
+    return this.running && !this.closing;
+  }
+
+  /**
+   * Ends one thread at once, as a crash would (tests prove with it that the service then fails for good, and
+   * that nothing waits on the dead thread). Resolves once the thread has exited.
+   */
+  async terminate(index: number): Promise<void> {
+    const thread = this.threads[index];
+    if (!thread) return;
+    await thread.worker.terminate();
+    await thread.exited;
+  }
+
   /** Resolves once every thread's key ring has started; rejects with the first thread's start failure. */
   async start(): Promise<void> {
     const script = this.options.script ?? join(__dirname, 'thread-main.js');

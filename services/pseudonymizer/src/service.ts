@@ -14,7 +14,7 @@ export interface Pseudonymizer extends StreamService {
 
 /**
  * The pseudonymizer on the service kit: raw topics in, analytics/roaming/quarantine out. What is its own: the
- * transform (policy, catalog walkers, validators: built once, here), the analytics schema, the roaming topic
+ * transform (policy, catalog walkers, validators: built once, here, or once in each handler thread), the analytics schema, the roaming topic
  * directory, and the receipts consumer that evicts erased subjects from this instance's caches.
  */
 export function createPseudonymizer(config: Config, logger: Logger): Pseudonymizer {

@@ -24,10 +24,11 @@ describe('the handler on worker threads (AMPSEAL_HANDLER_THREADS)', () => {
       AMPSEAL_TOPIC_PARTITIONS: '4',
       AMPSEAL_AUDIENCES: 'analytics',
       AMPSEAL_MAX_RECORDS_PER_TRANSACTION: '40',
+      AMPSEAL_LOG_LEVEL: 'info',
     });
     const config = loadConfig(env);
     expect([config.handlerThreads, config.partitionsConcurrently]).toEqual([2, 3]);
-    const { logger } = captureLogger('warn');
+    const { logger, lines } = captureLogger('info');
     const service = resources.add('pseudonymizer', createPseudonymizer(config, logger), (s) => s.lifecycle.stop());
     const evictions: EvictionEvent[] = [];
     const onEviction = (e: unknown) => evictions.push(e as EvictionEvent);
@@ -51,6 +52,9 @@ describe('the handler on worker threads (AMPSEAL_HANDLER_THREADS)', () => {
     expect(counter(metrics, 'ampseal_key_cache_lookups_total')).toBeGreaterThanOrEqual(TOTAL);
     expect(counter(metrics, 'ampseal_subject_keys_created_total')).toBeGreaterThanOrEqual(TOTAL);
     expect(counter(metrics, 'ampseal_redis_roundtrips_total', 'outcome="ok"')).toBeGreaterThan(0);
+    // The threads' log lines reach the process's logger (each thread's key ring loaded the tenant's key set).
+    const keySetLoaded = lines.map((l) => JSON.parse(l) as { event?: string; thread?: number }).filter((l) => l.event === 'keyring.keyset.loaded');
+    expect(new Set(keySetLoaded.map((l) => l.thread))).toEqual(new Set([0, 1]));
 
     // A receipt consumed on the main thread reaches the thread caches that hold the token, and is acknowledged by
     // every thread before the eviction counts as done. The receipts consumer starts at the end of its topic: the

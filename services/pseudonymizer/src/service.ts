@@ -56,7 +56,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
               threads: config.handlerThreads,
               data: { keyring: 'redis', config: threadConfig(config), schemaId: encoder?.schemaId },
               roamingTopics,
-              logger: logger.child({ component: 'handler-threads' }),
+              logger,
               onFailure: fail,
             })
           : undefined;

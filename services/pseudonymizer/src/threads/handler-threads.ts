@@ -5,7 +5,7 @@ import { AmpsealError } from '@ampseal/core';
 import type { ConsumedRecord, OutputRecord, StreamHandler } from '@ampseal/kafka';
 import type { Component, Logger } from '@ampseal/service-kit';
 import type { RoamingTopics } from '../handler';
-import { decodeError, decodeOutputs, encodeChunk, encodeError, type BridgedEvent, type FromThread, type ToThread } from './protocol';
+import { decodeError, decodeOutputs, encodeChunk, encodeError, logEntry, type BridgedEvent, type FromThread, type ToThread } from './protocol';
 import type { ThreadData } from './thread-data';
 
 export interface HandlerThreadsOptions {
@@ -13,6 +13,7 @@ export interface HandlerThreadsOptions {
   /** Per thread, its `workerData` (the index is set here). */
   readonly data: Omit<ThreadData, 'index'>;
   readonly roamingTopics: RoamingTopics;
+  /** The process's logger: the pool's own lines say `component: handler-threads`, a thread's lines keep their own fields. */
   readonly logger: Logger;
   /** Called once when a thread exits or crashes while running: the service fails for good (HANDLER_THREAD_EXITED). */
   readonly onFailure: (error: AmpsealError) => void;
@@ -90,7 +91,7 @@ export class HandlerThreads implements Component {
       thread.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
       worker.on('message', (message: FromThread) => this.onMessage(thread, message, ready));
       worker.on('error', (err) => {
-        this.options.logger.error({ thread: index, err: { name: err.name } }, 'handler thread crashed');
+        this.options.logger.error({ component: 'handler-threads', thread: index, err: { name: err.name } }, 'handler thread crashed');
         ready(THREAD_EXITED());
       });
       worker.on('exit', (code) => {
@@ -203,6 +204,11 @@ export class HandlerThreads implements Component {
           (err: unknown) => thread.worker.postMessage({ type: 'topics', id: message.id, error: encodeError(err) } satisfies ToThread),
         );
         return;
+      case 'log': {
+        const entry = logEntry(message.line);
+        if (entry) this.options.logger[entry.level](entry.fields, entry.msg);
+        return;
+      }
       case 'stopped':
       case 'events':
         return;
@@ -221,7 +227,7 @@ export class HandlerThreads implements Component {
     for (const pending of thread.pending.values()) pending.reject(error);
     thread.pending.clear();
     if (this.closing || !this.running) return;
-    this.options.logger.error({ thread: thread.index, exitCode: code }, 'handler thread exited: the service stops');
+    this.options.logger.error({ component: 'handler-threads', thread: thread.index, exitCode: code }, 'handler thread exited: the service stops');
     if (!this.failure) {
       this.failure = error;
       this.options.onFailure(error);

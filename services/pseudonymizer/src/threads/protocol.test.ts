@@ -1,6 +1,6 @@
 import { AmpsealError } from '@ampseal/core';
 import { classifyFailure } from '@ampseal/kafka';
-import { decodeChunk, decodeError, decodeOutputs, encodeChunk, encodeError, encodeOutputs, packBytes, unpackBytes } from './protocol';
+import { decodeChunk, decodeError, decodeOutputs, encodeChunk, encodeError, encodeOutputs, logEntry, packBytes, unpackBytes } from './protocol';
 
 /** What crossing a thread boundary does to a message: a structured clone, the transferred buffers moved. */
 function cross<T>(message: T, transfer: ArrayBuffer[]): T {
@@ -86,5 +86,14 @@ describe('errors crossing a thread', () => {
     expect(classifyFailure(roundTrip(gaveUp)).action).toBe('retry');
     expect(classifyFailure(roundTrip(fenced)).error.code).toBe('AMPSEAL_ERR_PRODUCER_FENCED');
     expect(classifyFailure(roundTrip(bug))).toMatchObject({ action: 'stop', error: { code: 'AMPSEAL_ERR_INTERNAL', message: 'internal error: TypeError' } });
+  });
+});
+
+describe("a thread's log lines", () => {
+  it("are logged again on the main thread with their level, fields and message, pino's own fields left to the main logger", () => {
+    const line = JSON.stringify({ level: 40, time: '2026-11-30T01:00:00.000Z', pid: 7, hostname: 'h', name: 'pseudonymizer', service: 'pseudonymizer', thread: 0, component: 'keyring', tenant: 'acme-cpo', msg: 'key set refreshed' });
+    expect(logEntry(line)).toEqual({ level: 'warn', fields: { thread: 0, component: 'keyring', tenant: 'acme-cpo' }, msg: 'key set refreshed' });
+    expect(logEntry('not json')).toBeUndefined();
+    expect(logEntry(JSON.stringify({ level: 35, msg: 'custom level' }))).toBeUndefined();
   });
 });

@@ -256,7 +256,31 @@ export type LifecycleReply =
   | { readonly type: 'ready'; readonly events: readonly BridgedEvent[] }
   | { readonly type: 'start-failed'; readonly error: WireError }
   | { readonly type: 'stopped'; readonly events: readonly BridgedEvent[] }
-  | { readonly type: 'events'; readonly events: readonly BridgedEvent[] };
+  | { readonly type: 'events'; readonly events: readonly BridgedEvent[] }
+  /** One line of the thread's logger (pino JSON, redacted there), logged again by the main thread's logger. */
+  | { readonly type: 'log'; readonly line: string };
+
+const LEVELS: Readonly<Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/**
+ * A thread's log line as the main thread's logger takes it: its level, its own fields and its message; pino's own
+ * fields (time, pid, hostname, the service name) are the main logger's to add. Undefined for a line that is not
+ * pino's JSON.
+ */
+export function logEntry(line: string): { level: (typeof LEVELS)[number]; fields: Record<string, unknown>; msg: string | undefined } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object') return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { level, msg, time, pid, hostname, name, service, ...fields } = parsed as Record<string, unknown>;
+  const method = typeof level === 'number' ? LEVELS[level] : undefined;
+  if (!method) return undefined;
+  return { level: method, fields, msg: typeof msg === 'string' ? msg : undefined };
+}
 
 export type ToThread = HandleRequest | EvictRequest | TopicsReply | StopRequest;
 export type FromThread = HandleReply | HandleFailed | EvictReply | TopicsRequest | LifecycleReply;

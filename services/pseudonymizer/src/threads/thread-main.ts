@@ -43,7 +43,8 @@ const pendingTopics = new Map<number, { resolve: (existing: ReadonlySet<string>)
 let nextTopicsId = 0;
 
 async function main(): Promise<void> {
-  const logger = createLogger({ level: data.config.logLevel, name: 'pseudonymizer' }).child({ component: 'handler-thread', thread: data.index });
+  // Lines go to the main thread's logger (one log stream per process, and what a test captures there).
+  const logger = createLogger({ level: data.config.logLevel, name: 'pseudonymizer' }, { write: (line: string) => post({ type: 'log', line }) }).child({ thread: data.index });
   let keyring: KeyRing;
   try {
     keyring = await openKeyRing(data.keyring, data.config, logger);

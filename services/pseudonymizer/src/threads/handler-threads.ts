@@ -50,6 +50,15 @@ const THREAD_EXITED = () => new AmpsealError('HANDLER_THREAD_EXITED');
  *   chunk's outputs are returned: /metrics counts what it counted in-thread.
  */
 export class HandlerThreads implements Component {
+  /** Every handler thread of this process that has not exited yet, whoever started it (the test harness's leak check). */
+  private static readonly live = new Set<Worker>();
+
+  /** Handler threads started and not exited yet; `terminate` ends them (a leak check's clean-up). */
+  static running(): { count: number; terminate: () => Promise<void> } {
+    const workers = [...HandlerThreads.live];
+    return { count: workers.length, terminate: async () => void (await Promise.all(workers.map((w) => w.terminate()))) };
+  }
+
   readonly name = 'handler-threads';
   private threads: Thread[] = [];
   private readonly lastThread = new Map<string, number>();
@@ -85,6 +94,8 @@ export class HandlerThreads implements Component {
     const started: Array<Promise<void>> = [];
     for (let index = 0; index < this.options.threads; index++) {
       const worker = new Worker(script, { workerData: { ...this.options.data, index } satisfies ThreadData });
+      HandlerThreads.live.add(worker);
+      worker.once('exit', () => HandlerThreads.live.delete(worker));
       let ready: (err?: Error) => void = () => undefined;
       started.push(new Promise<void>((resolve, reject) => (ready = (err) => (err ? reject(err) : resolve()))));
       const thread: Thread = { index, worker, inFlight: 0, pending: new Map(), exited: Promise.resolve() };

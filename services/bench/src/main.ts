@@ -291,9 +291,9 @@ async function main(args: BenchArgs): Promise<number> {
     );
 
     if (profileDir) {
-      log('profile: one more pipeline run under --cpu-prof (not measured)');
-      await runPipeline(ctx, { label: 'profile', raw, count: data.size, verify: false }, { profile: true });
-      log(`  profile: ${path.join(profileDir, 'pipeline-profile.cpuprofile')}`);
+      log(`profile: one more pipeline run under --cpu-prof (not measured)${threadEnv ? `, with AMPSEAL_HANDLER_THREADS=${args.threads} (one profile per thread)` : ''}`);
+      await runPipeline(ctx, { label: 'profile', raw, count: data.size, verify: false }, { profile: true, ...(threadEnv ? { env: threadEnv } : {}) });
+      log(`  profile: ${threadEnv ? `${profileDir}/CPU.*.cpuprofile (one per thread)` : path.join(profileDir, 'pipeline-profile.cpuprofile')}`);
     }
   } finally {
     if (latencySubset) rmSync(latencySubset, { force: true });

@@ -28,7 +28,10 @@ if (mode === 'start-fails') {
     // Answers after a while, naming the thread that handled the chunk in the output's topic.
     if (m.type === 'handle' && mode === 'echo') setTimeout(() => parentPort.postMessage(empty(m.id, 'thread-' + index)), 50);
     if (m.type === 'evict') setTimeout(() => parentPort.postMessage({ type: 'evicted', id: m.id, evicted: index + 1, events: [] }), 30 * (index + 1));
-    if (m.type === 'stop') parentPort.postMessage({ type: 'stopped', events: [] });
+    if (m.type === 'stop') {
+      parentPort.postMessage({ type: 'stopped', events: [] });
+      parentPort.close();
+    }
   });
   parentPort.postMessage({ type: 'ready', events: [] });
 }

@@ -162,9 +162,9 @@ export class HandlerThreads implements Component {
         } catch {
           // already gone
         }
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
-        clearTimeout(timer);
+        await within(stopped, timeout);
+        // A stopped thread ends by itself once its port is closed; one that does not is terminated.
+        await within(thread.exited, 1_000);
         await thread.worker.terminate();
         await thread.exited;
       }),
@@ -244,6 +244,13 @@ export class HandlerThreads implements Component {
       this.options.onFailure(error);
     }
   }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first (never rejects). */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 const channels = new Map<string, ReturnType<typeof channel>>();

@@ -110,6 +110,8 @@ async function main(): Promise<void> {
         void queue.then(async () => {
           await keyring.stop().catch((err: unknown) => logger.warn({ err: { name: (err as Error).name } }, 'key ring did not stop cleanly'));
           post({ type: 'stopped', events: take() });
+          // Nothing else keeps the thread: it ends by itself (and writes its --cpu-prof profile, which a terminate would not).
+          port.close();
         });
         break;
     }

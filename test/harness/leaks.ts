@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
+import { HandlerThreads } from '@ampseal/pseudonymizer';
 
 /**
  * Ports whose connections a test must close: the stack's Kafka brokers and Redis, and any private Redis a
@@ -66,6 +67,12 @@ export async function findLeaks(baseline: ReadonlySet<unknown>, graceMs = 2_000)
   for (const h of found) {
     if (h instanceof ChildProcess) h.kill('SIGKILL');
     else h.destroy();
+  }
+  // Worker threads are not among the process's handles, and their connections are theirs: counted apart.
+  const threads = HandlerThreads.running();
+  if (threads.count > 0) {
+    described.push(`${threads.count} pseudonymizer handler thread(s)`);
+    await threads.terminate();
   }
   return described;
 }

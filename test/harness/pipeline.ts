@@ -29,6 +29,9 @@ export function pipelineEnv(overrides: Record<string, string> = {}): Record<stri
     AMPSEAL_TOPIC_PARTITIONS: '2',
     AMPSEAL_LOG_LEVEL: 'warn',
     AMPSEAL_STOP_DEADLINE_MS: '15000',
+    // AMPSEAL_TEST_HANDLER_THREADS=1 runs every pipeline test with the handler on a worker thread (and partitions
+    // handled at once): `AMPSEAL_TEST_HANDLER_THREADS=1 npx jest pipeline/end-to-end.test.ts`.
+    ...(process.env.AMPSEAL_TEST_HANDLER_THREADS ? { AMPSEAL_HANDLER_THREADS: process.env.AMPSEAL_TEST_HANDLER_THREADS } : {}),
     ...overrides,
   };
 }

@@ -100,6 +100,12 @@ spec:
               value: {{ int64 $v.maxTransactionMs | toString | quote }}
             - name: AMPSEAL_DELIVERY
               value: {{ $v.delivery | quote }}
+            - name: AMPSEAL_HANDLER_THREADS
+              value: {{ int64 $v.handlerThreads | toString | quote }}
+            {{- with $v.partitionsConcurrently }}
+            - name: AMPSEAL_PARTITIONS_CONCURRENTLY
+              value: {{ int64 . | toString | quote }}
+            {{- end }}
             {{- with $v.roamingRecipients }}
             - name: AMPSEAL_ROAMING_RECIPIENTS
               value: {{ join "," . | quote }}

@@ -14,7 +14,14 @@ describe('bench arguments', () => {
       instances: 1,
       memory: false,
       subjects: 100_000,
+      threads: undefined,
     });
+  });
+
+  it('add a pipeline run with AMPSEAL_HANDLER_THREADS=N to each repetition with --threads', () => {
+    expect(parseArgs(['--quick', '--threads', '1'])).toMatchObject({ quick: true, threads: 1 });
+    expect(parseArgs(['--threads=0']).threads).toBe(0);
+    expect(() => parseArgs(['--threads', '17'])).toThrow('--threads needs a whole number from 0 to 16');
   });
 
   it('run N pipeline instances with --instances, on 3 raw partitions per instance', () => {

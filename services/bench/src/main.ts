@@ -188,6 +188,9 @@ async function main(args: BenchArgs): Promise<number> {
 
   const passthroughRuns: PassthroughRun[] = [];
   const pipelineRuns: PipelineRun[] = [];
+  // --threads N: the pipeline with AMPSEAL_HANDLER_THREADS=N, run after the default one in each repetition.
+  const threadRuns: PipelineRun[] = [];
+  const threadEnv = args.threads === undefined ? undefined : { AMPSEAL_HANDLER_THREADS: String(args.threads) };
   const javaPeerRuns: JavaPeerRun[] = [];
   // Per repetition, with the passthrough and the pipeline run just before it (a peer that failed part-way pairs only what it ran).
   const peerRatios: number[] = [];
@@ -256,6 +259,15 @@ async function main(args: BenchArgs): Promise<number> {
         `  pipeline    #${r}: ${fmt(pz.events_per_s)} events/s (${pz.seconds.toFixed(2)} s), KMS ${pz.kms_calls}, Redis ${fmt(pz.redis_roundtrips)} round trips, ` +
           `CPU ${pz.cpu_ms_per_1k_events.toFixed(1)} ms/1k, peak RSS ${pz.peak_rss_mb.toFixed(0)} MB, exactly once ${v.exactlyOnce ? 'yes' : `NO ${JSON.stringify(v)}`}`,
       );
+      if (threadEnv) {
+        const pzt = await runPipeline(ctx, { label: `pz${r}t${args.threads}`, raw, count: data.size, verify: true }, { env: threadEnv });
+        threadRuns.push(pzt);
+        const vt = pzt.verification!;
+        log(
+          `  pipeline t=${args.threads} #${r}: ${fmt(pzt.events_per_s)} events/s (${pzt.seconds.toFixed(2)} s), KMS ${pzt.kms_calls}, Redis ${fmt(pzt.redis_roundtrips)} round trips, ` +
+            `CPU ${pzt.cpu_ms_per_1k_events.toFixed(1)} ms/1k, peak RSS ${pzt.peak_rss_mb.toFixed(0)} MB, exactly once ${vt.exactlyOnce ? 'yes' : `NO ${JSON.stringify(vt)}`}`,
+        );
+      }
       const jp = await runPeer({ label: `jp${r}`, raw, count: data.size, verify: true });
       if (jp) {
         javaPeerRuns.push(jp);
@@ -284,9 +296,9 @@ async function main(args: BenchArgs): Promise<number> {
     );
 
     if (profileDir) {
-      log('profile: one more pipeline run under --cpu-prof (not measured)');
-      await runPipeline(ctx, { label: 'profile', raw, count: data.size, verify: false }, { profile: true });
-      log(`  profile: ${path.join(profileDir, 'pipeline-profile.cpuprofile')}`);
+      log(`profile: one more pipeline run under --cpu-prof (not measured)${threadEnv ? `, with AMPSEAL_HANDLER_THREADS=${args.threads} (one profile per thread)` : ''}`);
+      await runPipeline(ctx, { label: 'profile', raw, count: data.size, verify: false }, { profile: true, ...(threadEnv ? { env: threadEnv } : {}) });
+      log(`  profile: ${threadEnv ? `${profileDir}/CPU.*.cpuprofile (one per thread)` : path.join(profileDir, 'pipeline-profile.cpuprofile')}`);
     }
   } finally {
     if (latencySubset) rmSync(latencySubset, { force: true });
@@ -298,13 +310,31 @@ async function main(args: BenchArgs): Promise<number> {
   const pipeline = median(pipelineRuns.map((r) => r.events_per_s));
   const passthrough = median(passthroughRuns.map((r) => r.events_per_s));
   const pairRatios = pipelineRuns.map((p, i) => p.events_per_s / passthroughRuns[i]!.events_per_s);
+  const threadRatios = threadRuns.map((p, i) => p.events_per_s / passthroughRuns[i]!.events_per_s);
+  const threaded =
+    threadRuns.length > 0
+      ? {
+          handler_threads: args.threads,
+          events_per_s: spread(threadRuns.map((r) => r.events_per_s), 0),
+          pipeline_to_passthrough: spread(threadRatios, 3),
+          cpu_ms_per_1k_events: spread(threadRuns.map((r) => r.cpu_ms_per_1k_events), 1),
+          peak_rss_mb: spread(threadRuns.map((r) => r.peak_rss_mb), 1),
+          kms_calls_per_1k_events: spread(threadRuns.map((r) => r.kms_calls_per_1k_events), 4),
+          redis_roundtrips_per_1k_events: spread(threadRuns.map((r) => r.redis_roundtrips_per_1k_events), 3),
+          exactly_once: threadRuns.every((r) => r.verification?.exactlyOnce === true),
+        }
+      : undefined;
   const peerMeasured = javaPeerRuns.length > 0;
   const orNull = (value: number, digits: number): number | null => (peerMeasured ? round(value, digits) : null);
   const javaPeerSkipped = !javaPeer.ok ? javaPeer.reason : javaPeerFailure;
   const javaPeerVerified = peerMeasured ? javaPeerRuns.every((r) => r.outputs_verified === true) : null;
   const scaled = args.instances > 1 ? scaling(args.instances, PARTITIONS, pipelineRuns, instancesRuns) : undefined;
   const exactlyOnce =
-    pipelineRuns.length > 0 && pipelineRuns.every((r) => r.verification?.exactlyOnce === true) && latency?.exactly_once === true && scaled?.exactly_once !== false;
+    pipelineRuns.length > 0 &&
+    pipelineRuns.every((r) => r.verification?.exactlyOnce === true) &&
+    latency?.exactly_once === true &&
+    scaled?.exactly_once !== false &&
+    threaded?.exactly_once !== false;
   const spreads: Spreads = {
     transform_events_per_s: spread(transformRuns.map((r) => r.events_per_s), 0),
     passthrough_events_per_s: spread(passthroughRuns.map((r) => r.events_per_s), 0),
@@ -391,6 +421,7 @@ async function main(args: BenchArgs): Promise<number> {
       : { skipped: javaPeer.reason },
     spread: spreads,
     ...(scaled ? { scaling: scaled } : {}),
+    ...(threaded ? { pipeline_with_threads: threaded } : {}),
     targets: verdicts.map((v) => ({ metric: v.target.key, op: v.target.op, target: v.target.value, value: v.value, verdict: v.verdict, ...(v.note ? { note: v.note } : {}) })),
     machine,
     config: {
@@ -429,6 +460,7 @@ async function main(args: BenchArgs): Promise<number> {
       java_peer: javaPeerRuns.map(roundAll),
       pipeline_to_java_peer: peerRatios.map((r) => round(r, 3)),
       ...(scaled ? { pipeline_instances: instancesRuns.map(roundAll) } : {}),
+      ...(threaded ? { pipeline_with_threads: threadRuns.map(roundAll), pipeline_with_threads_to_passthrough: threadRatios.map((r) => round(r, 3)) } : {}),
       latency: latency ? roundAll(latency) : undefined,
       latency_at_least_once: latencyAlo ? roundAll(latencyAlo) : undefined,
       warmup: roundAll(warmups),
@@ -471,6 +503,12 @@ async function main(args: BenchArgs): Promise<number> {
     w(`  pipeline / Java peer     not measured (${javaPeerSkipped?.split('\n')[0] ?? 'no repetition'})\n`);
   }
   w(`  pipeline / transform     ${results.pipeline_to_transform.toFixed(3)}\n`);
+  if (threaded) {
+    w(
+      `  pipeline t=${args.threads} / passthrough ${threaded.pipeline_to_passthrough!.median.toFixed(3)}   (per repetition: ${perRep(threadRatios)}; ` +
+        `${fmt(threaded.events_per_s!.median)} events/s, CPU ${threaded.cpu_ms_per_1k_events!.median.toFixed(1)} ms/1k vs ${results.pipeline_cpu_ms_per_1k_events.toFixed(1)} in-thread default; exactly once ${threaded.exactly_once ? 'yes' : 'NO'})\n`,
+    );
+  }
   if (scaled) w(`  ${scaled.instances} instances / 1         ${scaled.speedup.toFixed(3)}   (${fmt(scaled.pipeline_n_events_per_s)} vs ${fmt(scaled.pipeline_1_events_per_s)} events/s, ${scaled.raw_partitions} partitions per raw topic; per repetition: ${scaled.speedup_per_repetition.join(', ')})\n`);
   if (latency) w(`  latency visible (read_committed consumer) p50 ${latency.visible_p50_ms} ms, p99 ${latency.visible_p99_ms} ms at ${fmt(latency.achieved_events_per_s)} events/s achieved\n`);
   if (latencyAlo) {

@@ -199,6 +199,10 @@ export type PipelineHost = Pick<BenchContext, 'root' | 'stackEnv' | 'runId' | 'n
   readonly data: Pick<Dataset, 'recipients'>;
 };
 
+function threaded(env: Readonly<Record<string, string>> | undefined): boolean {
+  return Number(env?.AMPSEAL_HANDLER_THREADS ?? 0) > 0;
+}
+
 export async function startPipeline(
   ctx: PipelineHost,
   label: string,
@@ -248,7 +252,10 @@ export async function startPipeline(
   };
   const nodeArgs = [
     ...(options.nodeArgs ?? []),
-    ...(options.profile && ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=pipeline-${label}.cpuprofile`] : []),
+    // With handler threads every thread writes its own profile: Node's default names (CPU.<date>.<pid>.<thread>…) keep them apart.
+    ...(options.profile && ctx.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, ...(threaded(options.env) ? [] : [`--cpu-prof-name=pipeline-${label}.cpuprofile`])]
+      : []),
   ];
   const started = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, path.join(ctx.root, 'services', 'cli', 'bin', 'ampseal.js'), 'run', 'pseudonymizer'], {
@@ -294,7 +301,7 @@ export async function startPipeline(
   };
 }
 
-export async function runPipeline(ctx: BenchContext, work: Workload, options: { profile?: boolean } = {}): Promise<PipelineRun> {
+export async function runPipeline(ctx: BenchContext, work: Workload, options: { profile?: boolean; env?: Readonly<Record<string, string>> } = {}): Promise<PipelineRun> {
   const pipeline = await startPipeline(ctx, work.label, work.raw, options);
   const cpu = cpuSpan(pipeline.child.pid!);
   const broker = brokerCpuSpan(ctx.brokerPid);

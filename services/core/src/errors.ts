@@ -86,6 +86,9 @@ export const ERRORS = {
   PRODUCER_FENCED: { stage: 'instance', reason: 'producer_fenced', retriable: false, message: 'another producer with the same transactional id fenced this one' },
   KAFKA_AUTHORIZATION: { stage: 'instance', reason: 'kafka_authorization', retriable: false, message: 'Kafka refused an operation: not authorized' },
   STREAM_FAILED: { stage: 'instance', reason: 'stream_failed', retriable: false, message: 'the Kafka client failed and will not recover by itself' },
+  // A handler thread (AMPSEAL_HANDLER_THREADS) exited or crashed: its key ring and the chunks it held are gone, and a
+  // fresh process is simpler to trust than a respawned thread beside the old one's half-handled chunks.
+  HANDLER_THREAD_EXITED: { stage: 'instance', reason: 'handler_thread_exited', retriable: false, message: 'a handler thread exited' },
 } as const;
 
 /**

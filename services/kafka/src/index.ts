@@ -8,7 +8,7 @@ export { highWatermarks, type PartitionOffsets } from './high-watermark';
 export { readToEnd, type PartitionRead, type ReadToEndOptions, type ReadToEndResult } from './reader';
 export { TopicAdmin, ensureTopics, BROKER_DEFAULT_REPLICATION, type PartitionReplicas, type TopicReplication, type TopicSpec } from './topics';
 export { TopicDirectory, type TopicDirectoryOptions } from './topic-directory';
-export { createAvroEncoder, registerSchema, subjectFor, decodeWire, createRegistryClient, type AvroEncoder, type RegistryClient, type RegistryConnection } from './registry';
+export { avroEncoderFor, createAvroEncoder, registerSchema, subjectFor, decodeWire, createRegistryClient, type AvroEncoder, type RegistryClient, type RegistryConnection } from './registry';
 export { type KafkaSecurity, type KafkaSasl, type KafkaTls } from './security';
 export { mskIamToken } from './msk-iam';
 export { ignoreKafkajsNegativeTimeout } from './negative-timeout';

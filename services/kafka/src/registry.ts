@@ -91,6 +91,14 @@ async function tlsFailureOf(connection: RegistryConnection | string): Promise<st
 
 export async function createAvroEncoder(registryUrl: RegistryConnection | string, topic: string, schemaFile: string): Promise<AvroEncoder> {
   const { id } = await registerSchema(registryUrl, topic, schemaFile);
+  return avroEncoderFor(id, schemaFile);
+}
+
+/**
+ * The encoder of a schema already registered under `id`: a handler thread gets the id its main thread registered,
+ * and encodes without a registry client of its own.
+ */
+export function avroEncoderFor(id: number, schemaFile: string): AvroEncoder {
   const type = avroTypeOf(schemaFile);
   // The record is written once, straight after the header, into a scratch buffer reused across records, then
   // copied once into an exact-size buffer (from Node's pool for small sizes). type.toBuffer() wrote into its

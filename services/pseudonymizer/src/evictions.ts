@@ -1,7 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { parseReceipt } from '@ampseal/core';
 import type { ConsumedRecord } from '@ampseal/kafka';
-import type { KeyRing } from '@ampseal/keyring';
 import type { Logger } from '@ampseal/service-kit';
 
 export const EVICTION_CHANNEL = 'ampseal:evictions';
@@ -18,11 +17,20 @@ export interface EvictionEvent {
 const events = channel(EVICTION_CHANNEL);
 
 /**
+ * What holds this instance's key caches: the key ring (in-thread), or the handler threads, each with its own, which
+ * resolve once every thread has dropped the tokens.
+ */
+export interface Evictor {
+  evict(tenant: string, tokens: readonly string[]): number | Promise<number>;
+}
+
+/**
  * On every erasure/restriction receipt, drop the named tokens from this instance's key cache (design §5):
  * the next event of the subject goes to Redis, sees the tombstone or flag, and never gets the old token.
  * Idempotent, so at-least-once delivery is enough; an instance that misses a receipt is bounded by the TTL.
+ * The eviction event (and its time) is published once every cache has dropped them.
  */
-export function evictOnReceipt(instance: string, keyring: KeyRing, logger: Logger): (record: ConsumedRecord) => void {
+export function evictOnReceipt(instance: string, keyring: Evictor, logger: Logger): (record: ConsumedRecord) => void | Promise<void> {
   return (record) => {
     const parsed = parseReceipt(record.value?.toString('utf8') ?? '');
     if (!parsed.ok) {
@@ -32,9 +40,14 @@ export function evictOnReceipt(instance: string, keyring: KeyRing, logger: Logge
     const receipt = parsed.value;
     if (receipt.status !== 'done') return;
     const tokens = [...(receipt.retiredTokens ?? []), ...(receipt.affectedTokens ?? [])];
-    const evicted = tokens.length > 0 ? keyring.evict(receipt.tenant, tokens) : 0;
-    const event: EvictionEvent = { instance, requestId: receipt.requestId, tenant: receipt.tenant, evicted, at: Date.now() };
-    if (events.hasSubscribers) events.publish(event);
-    logger.info({ event: 'receipt.evicted', requestId: receipt.requestId, action: receipt.action, evicted }, 'caches evicted');
+    const done = (evicted: number): void => {
+      const event: EvictionEvent = { instance, requestId: receipt.requestId, tenant: receipt.tenant, evicted, at: Date.now() };
+      if (events.hasSubscribers) events.publish(event);
+      logger.info({ event: 'receipt.evicted', requestId: receipt.requestId, action: receipt.action, evicted }, 'caches evicted');
+    };
+    // In-thread the eviction is synchronous and stays so (nothing is handled between the receipt and the drop).
+    const evicting = tokens.length > 0 ? keyring.evict(receipt.tenant, tokens) : 0;
+    if (typeof evicting === 'number') return done(evicting);
+    return evicting.then(done);
   };
 }

@@ -1,20 +1,26 @@
 import { ANALYTICS_SCHEMA_FILE, createTransform } from '@ampseal/core';
 import { RecordConsumer, TopicDirectory, createAvroEncoder } from '@ampseal/kafka';
 import { createStreamService, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
-import { evictOnReceipt } from './evictions';
+import { evictOnReceipt, type Evictor } from './evictions';
 import { createRecordHandler } from './handler';
 import { pipelineMetrics } from './metrics';
+import { HandlerThreads } from './threads/handler-threads';
+import { threadConfig } from './threads/thread-data';
 
-export type Pseudonymizer = StreamService;
+export interface Pseudonymizer extends StreamService {
+  /** The handler threads while they run (AMPSEAL_HANDLER_THREADS ≥ 1), else undefined. */
+  handlerThreads(): HandlerThreads | undefined;
+}
 
 /**
  * The pseudonymizer on the service kit: raw topics in, analytics/roaming/quarantine out. What is its own: the
- * transform (policy, catalog walkers, validators: built once, here), the analytics schema, the roaming topic
+ * transform (policy, catalog walkers, validators: built once, here, or once in each handler thread), the analytics schema, the roaming topic
  * directory, and the receipts consumer that evicts erased subjects from this instance's caches.
  */
 export function createPseudonymizer(config: Config, logger: Logger): Pseudonymizer {
   const topics = config.topics;
-  return createStreamService({
+  let running: HandlerThreads | undefined;
+  const service = createStreamService({
     name: 'pseudonymizer',
     config,
     logger,
@@ -22,6 +28,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
     maxRecordsPerTransaction: config.maxRecordsPerTransaction,
     delivery: config.delivery,
     readyWhenJoined: true,
+    partitionsConcurrently: config.partitionsConcurrently,
     metrics: [pipelineMetrics],
     topics: [
       ...[topics.ocppRaw, topics.ocpiRaw, topics.analytics].map((topic) => ({ topic, partitions: config.topicPartitions })),
@@ -29,19 +36,11 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
       // K41: receipts carry retired tokens; kept as long as tombstones (raw retention + maximum backup age), then dropped.
       { topic: topics.erasureEvents, partitions: 1, config: { 'retention.ms': String(config.tombstoneLifetimeMs) } },
     ],
-    setUp: async ({ kafka, keyring }) => {
+    setUp: async ({ kafka, keyring, fail }) => {
       const encoder = config.audiences.includes('analytics')
         ? await createAvroEncoder(config.schemaRegistry, topics.analytics, ANALYTICS_SCHEMA_FILE)
         : undefined;
       if (encoder) logger.info({ subject: `${topics.analytics}-value`, schemaId: encoder.schemaId }, 'analytics schema registered');
-      const transform = createTransform({
-        tokens: keyring,
-        audiences: config.audiences,
-        policyFile: config.policyFile,
-        maxRecordBytes: config.maxRecordBytes,
-        tenants: config.tenants,
-        maxClockSkewMs: config.maxClockSkewMs,
-      });
       // One roaming topic per recipient, created on first use when topic creation is on (README "Roaming partners").
       const roamingTopics = new TopicDirectory({
         kafka,
@@ -49,6 +48,21 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
         partitions: config.topicPartitions,
         replication: config.topicReplication,
       });
+      // AMPSEAL_HANDLER_THREADS: the handler on worker threads, each with its own key ring, transform and encoder
+      // (the schema id registered above); receipts are forwarded to every thread's key cache.
+      const threads =
+        config.handlerThreads > 0
+          ? new HandlerThreads({
+              threads: config.handlerThreads,
+              data: { keyring: 'redis', config: threadConfig(config), schemaId: encoder?.schemaId },
+              roamingTopics,
+              logger,
+              onFailure: fail,
+            })
+          : undefined;
+      const evictor: Evictor = threads
+        ? { evict: async (tenant, tokens) => keyring.evict(tenant, tokens) + (await threads.evict(tenant, tokens)) }
+        : keyring;
       // Every instance reads every receipt (a group of its own), from now on: its caches start empty anyway.
       const receipts = new RecordConsumer({
         kafka,
@@ -58,7 +72,19 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
         fromBeginning: false,
         logger,
         sessionTimeoutMs: config.sessionTimeoutMs,
-        onRecord: evictOnReceipt(config.instanceId, keyring, logger.child({ component: 'evictions' })),
+        onRecord: evictOnReceipt(config.instanceId, evictor, logger.child({ component: 'evictions' })),
+      });
+      if (threads) {
+        running = threads;
+        return { handler: threads.handler, components: [threads, receipts, roamingTopics] };
+      }
+      const transform = createTransform({
+        tokens: keyring,
+        audiences: config.audiences,
+        policyFile: config.policyFile,
+        maxRecordBytes: config.maxRecordBytes,
+        tenants: config.tenants,
+        maxClockSkewMs: config.maxClockSkewMs,
       });
       return {
         handler: createRecordHandler({ transform, encoder, topics, roamingTopics, roamingRecipients: new Set(config.roamingRecipients) }),
@@ -66,4 +92,5 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
       };
     },
   });
+  return { ...service, handlerThreads: () => (running?.isRunning ? running : undefined) };
 }

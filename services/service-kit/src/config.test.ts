@@ -44,7 +44,17 @@ describe('configuration is read once and validated', () => {
     expect(loadConfig({ AMPSEAL_DELIVERY: '' }).delivery).toBe('exactly-once');
   });
 
+  it('runs the handler in-thread one partition at a time unless given threads, which handle one partition more than there are threads', () => {
+    expect(loadConfig({})).toMatchObject({ handlerThreads: 0, partitionsConcurrently: 1 });
+    expect(loadConfig({ AMPSEAL_HANDLER_THREADS: '1' })).toMatchObject({ handlerThreads: 1, partitionsConcurrently: 2 });
+    expect(loadConfig({ AMPSEAL_HANDLER_THREADS: '2', AMPSEAL_PARTITIONS_CONCURRENTLY: '6' })).toMatchObject({ handlerThreads: 2, partitionsConcurrently: 6 });
+  });
+
   it.each([
+    ['AMPSEAL_HANDLER_THREADS', '-1', /AMPSEAL_HANDLER_THREADS must be a whole number from 0 to 16/],
+    ['AMPSEAL_HANDLER_THREADS', '17', /AMPSEAL_HANDLER_THREADS must be a whole number from 0 to 16/],
+    ['AMPSEAL_PARTITIONS_CONCURRENTLY', '0', /AMPSEAL_PARTITIONS_CONCURRENTLY must be a whole number from 1 to 64/],
+    ['AMPSEAL_PARTITIONS_CONCURRENTLY', '2', /AMPSEAL_PARTITIONS_CONCURRENTLY must be 1 unless AMPSEAL_HANDLER_THREADS is 1 or more/],
     ['AMPSEAL_MAX_TRANSACTION_MS', '0', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number from 1 to 10000/],
     ['AMPSEAL_MAX_TRANSACTION_MS', '10001', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number from 1 to 10000/],
     ['AMPSEAL_MAX_TRANSACTION_MS', '2.5', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number/],

@@ -14,6 +14,11 @@ export interface StreamServiceContext {
   readonly kafka: KafkaClient;
   /** Started: the handler holds it directly. */
   readonly keyring: KeyRing;
+  /**
+   * Fails the service for good from outside the stream (a part that died between chunks, such as a handler
+   * thread): readiness turns to the reason and `failed` settles, as for a failure the stream itself meets.
+   */
+  readonly fail: (error: AmpsealError) => void;
 }
 
 /** What is truly a service's own: its handler and its components. */
@@ -33,6 +38,8 @@ export interface StreamServiceSpec {
   readonly maxRecordsPerTransaction: number;
   /** Default `exactly-once`; AMPSEAL_DELIVERY is the pseudonymizer's to pass (the shredder's receipts need exactly once). */
   readonly delivery?: Delivery;
+  /** Partitions handled at once (TransactionalStream `partitionsConcurrently`); default 1. */
+  readonly partitionsConcurrently?: number;
   /** Created at start when AMPSEAL_CREATE_TOPICS is on. */
   readonly topics?: readonly TopicSpec[];
   /** Adapters of the service's own diagnostics channels (the stream's and the key ring's are always on). */
@@ -76,6 +83,15 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     onFailure = resolve;
   });
 
+  let failedWith: AmpsealError | undefined;
+  const fail = (error: AmpsealError) => {
+    if (failedWith) return;
+    failedWith = error;
+    // Readiness first, so the reason is what /readyz says from now until the process is gone.
+    ops.fail(error.reason);
+    onFailure(error);
+  };
+
   const ops = new OpsServer({
     host: config.httpHost,
     port: config.httpPort,
@@ -93,7 +109,7 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
   const own: Component = {
     name: name,
     start: async () => {
-      const parts = await spec.setUp({ config, logger, kafka, keyring: keyring.ring });
+      const parts = await spec.setUp({ config, logger, kafka, keyring: keyring.ring, fail });
       const built = new TransactionalStream({
         kafka,
         groupId: config.groupId,
@@ -104,12 +120,9 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
         maxRecordsPerTransaction: spec.maxRecordsPerTransaction,
         maxTransactionMs: config.maxTransactionMs,
         delivery: spec.delivery ?? 'exactly-once',
+        partitionsConcurrently: spec.partitionsConcurrently ?? 1,
         sessionTimeoutMs: config.sessionTimeoutMs,
-        onFailure: (error) => {
-          // Readiness first, so the reason is what /readyz says from now until the process is gone.
-          ops.fail(error.reason);
-          onFailure(error);
-        },
+        onFailure: fail,
       });
       inner = new Lifecycle(logger, config.stopDeadlineMs);
       for (const component of parts.components ?? []) inner.add(component);

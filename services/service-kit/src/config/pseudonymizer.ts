@@ -10,6 +10,13 @@ export interface PseudonymizerSection {
   readonly roamingRecipients: readonly string[];
   /** How far a payload time may run ahead of receivedAt before the record is quarantined (event_time_ahead). */
   readonly maxClockSkewMs: number;
+  /**
+   * Worker threads that run the record handler (parse, validation, transform, key ring, Avro); 0: on the consumer's
+   * own thread. Each thread has its own key ring (Redis and KMS clients, key cache).
+   */
+  readonly handlerThreads: number;
+  /** Partitions handled at once (kafkajs partitionsConsumedConcurrently); 1 with the handler in-thread. */
+  readonly partitionsConcurrently: number;
 }
 
 export function readPseudonymizerSection(env: Env): PseudonymizerSection {
@@ -20,7 +27,21 @@ export function readPseudonymizerSection(env: Env): PseudonymizerSection {
     roamingRecipients: recipients(env),
     // Station clocks without NTP drift by minutes; beyond a day it is a wrong clock, not drift (keyring SPEC K17).
     maxClockSkewMs: integer(env, 'AMPSEAL_MAX_CLOCK_SKEW_MS', 300_000, 0, 86_400_000),
+    ...threads(env),
   };
+}
+
+/**
+ * The handler's threads and the partitions in hand at once. In-thread, partitions stay one at a time: the handler
+ * and kafkajs share one core, so a second partition only waits for it. With threads, the default keeps every
+ * thread busy and one partition more in Kafka I/O (fetching, committing) on the consumer's thread.
+ */
+function threads(env: Env): Pick<PseudonymizerSection, 'handlerThreads' | 'partitionsConcurrently'> {
+  const handlerThreads = integer(env, 'AMPSEAL_HANDLER_THREADS', 0, 0, 16);
+  const partitionsConcurrently = integer(env, 'AMPSEAL_PARTITIONS_CONCURRENTLY', handlerThreads === 0 ? 1 : handlerThreads + 1, 1, 64);
+  // The in-thread handler (its transform and key ring) is built for one caller at a time; a thread queues its chunks.
+  if (handlerThreads === 0 && partitionsConcurrently > 1) invalid('AMPSEAL_PARTITIONS_CONCURRENTLY', '1 unless AMPSEAL_HANDLER_THREADS is 1 or more');
+  return { handlerThreads, partitionsConcurrently };
 }
 
 /** The allow-list, by the core's issuer rule: the same form the transform routes by. */

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { epochBounds, epochExpired, isTenant, parseEpochName, readPolicyFile, TENANT_RULE, type CompiledPolicy } from '@ampseal/core';
+import { isTenant, readPolicyFile, TENANT_RULE, type CompiledPolicy } from '@ampseal/core';
 import { RecordProducer } from '@ampseal/kafka';
 import { loadConfig, openKeyRing } from '@ampseal/service-kit';
-import { destroyExpiredEpochs } from '@ampseal/shredder';
+import { destroyExpiredEpochs, epochTenants, listEpochs, type EpochRow } from '@ampseal/shredder';
 import { CommandError, context, requireTopics } from './subject-requests';
 import { terminalLogger } from './terminal';
 
@@ -11,21 +11,9 @@ import { terminalLogger } from './terminal';
  * windows and retentions come from the policy file (AMPSEAL_POLICY_FILE or --policy), the epochs from Redis.
  */
 
-interface EpochRow {
-  readonly tenant: string;
-  readonly epoch: string;
-  readonly start: string;
-  readonly end: string;
-  readonly state: 'live' | 'expired' | 'destroyed';
-  readonly destroyedAt: string | null;
-}
-
 function tenantsOf(policy: CompiledPolicy, only: string | undefined): Array<[string, number]> {
   if (only !== undefined && !isTenant(only)) throw new CommandError(`--tenant must be ${TENANT_RULE}`);
-  const out: Array<[string, number]> = [];
-  for (const [tenant, settings] of policy.tenants) {
-    if (settings.linkability !== undefined && (only === undefined || tenant === only)) out.push([tenant, settings.linkability.retentionMs]);
-  }
+  const out = epochTenants(policy, only);
   if (only !== undefined && out.length === 0) throw new CommandError(`tenant ${only} has no linkability window in the policy (tenants.<tenant>.linkability)`);
   return out;
 }
@@ -37,28 +25,12 @@ async function list(argv: string[]): Promise<number> {
   const policy = readPolicyFile(values.policy ?? config.policyFile);
   const tenants = tenantsOf(policy, values.tenant);
   const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
-  const rows: EpochRow[] = [];
-  const now = Date.now();
+  let rows: EpochRow[];
   try {
-    for (const [tenant, retentionMs] of tenants) {
-      for (const stored of await keyring.epochs(tenant)) {
-        const parsed = parseEpochName(stored.name);
-        if (parsed === undefined) continue;
-        const { start, end } = epochBounds(parsed.epoch, parsed.windowMs);
-        rows.push({
-          tenant,
-          epoch: stored.name,
-          start: new Date(start).toISOString(),
-          end: new Date(end).toISOString(),
-          state: stored.destroyedAt !== null ? 'destroyed' : epochExpired(parsed.epoch, parsed.windowMs, retentionMs, now) ? 'expired' : 'live',
-          destroyedAt: stored.destroyedAt === null ? null : new Date(stored.destroyedAt).toISOString(),
-        });
-      }
-    }
+    rows = await listEpochs(keyring, tenants, Date.now());
   } finally {
     await keyring.stop();
   }
-  rows.sort((a, b) => (a.tenant === b.tenant ? a.start.localeCompare(b.start) : a.tenant.localeCompare(b.tenant)));
   if (values.format === 'json') {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;

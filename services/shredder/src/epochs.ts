@@ -1,7 +1,50 @@
-import { AmpsealError, expiredEpochNames, type CompiledPolicy } from '@ampseal/core';
+import { AmpsealError, epochBounds, epochExpired, expiredEpochNames, parseEpochName, type CompiledPolicy } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/foundation';
 import type { OutputRecord } from '@ampseal/kafka';
 import { epochJournalKey, type EpochDestructionRecord, type KeyRing } from '@ampseal/keyring';
+
+/** One stored epoch of a tenant with a linkability window, as `ampseal epochs list` and the console show it (K48). */
+export interface EpochRow {
+  readonly tenant: string;
+  readonly epoch: string;
+  readonly start: string;
+  readonly end: string;
+  readonly state: 'live' | 'expired' | 'destroyed';
+  readonly destroyedAt: string | null;
+}
+
+/** The policy's tenants with a linkability window (all, or `only`), each with its retention. */
+export function epochTenants(policy: CompiledPolicy, only?: string): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const [tenant, settings] of policy.tenants) {
+    if (settings.linkability !== undefined && (only === undefined || tenant === only)) out.push([tenant, settings.linkability.retentionMs]);
+  }
+  return out;
+}
+
+/**
+ * The stored epochs of the given tenants with their state at `now`: `expired` once older than the retention and not yet
+ * destroyed (what the next `destroy-expired` takes), sorted by tenant then start.
+ */
+export async function listEpochs(keyring: Pick<KeyRing, 'epochs'>, tenants: ReadonlyArray<[string, number]>, now: number): Promise<EpochRow[]> {
+  const rows: EpochRow[] = [];
+  for (const [tenant, retentionMs] of tenants) {
+    for (const stored of await keyring.epochs(tenant)) {
+      const parsed = parseEpochName(stored.name);
+      if (parsed === undefined) continue;
+      const { start, end } = epochBounds(parsed.epoch, parsed.windowMs);
+      rows.push({
+        tenant,
+        epoch: stored.name,
+        start: new Date(start).toISOString(),
+        end: new Date(end).toISOString(),
+        state: stored.destroyedAt !== null ? 'destroyed' : epochExpired(parsed.epoch, parsed.windowMs, retentionMs, now) ? 'expired' : 'live',
+        destroyedAt: stored.destroyedAt === null ? null : new Date(stored.destroyedAt).toISOString(),
+      });
+    }
+  }
+  return rows.sort((a, b) => (a.tenant === b.tenant ? a.start.localeCompare(b.start) : a.tenant.localeCompare(b.tenant)));
+}
 
 /**
  * Destroying expired epochs (keyring SPEC K48, K50): per tenant whose policy sets a linkability window, the live stored

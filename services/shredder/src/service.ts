@@ -7,7 +7,7 @@ import { AuditLog } from './audit-log';
 import { clearCopyTopics } from './clear-copies';
 import { adminConsole } from './console/console';
 import { SessionStore } from './console/session';
-import { destroyExpiredEpochs, EpochSchedule } from './epochs';
+import { destroyExpiredEpochs, epochTenants, EpochSchedule, listEpochs } from './epochs';
 import { assemblePlan } from './erasure-plan';
 import { createRequestHandler } from './handler';
 import { StatusIndex } from './status-index';
@@ -40,7 +40,7 @@ export function createShredder(config: Config, logger: Logger): Shredder {
   let admin: AdminServer | undefined;
   // keyring SPEC K48: the policy names the tenants with a linkability window; read and validated once, at start.
   const policy = readPolicyFile(config.policyFile);
-  const epochTenants = [...policy.tenants.values()].filter((t) => t.linkability !== undefined).length;
+  const tenantsWithEpochs = epochTenants(policy);
   const service = createStreamService({
     name: 'shredder',
     config,
@@ -110,13 +110,14 @@ export function createShredder(config: Config, logger: Logger): Shredder {
                   ...(listener.console.trustedHeader ? { trustedHeader: listener.console.trustedHeader } : {}),
                   submit,
                   plan,
+                  ...(tenantsWithEpochs.length > 0 ? { epochs: () => listEpochs(keyring, tenantsWithEpochs, Date.now()) } : {}),
                 }),
               }
             : {}),
         });
       }
       const schedule =
-        epochTenants > 0
+        tenantsWithEpochs.length > 0
           ? new EpochSchedule(
               () => destroyExpiredEpochs({ keyring, policy, journal: (records) => producer.sendAll(records), tombstonesTopic: topics.tombstones, logger, now: Date.now() }),
               config.epochDestroyIntervalMs,

@@ -7,7 +7,7 @@ import { AuditLog } from '../audit-log';
 import { assemblePlan } from '../erasure-plan';
 import { StatusIndex } from '../status-index';
 import { adminConsole, CONSOLE_HEADERS } from './console';
-import { escape } from './pages';
+import { epochsPage, escape } from './pages';
 import { SessionStore } from './session';
 
 /**
@@ -242,6 +242,34 @@ describe('behind an authenticating proxy (AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER)'
     expect(stranger.status).toBe(403);
     expect(await stranger.text()).not.toContain('mallory');
     expect((await fetch(`${url}/console/audit`, { redirect: 'manual' })).headers.get('location')).toBe('/console/sign-in');
+  });
+});
+
+describe('token epochs page', () => {
+  const session = { operator: 'alice', formToken: 'f' };
+
+  it('says there are no epochs when no tenant sets a linkability window (the console above has none)', async () => {
+    const { cookie } = await signIn();
+    const res = await get('/console/epochs', cookie);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('No tenant of the policy sets a linkability window');
+  });
+
+  it('lists expired epochs first, with how to destroy them, then destroyed, then live', () => {
+    const row = (epoch: string, state: 'live' | 'expired' | 'destroyed', start: string) => ({
+      tenant: 'acme-cpo',
+      epoch,
+      start,
+      end: start,
+      state,
+      destroyedAt: state === 'destroyed' ? '2026-11-30T00:00:00.000Z' : null,
+    });
+    const page = epochsPage(session, [row('30d:700', 'live', '2027-07-01'), row('30d:600', 'destroyed', '2019-04-01'), row('30d:610', 'expired', '2020-02-01')]);
+    const order = ['30d:610', '30d:600', '30d:700'].map((e) => page.indexOf(e));
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(page).toContain('1 expired epoch(s) still hold their secret');
+    expect(epochsPage(session, [row('30d:700', 'live', '2027-07-01')])).toContain('No epoch is waiting for destruction.');
   });
 });
 

@@ -6,6 +6,7 @@ import { authenticate } from '../admin-api';
 import type { AuditEntry, AuditLog } from '../audit-log';
 import type { PlanReport } from '../erasure-plan';
 import type { StatusIndex } from '../status-index';
+import type { EpochRow } from '../epochs';
 import { auditPage, CONSOLE, epochsPage, errorPage, lookupPage, newRequestPage, notFoundPage, planPage, signInPage, statusPage, statusPath, type RequestFields } from './pages';
 import { formTokenMatches, type ConsoleSession, type SessionStore } from './session';
 import { CONSOLE_CSS } from './style';
@@ -41,6 +42,8 @@ export interface ConsoleDeps {
   readonly plan: (tenant: string, identifiers: SubjectRequest['identifiers']) => Promise<PlanReport>;
   /** The admin API's submission: K16 checked at the door, signed, written to the requests topic. */
   readonly submit: (request: SubjectRequest) => Promise<void>;
+  /** The stored token epochs of the tenants with a linkability window, with their state now (K48); none: no such tenant. */
+  readonly epochs?: () => Promise<readonly EpochRow[]>;
   /**
    * A header naming the operator, set by an authenticating proxy in front (AMPSEAL_ADMIN_CONSOLE_TRUSTED_HEADER, lower
    * case); the configuration allows it only on a loopback listener. Undefined: operators sign in with their token.
@@ -254,7 +257,7 @@ export function adminConsole(deps: ConsoleDeps): (req: IncomingMessage, res: Ser
         const { entries, total } = deps.audit.page((page - 1) * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE);
         return html(200, auditPage({ session: view, entries, page, pageSize: AUDIT_PAGE_SIZE, total }));
       }
-      if (path === CONSOLE.epochs) return html(200, epochsPage(view));
+      if (path === CONSOLE.epochs) return html(200, epochsPage(view, deps.epochs ? await deps.epochs() : undefined));
       return html(404, notFoundPage(view));
     })().catch(() => {
       // Never the error's message on the page or in the log: it could come from a dependency that quoted its input.

@@ -1,5 +1,6 @@
 import { ERRORS, IDENTIFIER_KINDS, SUBJECT_ACTIONS, type ErrorName } from '@ampseal/core';
 import type { AuditEntry } from '../audit-log';
+import type { EpochRow } from '../epochs';
 import type { PlanReport } from '../erasure-plan';
 import type { RequestStatus } from '../status-index';
 
@@ -45,7 +46,7 @@ function layout(frame: Frame, body: string): string {
   const link = (nav: Nav, href: string, text: string) => `<li><a href="${href}"${frame.nav === nav ? ' aria-current="page"' : ''}>${text}</a></li>`;
   const header = frame.session
     ? `<header><p class="brand">ampseal privacy console</p>
-<nav aria-label="Console"><ul>${link('new', CONSOLE.newRequest, 'New request')}${link('status', CONSOLE.requests, 'Request status')}${link('audit', CONSOLE.audit, 'Audit log')}${link('epochs', CONSOLE.epochs, 'Expired epochs')}</ul></nav>
+<nav aria-label="Console"><ul>${link('new', CONSOLE.newRequest, 'New request')}${link('status', CONSOLE.requests, 'Request status')}${link('audit', CONSOLE.audit, 'Audit log')}${link('epochs', CONSOLE.epochs, 'Token epochs')}</ul></nav>
 <div class="who"><span>Signed in as <strong>${escape(frame.session.operator)}</strong></span>
 <form method="post" action="${CONSOLE.signOut}">${formToken(frame.session.formToken)}<button type="submit" class="secondary">Sign out</button></form></div></header>`
     : `<header><p class="brand">ampseal privacy console</p></header>`;
@@ -281,10 +282,31 @@ ${pager}`,
   );
 }
 
-export function epochsPage(session: NonNullable<Frame['session']>): string {
+/**
+ * Token epochs (keyring SPEC K44–K50) of the tenants whose policy sets a linkability window: the expired ones first
+ * (what the next destruction takes), then the destroyed, then the live. Epoch names and dates only: nothing here is
+ * personal data. `rows` undefined: no tenant of the policy has a window.
+ */
+export function epochsPage(session: NonNullable<Frame['session']>, rows: readonly EpochRow[] | undefined): string {
+  if (rows === undefined) {
+    return layout({ title: 'Token epochs', session, nav: 'epochs' }, '<p>No tenant of the policy sets a linkability window (<code>tenants.&lt;tenant&gt;.linkability</code>): tokens do not change with time, and there are no epochs.</p>');
+  }
+  const order = { expired: 0, destroyed: 1, live: 2 } as const;
+  const sorted = [...rows].sort((a, b) => order[a.state] - order[b.state] || a.tenant.localeCompare(b.tenant) || a.start.localeCompare(b.start));
+  const expired = rows.filter((r) => r.state === 'expired').length;
+  const body = sorted
+    .map(
+      (r) =>
+        `<tr><td>${escape(r.tenant)}</td><td><code>${escape(r.epoch)}</code></td><td class="mono">${escape(r.start)}</td><td class="mono">${escape(r.end)}</td><td>${r.state === 'expired' ? '<strong>expired</strong>' : r.state}</td><td class="mono">${escape(r.destroyedAt ?? '')}</td></tr>`,
+    )
+    .join('\n');
   return layout(
-    { title: 'Expired epochs', session, nav: 'epochs' },
-    `<p class="notice">Not yet available: the list of expired token epochs comes with token epochs (issue 16, <code>ampseal epochs list</code>). Until then, use the command line.</p>`,
+    { title: 'Token epochs', session, nav: 'epochs' },
+    `<p>${expired === 0 ? 'No epoch is waiting for destruction.' : `${expired} expired epoch(s) still hold their secret: the shredder destroys them on its schedule (<code>AMPSEAL_EPOCH_DESTROY_INTERVAL_MS</code>), or run <code>ampseal epochs destroy-expired</code>. Records of an expired epoch already show <code>EXPIRED</code>.`}</p>
+<table><thead><tr><th scope="col">tenant</th><th scope="col">epoch</th><th scope="col">from (UTC)</th><th scope="col">until (UTC)</th><th scope="col">state</th><th scope="col">destroyed at</th></tr></thead>
+<tbody>
+${body}
+</tbody></table>`,
   );
 }
 

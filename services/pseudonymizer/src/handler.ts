@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
-import { ERRORS, roamingTopic, type Audience, type InputRecord, type RecordResult, type ReasonCode, type Transform } from '@ampseal/core';
+import { createTransform, ERRORS, roamingTopic, type Audience, type InputRecord, type RecordResult, type ReasonCode, type TokenSource, type Transform } from '@ampseal/core';
 import { classifyFailure, type AvroEncoder, type ConsumedRecord, type OutputRecord, type StreamHandler } from '@ampseal/kafka';
-import type { Topics } from '@ampseal/service-kit';
+import type { Config, Topics } from '@ampseal/service-kit';
 
 export const PIPELINE_CHANNEL = 'ampseal:pseudonymizer';
 
@@ -17,6 +17,21 @@ export interface PipelineEvent {
 const events = channel(PIPELINE_CHANNEL);
 const EMPTY = Buffer.alloc(0);
 const TOO_LARGE = ERRORS.TOO_LARGE.reason;
+
+/** The pipeline's transform from its validated configuration: one definition for the main thread and each handler thread. */
+export function pipelineTransform(
+  config: Pick<Config, 'audiences' | 'policyFile' | 'maxRecordBytes' | 'tenants' | 'maxClockSkewMs'>,
+  tokens: TokenSource,
+): Transform {
+  return createTransform({
+    tokens,
+    audiences: config.audiences,
+    policyFile: config.policyFile,
+    maxRecordBytes: config.maxRecordBytes,
+    tenants: config.tenants,
+    maxClockSkewMs: config.maxClockSkewMs,
+  });
+}
 
 /** The roaming topics that exist (TopicDirectory in production: creates them first when allowed). */
 export interface RoamingTopics {

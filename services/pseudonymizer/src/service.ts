@@ -1,8 +1,8 @@
-import { ANALYTICS_SCHEMA_FILE, createTransform } from '@ampseal/core';
+import { ANALYTICS_SCHEMA_FILE } from '@ampseal/core';
 import { RecordConsumer, TopicDirectory, createAvroEncoder } from '@ampseal/kafka';
 import { createStreamService, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { evictOnReceipt, type Evictor } from './evictions';
-import { createRecordHandler } from './handler';
+import { createRecordHandler, pipelineTransform } from './handler';
 import { pipelineMetrics } from './metrics';
 import { HandlerThreads } from './threads/handler-threads';
 import { threadConfig } from './threads/thread-data';
@@ -78,14 +78,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
         running = threads;
         return { handler: threads.handler, components: [threads, receipts, roamingTopics] };
       }
-      const transform = createTransform({
-        tokens: keyring,
-        audiences: config.audiences,
-        policyFile: config.policyFile,
-        maxRecordBytes: config.maxRecordBytes,
-        tenants: config.tenants,
-        maxClockSkewMs: config.maxClockSkewMs,
-      });
+      const transform = pipelineTransform(config, keyring);
       return {
         handler: createRecordHandler({ transform, encoder, topics, roamingTopics, roamingRecipients: new Set(config.roamingRecipients) }),
         components: [receipts, roamingTopics],

@@ -62,6 +62,17 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A request body as JSON, or how it is refused: over the size limit (413) or not JSON (400). */
+async function readJson(req: IncomingMessage): Promise<{ json: unknown } | { refused: { status: 400 | 413; error: string } }> {
+  const text = await readBody(req);
+  if (text === undefined) return { refused: { status: 413, error: 'body_too_large' } };
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch {
+    return { refused: { status: 400, error: 'bad_json' } };
+  }
+}
+
 /**
  * The shredder's admin API for ops tools: submit a data-subject request, read its status. Every call is
  * authenticated and audited (operator, remote address, method, route, outcome, request id, tenant, counts: never an
@@ -90,15 +101,9 @@ export function adminApi(deps: {
     }
     void (async () => {
       if (req.method === 'POST' && path === PLAN_PATH && deps.plan) {
-        const text = await readBody(req);
-        if (text === undefined) return log(send(res, 413, { error: 'body_too_large' }));
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          return log(send(res, 400, { error: 'bad_json' }));
-        }
-        const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+        const body = await readJson(req);
+        if ('refused' in body) return log(send(res, body.refused.status, { error: body.refused.error }));
+        const fields = typeof body.json === 'object' && body.json !== null ? (body.json as Record<string, unknown>) : {};
         // Checked and normalized by the one request reader, as the CLI's plan does.
         const built = buildSubjectRequest({ requestId: 'plan', tenant: fields.tenant, action: 'erase', identifiers: fields.identifiers, reason: 'plan' });
         if (!built.ok) return log(send(res, 400, { error: 'bad_request', problem: built.problem }));
@@ -106,15 +111,9 @@ export function adminApi(deps: {
         return log(send(res, 200, plan), { tenant: built.value.tenant, subjects: built.value.identifiers.length });
       }
       if (req.method === 'POST' && path === ADMIN_PREFIX) {
-        const text = await readBody(req);
-        if (text === undefined) return log(send(res, 413, { error: 'body_too_large' }));
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          return log(send(res, 400, { error: 'bad_json' }));
-        }
-        const withId = typeof body === 'object' && body !== null ? { requestId: randomUUID(), ...(body as object) } : body;
+        const body = await readJson(req);
+        if ('refused' in body) return log(send(res, body.refused.status, { error: body.refused.error }));
+        const withId = typeof body.json === 'object' && body.json !== null ? { requestId: randomUUID(), ...(body.json as object) } : body.json;
         const built = buildSubjectRequest(withId);
         if (!built.ok) return log(send(res, 400, { error: 'bad_request', problem: built.problem }));
         const request = built.value;

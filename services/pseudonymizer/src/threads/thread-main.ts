@@ -1,10 +1,10 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ANALYTICS_SCHEMA_FILE, createTransform } from '@ampseal/core';
+import { ANALYTICS_SCHEMA_FILE } from '@ampseal/core';
 import { avroEncoderFor } from '@ampseal/kafka';
 import { KEYRING_CHANNEL, type KeyRing } from '@ampseal/keyring';
 import { createLogger, openKeyRing } from '@ampseal/service-kit';
-import { PIPELINE_CHANNEL, createRecordHandler } from '../handler';
+import { PIPELINE_CHANNEL, createRecordHandler, pipelineTransform } from '../handler';
 import { decodeChunk, decodeError, encodeError, encodeOutputs, type BridgedEvent, type FromThread, type HandleRequest, type ToThread } from './protocol';
 import type { ThreadData } from './thread-data';
 
@@ -53,14 +53,7 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = data;
-  const transform = createTransform({
-    tokens: keyring,
-    audiences: config.audiences,
-    policyFile: config.policyFile,
-    maxRecordBytes: config.maxRecordBytes,
-    tenants: config.tenants,
-    maxClockSkewMs: config.maxClockSkewMs,
-  });
+  const transform = pipelineTransform(config, keyring);
   const handler = createRecordHandler({
     transform,
     encoder: data.schemaId === undefined ? undefined : avroEncoderFor(data.schemaId, ANALYTICS_SCHEMA_FILE),

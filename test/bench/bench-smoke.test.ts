@@ -29,6 +29,11 @@ interface Results {
   readonly pipeline_events_per_s: number;
   readonly passthrough_events_per_s: number;
   readonly pipeline_cpu_ms_per_1k_events: number;
+  readonly transform_events_per_s: number;
+  readonly runs: {
+    readonly transform: ReadonlyArray<{ readonly events: number }>;
+    readonly pipeline: ReadonlyArray<{ readonly memory_at_end: { readonly rss_mb: number; readonly heap_total_mb: number; readonly heap_used_mb: number; readonly external_mb: number } }>;
+  };
   readonly java_peer: { readonly outputs_verified?: boolean | null; readonly skipped?: string; readonly failed?: string };
   readonly java_peer_events_per_s: number | null;
   readonly spread: Readonly<Record<string, Spread>>;
@@ -57,6 +62,15 @@ describe('npm run bench (smoke)', () => {
     expect(results.pipeline_events_per_s).toBeGreaterThan(0);
     expect(results.passthrough_events_per_s).toBeGreaterThan(0);
     expect(results.pipeline_cpu_ms_per_1k_events).toBeGreaterThan(0);
+    // The transform phase ran in its own process over the window and reported each repetition.
+    expect(results.transform_events_per_s).toBeGreaterThan(0);
+    expect(results.runs.transform).toHaveLength(1);
+    expect(results.runs.transform[0]!.events).toBeGreaterThan(0);
+    // Where the pipeline's memory was at the end: read from its own /metrics, each part within the whole.
+    const memory = results.runs.pipeline[0]!.memory_at_end;
+    expect(memory.heap_used_mb).toBeGreaterThan(0);
+    expect(memory.heap_used_mb).toBeLessThanOrEqual(memory.heap_total_mb);
+    expect(memory.heap_total_mb + memory.external_mb).toBeLessThan(memory.rss_mb);
     // The Java peer ran and copied every record, or says why it could not run (no JDK or Maven): never a made-up figure.
     if (results.java_peer.skipped === undefined) {
       expect(results.java_peer.outputs_verified).toBe(true);

@@ -97,6 +97,18 @@ async function precreateKeys(stackEnv: Record<string, string>, data: Dataset): P
   return (performance.now() - started) / 1000;
 }
 
+/** One line per pipeline repetition: speed, key-ring traffic, CPU, memory (peak, and where it was at the end), exactly once. */
+function logPipelineRun(name: string, run: PipelineRun): void {
+  const v = run.verification!;
+  const m = run.memory_at_end;
+  log(
+    `  ${name}: ${fmt(run.events_per_s)} events/s (${run.seconds.toFixed(2)} s), KMS ${run.kms_calls}, Redis ${fmt(run.redis_roundtrips)} round trips, ` +
+      `CPU ${run.cpu_ms_per_1k_events.toFixed(1)} ms/1k, peak RSS ${run.peak_rss_mb.toFixed(0)} MB ` +
+      `(at the end ${m.rss_mb.toFixed(0)}: heap ${m.heap_total_mb.toFixed(0)} reserved/${m.heap_used_mb.toFixed(0)} used, external ${m.external_mb.toFixed(0)}, other ${m.other_mb.toFixed(0)}), ` +
+      `exactly once ${v.exactlyOnce ? 'yes' : `NO ${JSON.stringify(v)}`}`,
+  );
+}
+
 /** The transform alone over the dataset's first TRANSFORM_WINDOW events, in a child process (transform-phase.ts says why). */
 async function measureTransform(data: Dataset, raw: RawTopics, repetitions: number, profileDir: string | undefined, runId: string): Promise<TransformRun[]> {
   const window = Math.min(data.size, TRANSFORM_WINDOW);
@@ -254,19 +266,11 @@ async function main(args: BenchArgs): Promise<number> {
       );
       const pz = await runPipeline(ctx, { label: `pz${r}`, raw, count: data.size, verify: true });
       pipelineRuns.push(pz);
-      const v = pz.verification!;
-      log(
-        `  pipeline    #${r}: ${fmt(pz.events_per_s)} events/s (${pz.seconds.toFixed(2)} s), KMS ${pz.kms_calls}, Redis ${fmt(pz.redis_roundtrips)} round trips, ` +
-          `CPU ${pz.cpu_ms_per_1k_events.toFixed(1)} ms/1k, peak RSS ${pz.peak_rss_mb.toFixed(0)} MB, exactly once ${v.exactlyOnce ? 'yes' : `NO ${JSON.stringify(v)}`}`,
-      );
+      logPipelineRun(`pipeline    #${r}`, pz);
       if (threadEnv) {
         const pzt = await runPipeline(ctx, { label: `pz${r}t${args.threads}`, raw, count: data.size, verify: true }, { env: threadEnv });
         threadRuns.push(pzt);
-        const vt = pzt.verification!;
-        log(
-          `  pipeline t=${args.threads} #${r}: ${fmt(pzt.events_per_s)} events/s (${pzt.seconds.toFixed(2)} s), KMS ${pzt.kms_calls}, Redis ${fmt(pzt.redis_roundtrips)} round trips, ` +
-            `CPU ${pzt.cpu_ms_per_1k_events.toFixed(1)} ms/1k, peak RSS ${pzt.peak_rss_mb.toFixed(0)} MB, exactly once ${vt.exactlyOnce ? 'yes' : `NO ${JSON.stringify(vt)}`}`,
-        );
+        logPipelineRun(`pipeline t=${args.threads} #${r}`, pzt);
       }
       const jp = await runPeer({ label: `jp${r}`, raw, count: data.size, verify: true });
       if (jp) {

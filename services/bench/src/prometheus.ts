@@ -25,6 +25,29 @@ export interface PipelineCounters {
   readonly recordsIn: number;
   readonly recordsOut: number;
   readonly cpuSeconds: number;
+  readonly memory: MemoryBreakdown;
+}
+
+/**
+ * Where a process's resident memory is, in MiB, from the Node.js default metrics of the main thread: its V8 heap as
+ * reserved (`heap_total`) and as live after the last collection (`heap_used`), and the memory of Buffers and
+ * ArrayBuffers outside it (`external`: fetch buffers, the key cache's typed arrays). `other` is the rest of the RSS:
+ * handler threads' heaps, compiled code, the native libraries and allocator slack.
+ */
+export interface MemoryBreakdown {
+  readonly rss_mb: number;
+  readonly heap_total_mb: number;
+  readonly heap_used_mb: number;
+  readonly external_mb: number;
+  readonly other_mb: number;
+}
+
+export function memoryBreakdown(sums: ReadonlyMap<string, number>): MemoryBreakdown {
+  const mb = (name: string) => Math.round(((sums.get(name) ?? Number.NaN) / 2 ** 20) * 10) / 10;
+  const rss = mb('process_resident_memory_bytes');
+  const heapTotal = mb('nodejs_heap_size_total_bytes');
+  const external = mb('nodejs_external_memory_bytes');
+  return { rss_mb: rss, heap_total_mb: heapTotal, heap_used_mb: mb('nodejs_heap_size_used_bytes'), external_mb: external, other_mb: Math.round((rss - heapTotal - external) * 10) / 10 };
 }
 
 export function pipelineCounters(text: string): PipelineCounters {
@@ -35,6 +58,7 @@ export function pipelineCounters(text: string): PipelineCounters {
     recordsIn: s.get('ampseal_records_in_total') ?? 0,
     recordsOut: s.get('ampseal_records_out_total') ?? 0,
     cpuSeconds: s.get('process_cpu_seconds_total') ?? 0,
+    memory: memoryBreakdown(s),
   };
 }
 

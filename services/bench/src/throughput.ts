@@ -10,7 +10,7 @@ import { ANALYTICS, QUARANTINE, ROAMING, type Dataset, type RawTopics } from './
 import { CommitProbe, existingTopics, readTopics } from './kafka-io';
 import type { PassthroughConfig, PassthroughMessage } from './passthrough';
 import { captureStderr, exited, failOnExit, freePort, memoryOf } from './processes';
-import { type PipelineCounters, perThousand, pipelineCounters } from './prometheus';
+import { type MemoryBreakdown, type PipelineCounters, perThousand, pipelineCounters } from './prometheus';
 
 /**
  * The two throughput phases through the broker, measured the same way so their ratio is fair: a fresh child
@@ -68,6 +68,8 @@ export interface PipelineRun {
   readonly broker_cpu_ms_per_1k_events: number | null;
   readonly peak_rss_mb: number;
   readonly rss_at_end_mb: number;
+  /** The process's memory at the end of the run, by where it is (prometheus.ts MemoryBreakdown). */
+  readonly memory_at_end: MemoryBreakdown;
   readonly transaction_retries: number;
   readonly verification: Verification | undefined;
 }
@@ -328,6 +330,7 @@ export async function runPipeline(ctx: BenchContext, work: Workload, options: { 
       redis_roundtrips_per_1k_events: perThousand(after.redisRoundTrips, work.count),
       peak_rss_mb: memory.peakRssMb,
       rss_at_end_mb: memory.rssMb,
+      memory_at_end: after.memory,
       transaction_retries: pipeline.transactionRetries(),
       verification,
     };

@@ -78,8 +78,11 @@ describe('token epochs on the stack (keyring SPEC K44–K50)', () => {
     ]);
     const destroyed = await runAmpseal(['epochs', 'destroy-expired', '--tenant', TENANT], { env });
     const receipt = JSON.parse(destroyed.stdout.trim()) as { tenant: string; destroyed: string[]; retention: string; destroyedAt: string };
-    expect(receipt).toMatchObject({ tenant: TENANT, destroyed: [oldEpoch], retention: 'P30D' });
+    expect(receipt).toMatchObject({ version: 1, kind: 'epochs', tenant: TENANT, destroyed: [oldEpoch], retention: 'P30D' });
     expect(destroyed.stdout).not.toContain(card.value);
+    // The same receipt on the receipts topic, under its own key (no request id has a slash).
+    const receipts = await consumeUntil(kafkaClient('epochs-receipts'), [config.topics.erasureEvents], (seen) => seen.some((m) => m.key === `epochs/${TENANT}`));
+    expect(JSON.parse(receipts.find((m) => m.key === `epochs/${TENANT}`)!.value!.toString('utf8'))).toEqual(receipt);
     // Journaled: the tombstone journal holds the destruction (tenant, epoch name, time: no identifier, no key).
     const journal = await consumeUntil(kafkaClient('epochs-journal'), [config.topics.tombstones], (seen) => seen.some((m) => m.key === `epoch:${TENANT}:${oldEpoch}`));
     const record = JSON.parse(journal.find((m) => m.key === `epoch:${TENANT}:${oldEpoch}`)!.value!.toString('utf8')) as Record<string, unknown>;
@@ -152,7 +155,11 @@ describe('token epochs on the stack (keyring SPEC K44–K50)', () => {
       if (destroyedAt === null) await new Promise((r) => setTimeout(r, 100));
     }
     expect(destroyedAt).not.toBeNull();
+    // Its receipt on the receipts topic; the shredder's own status index reads it without calling it unreadable.
+    const receipts = await consumeUntil(kafkaClient('epochs-schedule-receipts'), [config.topics.erasureEvents], (seen) => seen.some((m) => m.key === `epochs/${TENANT}`));
+    expect(JSON.parse(receipts.find((m) => m.key === `epochs/${TENANT}`)!.value!.toString('utf8'))).toMatchObject({ kind: 'epochs', tenant: TENANT, destroyed: [oldEpoch] });
     await shredder.lifecycle.stop();
+    expect(lines.join('')).not.toContain('unreadable receipt skipped');
     const audit = lines.map((l) => JSON.parse(l) as { event?: string }).filter((l) => l.event === 'epochs.destroyed');
     expect(audit[0]).toMatchObject({ component: 'audit', tenant: TENANT, destroyed: [oldEpoch], retention: 'P30D' });
     await withRing(config, async (ring) => expect(await ring.tokens([{ subject: card, at: old, epoch: LONG }])).toEqual([{ status: 'EXPIRED' }]));

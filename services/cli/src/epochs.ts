@@ -48,8 +48,9 @@ async function destroyExpired(argv: string[]): Promise<number> {
   const policy = readPolicyFile(values.policy ?? config.policyFile);
   tenantsOf(policy, values.tenant); // refuses an unknown --tenant before anything is opened
   const logger = terminalLogger(config.logLevel);
-  // The journal must exist: a destruction the journal does not hold would come back with a Redis backup (K50).
-  await requireTopics(kafka, [config.topics.tombstones]);
+  // The journal must exist: a destruction the journal does not hold would come back with a Redis backup (K50). The
+  // receipts topic too: the receipt goes there as well as to stdout.
+  await requireTopics(kafka, [config.topics.tombstones, config.topics.erasureEvents]);
   const producer = new RecordProducer(kafka);
   await producer.start();
   try {
@@ -58,13 +59,14 @@ async function destroyExpired(argv: string[]): Promise<number> {
       const receipts = await destroyExpiredEpochs({
         keyring,
         policy,
-        journal: (records) => producer.sendAll(records),
+        send: (records) => producer.sendAll(records),
         tombstonesTopic: config.topics.tombstones,
+        receiptsTopic: config.topics.erasureEvents,
         logger,
         ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
         now: Date.now(),
       });
-      // The receipt: which epochs of which tenant were destroyed, when (no identifier, no token, no key).
+      // The receipt (also on the receipts topic): which epochs of which tenant were destroyed, when (no identifier, no token, no key).
       for (const receipt of receipts) process.stdout.write(`${JSON.stringify(receipt)}\n`);
       if (receipts.length === 0) process.stderr.write('ampseal: no expired epoch to destroy\n');
       return 0;

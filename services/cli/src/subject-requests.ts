@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildSubjectRequest, epochBounds, parseEpochName, readPolicyFile, splitIdentifierArg, type SubjectAction, type SubjectReceipt, parseReceipt } from '@ampseal/core';
+import { buildSubjectRequest, epochBounds, parseEpochName, readPolicyFile, splitIdentifierArg, type SubjectAction, type SubjectReceipt, isSubjectReceipt, parseReceipt } from '@ampseal/core';
 import { RecordProducer, TopicAdmin, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
 import { isEpochDestructionRecord, isTombstoneRecord, type EpochDestructionRecord, type SubjectEpochTokens, type TombstoneRecord } from '@ampseal/keyring';
 import { loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
@@ -80,6 +80,7 @@ async function recordsKeyed(kafka: KafkaClient, topic: string, key: string, dead
 function lastReceipt(records: ReadonlyArray<{ readonly value: Buffer | null }>): SubjectReceipt {
   const parsed = parseReceipt(records[records.length - 1]!.value?.toString('utf8') ?? '');
   if (!parsed.ok) throw new CommandError(`the receipts topic holds a malformed receipt for this request (${parsed.problem})`);
+  if (!isSubjectReceipt(parsed.value)) throw new CommandError('the receipts topic holds an epochs receipt under this request id');
   return parsed.value;
 }
 

@@ -1,4 +1,4 @@
-import { buildSubjectRequest, parseIdentifier, parseReceipt, splitIdentifierArg } from './erasure';
+import { buildSubjectRequest, epochsReceiptKey, isSubjectReceipt, parseIdentifier, parseReceipt, splitIdentifierArg } from './erasure';
 
 describe('subject requests (erasure, restriction)', () => {
   const base = { requestId: 'req-1', tenant: 'acme-cpo', reason: 'GDPR Art. 17 ticket 42', identifiers: [{ kind: 'uid', value: ' 04 a2 b3 c4 ' }] };
@@ -62,6 +62,17 @@ describe('parseReceipt: the one reader of receipts', () => {
 
   it('reads a receipt the shredder writes', () => {
     expect(parseReceipt(JSON.stringify(receipt))).toEqual({ ok: true, value: receipt });
+  });
+
+  it('reads a receipt of destroyed epochs, told apart from a subject receipt, under a key no request id can take', () => {
+    const epochs = { version: 1, kind: 'epochs', tenant: 'acme-cpo', destroyed: ['30d:680'], destroyedAt: '2026-11-30T00:00:00.000Z', retention: 'P30D' };
+    const parsed = parseReceipt(JSON.stringify(epochs));
+    expect(parsed).toEqual({ ok: true, value: epochs });
+    expect(parsed.ok && isSubjectReceipt(parsed.value)).toBe(false);
+    expect(isSubjectReceipt(receipt as Parameters<typeof isSubjectReceipt>[0])).toBe(true);
+    expect(parseReceipt(JSON.stringify({ ...epochs, destroyed: '30d:680' }))).toMatchObject({ ok: false, problem: expect.stringContaining('destroyed') });
+    expect(parseReceipt(JSON.stringify({ ...epochs, kind: 'other' }))).toMatchObject({ ok: false, problem: expect.stringContaining('kind') });
+    expect(buildSubjectRequest({ requestId: epochsReceiptKey('acme-cpo'), tenant: 'acme-cpo', action: 'erase', identifiers: ['uid:04A2B3C4'], reason: 'x' }).ok).toBe(false);
   });
 
   it.each([

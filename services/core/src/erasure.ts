@@ -63,6 +63,31 @@ export interface SubjectReceipt {
   readonly roaming?: typeof ROAMING_AFTER_SUBJECT_REQUEST;
 }
 
+/**
+ * The receipt of expired token epochs destroyed for a tenant (keyring SPEC K48–K50), on the receipts topic beside the
+ * subject receipts, keyed `epochs/<tenant>` (a request id never holds a `/`, so no request's receipts are shadowed).
+ * Epoch names and times only: no identifier, token or key.
+ */
+export interface EpochsReceipt {
+  readonly version: 1;
+  readonly kind: 'epochs';
+  readonly tenant: string;
+  readonly destroyed: readonly string[];
+  readonly destroyedAt: string;
+  /** The tenant's retention (ISO-8601) the epochs were older than. */
+  readonly retention: string;
+}
+
+export type Receipt = SubjectReceipt | EpochsReceipt;
+
+export function isSubjectReceipt(receipt: Receipt): receipt is SubjectReceipt {
+  return !('kind' in receipt);
+}
+
+export function epochsReceiptKey(tenant: string): string {
+  return `epochs/${tenant}`;
+}
+
 /** The receipt's `roaming` note on erase and restrict: delivery continues to the token issuer only. */
 export const ROAMING_AFTER_SUBJECT_REQUEST = 'issuer_only_notify_issuer' as const;
 
@@ -141,11 +166,11 @@ function optional(value: unknown, check: (v: unknown) => boolean): boolean {
 const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /**
- * A receipt from `privacy.erasure.events.v1`, checked field by field (the one reader every consumer uses: the
+ * A receipt from `privacy.erasure.events.v1` (a subject request's, or expired epochs destroyed), checked field by field (the one reader every consumer uses: the
  * pseudonymizers' evictions, the shredder's status index, the CLI). A malformed receipt is refused, never half-read:
  * an eviction that trusted a receipt without `retiredTokens` would silently evict nothing.
  */
-export function parseReceipt(text: string): Parsed<SubjectReceipt> {
+export function parseReceipt(text: string): Parsed<Receipt> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -155,6 +180,13 @@ export function parseReceipt(text: string): Parsed<SubjectReceipt> {
   if (!isRecord(value)) return { ok: false, problem: 'receipt must be a JSON object' };
   const r = value;
   if (r.version !== 1) return { ok: false, problem: 'receipt version must be 1' };
+  if (r.kind !== undefined) {
+    if (r.kind !== 'epochs') return { ok: false, problem: 'receipt kind must be epochs when set' };
+    if (!isTenant(r.tenant)) return { ok: false, problem: `receipt tenant must be ${TENANT_RULE}` };
+    if (!isStringArray(r.destroyed)) return { ok: false, problem: 'receipt destroyed must be a list of epoch names' };
+    if (typeof r.destroyedAt !== 'string' || typeof r.retention !== 'string') return { ok: false, problem: 'receipt destroyedAt and retention must be strings' };
+    return { ok: true, value: r as unknown as EpochsReceipt };
+  }
   if (!isRequestId(r.requestId)) return { ok: false, problem: `receipt requestId must be ${REQUEST_ID_RULE}` };
   if (!isTenant(r.tenant)) return { ok: false, problem: `receipt tenant must be ${TENANT_RULE}` };
   if (typeof r.action !== 'string' || !(SUBJECT_ACTIONS as readonly string[]).includes(r.action)) return { ok: false, problem: 'receipt action' };

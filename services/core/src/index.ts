@@ -23,11 +23,15 @@ export { createTransform, readPolicyFile, type CreateTransformOptions } from './
 export { ANALYTICS_SCHEMA_FILE, ANALYTICS_SCHEMA_HISTORY } from '@ampseal/schemas';
 export {
   buildSubjectRequest,
+  epochsReceiptKey,
+  isSubjectReceipt,
   parseIdentifier,
   parseReceipt,
   ROAMING_AFTER_SUBJECT_REQUEST,
   splitIdentifierArg,
   SUBJECT_ACTIONS,
+  type EpochsReceipt,
+  type Receipt,
   type SubjectAction,
   type SubjectReceipt,
   type SubjectRequest,

@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import { parseReceipt } from '@ampseal/core';
+import { isSubjectReceipt, parseReceipt } from '@ampseal/core';
 import type { ConsumedRecord } from '@ampseal/kafka';
 import type { Logger } from '@ampseal/service-kit';
 
@@ -38,7 +38,8 @@ export function evictOnReceipt(instance: string, keyring: Evictor, logger: Logge
       return;
     }
     const receipt = parsed.value;
-    if (receipt.status !== 'done') return;
+    // Expired epochs destroyed: nothing to evict (an expired epoch is EXPIRED by its time, cached secret or not: K46).
+    if (!isSubjectReceipt(receipt) || receipt.status !== 'done') return;
     const tokens = [...(receipt.retiredTokens ?? []), ...(receipt.affectedTokens ?? [])];
     const done = (evicted: number): void => {
       const event: EvictionEvent = { instance, requestId: receipt.requestId, tenant: receipt.tenant, evicted, at: Date.now() };

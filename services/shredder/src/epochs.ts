@@ -1,4 +1,4 @@
-import { AmpsealError, epochBounds, epochExpired, expiredEpochNames, parseEpochName, type CompiledPolicy } from '@ampseal/core';
+import { AmpsealError, epochBounds, epochExpired, epochsReceiptKey, expiredEpochNames, parseEpochName, type CompiledPolicy, type EpochsReceipt } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/foundation';
 import type { OutputRecord } from '@ampseal/kafka';
 import { epochJournalKey, type EpochDestructionRecord, type KeyRing } from '@ampseal/keyring';
@@ -49,38 +49,31 @@ export async function listEpochs(keyring: Pick<KeyRing, 'epochs'>, tenants: Read
 /**
  * Destroying expired epochs (keyring SPEC K48, K50): per tenant whose policy sets a linkability window, the live stored
  * epochs older than the retention are journaled first (the tombstone journal, so `ampseal keyring reapply-tombstones`
- * destroys them again after a Redis restore), then destroyed in Redis, then reported (the audit log and the caller's
- * receipt). Used by `ampseal epochs destroy-expired` and by the shredder's schedule.
+ * destroys them again after a Redis restore), then destroyed in Redis, then reported: the audit log, and a receipt on
+ * the receipts topic that is also returned. Used by `ampseal epochs destroy-expired` and by the shredder's schedule.
  */
-export interface EpochReceipt {
-  readonly tenant: string;
-  /** Epoch names (`<window days>d:<index>`) this run destroyed, oldest first. */
-  readonly destroyed: readonly string[];
-  /** ISO-8601. */
-  readonly destroyedAt: string;
-  readonly retention: string;
-}
-
 export interface DestroyExpiredOptions {
   readonly keyring: KeyRing;
   readonly policy: CompiledPolicy;
-  /** Writes journal records (acks=all) and resolves once the brokers have them. */
-  readonly journal: (records: readonly OutputRecord[]) => Promise<unknown>;
+  /** Writes records (acks=all) and resolves once the brokers have them: the journal's, then the receipts. */
+  readonly send: (records: readonly OutputRecord[]) => Promise<unknown>;
   readonly tombstonesTopic: string;
+  /** The receipts topic (privacy.erasure.events.v1): one EpochsReceipt per tenant with epochs destroyed. */
+  readonly receiptsTopic: string;
   readonly logger: Logger;
   /** Only this tenant (it must have a linkability window). */
   readonly tenant?: string;
   readonly now: number;
 }
 
-export async function destroyExpiredEpochs(options: DestroyExpiredOptions): Promise<EpochReceipt[]> {
+export async function destroyExpiredEpochs(options: DestroyExpiredOptions): Promise<EpochsReceipt[]> {
   const { keyring, policy, now } = options;
   const tenants = [...policy.tenants].filter(([tenant, p]) => p.linkability !== undefined && (options.tenant === undefined || tenant === options.tenant));
   if (options.tenant !== undefined && tenants.length === 0) {
     throw new AmpsealError('CONFIG_INVALID', `tenant ${options.tenant} has no linkability window in the policy (tenants.<tenant>.linkability)`);
   }
   const audit = options.logger.child({ component: 'audit' });
-  const receipts: EpochReceipt[] = [];
+  const receipts: EpochsReceipt[] = [];
   for (const [tenant, settings] of tenants) {
     const { retention, retentionMs } = settings.linkability!;
     const names = expiredEpochNames(await keyring.epochs(tenant), retentionMs, now);
@@ -88,10 +81,12 @@ export async function destroyExpiredEpochs(options: DestroyExpiredOptions): Prom
     // K50: the journal first. A destruction that is journaled but not done yet is done by the next run or a restore;
     // one done but not journaled would come back with a Redis backup.
     const records: EpochDestructionRecord[] = names.map((epoch) => ({ kind: 'epoch', tenant, epoch, destroyedAt: now }));
-    await options.journal(records.map((r) => ({ topic: options.tombstonesTopic, key: epochJournalKey(r), value: JSON.stringify(r) })));
+    await options.send(records.map((r) => ({ topic: options.tombstonesTopic, key: epochJournalKey(r), value: JSON.stringify(r) })));
     const done = await keyring.destroyEpochs(tenant, names, now);
-    const receipt: EpochReceipt = { tenant, destroyed: names, destroyedAt: new Date(now).toISOString(), retention };
-    audit.info({ event: 'epochs.destroyed', ...receipt, newlyDestroyed: done.destroyed.length }, 'expired epochs destroyed');
+    const receipt: EpochsReceipt = { version: 1, kind: 'epochs', tenant, destroyed: names, destroyedAt: new Date(now).toISOString(), retention };
+    const { version: _v, kind: _k, ...fields } = receipt;
+    audit.info({ event: 'epochs.destroyed', ...fields, newlyDestroyed: done.destroyed.length }, 'expired epochs destroyed');
+    await options.send([{ topic: options.receiptsTopic, key: epochsReceiptKey(tenant), value: JSON.stringify(receipt) }]);
     receipts.push(receipt);
   }
   return receipts;
@@ -104,7 +99,7 @@ export class EpochSchedule implements Component {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly run: () => Promise<EpochReceipt[]>,
+    private readonly run: () => Promise<EpochsReceipt[]>,
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {}

@@ -6,4 +6,4 @@ export { adminApi, authenticate, ADMIN_PREFIX, PLAN_PATH } from './admin-api';
 export { AdminServer, ADMIN_LIMITS } from './admin-server';
 export { assemblePlan, formatPlan, erasureState, type ClearCopyTopic, type PlanInput, type PlanReport } from './erasure-plan';
 export { clearCopyTopics } from './clear-copies';
-export { destroyExpiredEpochs, epochTenants, listEpochs, EpochSchedule, type EpochReceipt, type EpochRow, type DestroyExpiredOptions } from './epochs';
+export { destroyExpiredEpochs, epochTenants, listEpochs, EpochSchedule, type EpochRow, type DestroyExpiredOptions } from './epochs';

@@ -1,4 +1,4 @@
-import { parseReceipt, readPolicyFile, REQUEST_SIGNATURE_HEADER, signRequest, type SubjectRequest } from '@ampseal/core';
+import { isSubjectReceipt, parseReceipt, readPolicyFile, REQUEST_SIGNATURE_HEADER, signRequest, type SubjectRequest } from '@ampseal/core';
 import { RecordConsumer, RecordProducer } from '@ampseal/kafka';
 import { createStreamService, subjectRequestMetrics, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { adminApi } from './admin-api';
@@ -66,8 +66,9 @@ export function createShredder(config: Config, logger: Logger): Shredder {
         sessionTimeoutMs: config.sessionTimeoutMs,
         onRecord: (record) => {
           const parsed = parseReceipt(record.value?.toString('utf8') ?? '');
-          if (parsed.ok) status.receipt(parsed.value);
-          else logger.warn({ topic: record.topic, offset: record.offset, problem: parsed.problem }, 'unreadable receipt skipped');
+          if (parsed.ok) {
+            if (isSubjectReceipt(parsed.value)) status.receipt(parsed.value);
+          } else logger.warn({ topic: record.topic, offset: record.offset, problem: parsed.problem }, 'unreadable receipt skipped');
         },
       });
       const listener = config.admin;
@@ -119,7 +120,8 @@ export function createShredder(config: Config, logger: Logger): Shredder {
       const schedule =
         tenantsWithEpochs.length > 0
           ? new EpochSchedule(
-              () => destroyExpiredEpochs({ keyring, policy, journal: (records) => producer.sendAll(records), tombstonesTopic: topics.tombstones, logger, now: Date.now() }),
+              () =>
+                destroyExpiredEpochs({ keyring, policy, send: (records) => producer.sendAll(records), tombstonesTopic: topics.tombstones, receiptsTopic: topics.erasureEvents, logger, now: Date.now() }),
               config.epochDestroyIntervalMs,
               logger,
             )

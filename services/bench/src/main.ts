@@ -18,7 +18,7 @@ import { median, round, spread } from './stats';
 import { type InstancesRun, describeInstancesRun, runPipelineInstances, scaling } from './instances';
 import { runMemoryMode } from './memory';
 import { type PassthroughRun, type PipelineRun, runPassthrough, runPipeline } from './throughput';
-import { TRANSFORM_BATCH, TRANSFORM_EVENTS_PER_REPETITION, TRANSFORM_WINDOW, measureTransformInChild, type TransformRun } from './transform-phase';
+import { BENCH_LINKABILITY, TRANSFORM_BATCH, TRANSFORM_EVENTS_PER_REPETITION, TRANSFORM_WINDOW, measureTransformInChild, policyWithEpochs, type EpochsRound, type TransformRun } from './transform-phase';
 
 /**
  * `npm run bench [-- --quick] [--compare FILE]` (design §10). One run, one dataset, in this order:
@@ -109,23 +109,40 @@ function logPipelineRun(name: string, run: PipelineRun): void {
   );
 }
 
-/** The transform alone over the dataset's first TRANSFORM_WINDOW events, in a child process (transform-phase.ts says why). */
-async function measureTransform(data: Dataset, raw: RawTopics, repetitions: number, profileDir: string | undefined, runId: string): Promise<TransformRun[]> {
+/**
+ * The transform alone over the dataset's first TRANSFORM_WINDOW events, in a child process (transform-phase.ts says
+ * why), then the same window with and without token epochs (issue 16's per-event cost) in interleaved rounds.
+ */
+async function measureTransform(
+  data: Dataset,
+  raw: RawTopics,
+  repetitions: number,
+  profileDir: string | undefined,
+  runId: string,
+): Promise<{ runs: TransformRun[]; epochs: EpochsRound[] }> {
   const window = Math.min(data.size, TRANSFORM_WINDOW);
   const passes = Math.max(1, Math.ceil(Math.min(data.size, TRANSFORM_EVENTS_PER_REPETITION) / window));
   const subsetFile = path.join(tmpdir(), `${runId}-transform-window.bin`);
+  const epochsPolicyFile = policyWithEpochs();
   writeSubset(data, window, subsetFile);
   log(`transform alone: a child over the first ${fmt(window)} events, ${passes} pass(es) per repetition, after one warm-up pass`);
   try {
-    const { runs, profile } = await measureTransformInChild(
-      { subsetFile, topics: [raw.ocpp, raw.ocpi], repetitions, passes, ...(profileDir ? { profileDir } : {}) },
+    const { runs, epochs, profile } = await measureTransformInChild(
+      { subsetFile, topics: [raw.ocpp, raw.ocpi], repetitions, passes, epochsPolicyFile, ...(profileDir ? { profileDir } : {}) },
       (r, run) => log(`  transform #${r}: ${fmt(run.events_per_s)} events/s (${run.seconds.toFixed(2)} s, cpu/wall ${run.cpu_per_wall.toFixed(2)})`),
+      (r, e) => log(`  token epochs ${BENCH_LINKABILITY} round ${r}: ${fmt(e.epochs_events_per_s)} against ${fmt(e.plain_events_per_s)} events/s without, ratio ${e.ratio.toFixed(3)}`),
     );
     if (profile) log(`  profile: ${profile}`);
-    return runs;
+    return { runs, epochs };
   } finally {
     rmSync(subsetFile, { force: true });
+    rmSync(path.dirname(epochsPolicyFile), { recursive: true, force: true });
   }
+}
+
+/** Extra transform time per event that token epochs cost in one round, in nanoseconds. */
+function epochsExtraNs(e: EpochsRound): number {
+  return 1e9 / e.epochs_events_per_s - 1e9 / e.plain_events_per_s;
 }
 
 async function main(args: BenchArgs): Promise<number> {
@@ -179,7 +196,7 @@ async function main(args: BenchArgs): Promise<number> {
   else log(`Java peer SKIPPED: ${javaPeer.reason}`);
 
   // ---- transform alone (before any Kafka work, on a quiet machine)
-  const transformRuns = await measureTransform(data, raw, args.repetitions, profileDir, runId);
+  const { runs: transformRuns, epochs: epochsRounds } = await measureTransform(data, raw, args.repetitions, profileDir, runId);
 
   const logger = createLogger({ level: 'error', name: 'bench' });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: runId, logger, security: config.kafkaSecurity });
@@ -341,6 +358,7 @@ async function main(args: BenchArgs): Promise<number> {
     threaded?.exactly_once !== false;
   const spreads: Spreads = {
     transform_events_per_s: spread(transformRuns.map((r) => r.events_per_s), 0),
+    transform_epochs_to_plain: spread(epochsRounds.map((e) => e.ratio), 3),
     passthrough_events_per_s: spread(passthroughRuns.map((r) => r.events_per_s), 0),
     pipeline_events_per_s: spread(pipelineRuns.map((r) => r.events_per_s), 0),
     java_peer_events_per_s: spread(javaPeerRuns.map((r) => r.events_per_s), 0),
@@ -393,6 +411,9 @@ async function main(args: BenchArgs): Promise<number> {
     seed: args.seed,
     repetitions: args.repetitions,
     pipeline_to_transform: round(pipeline / transform, 3),
+    // Token epochs (issue 16): the transform with a linkability window over the same window of events, per event.
+    transform_epochs_to_plain: round(median(epochsRounds.map((e) => e.ratio)), 3),
+    transform_epochs_extra_ns_per_event: round(median(epochsRounds.map(epochsExtraNs)), 0),
     java_peer_events_per_s: orNull(median(javaPeerRuns.map((r) => r.events_per_s)), 0),
     pipeline_to_java_peer: orNull(median(peerRatios), 3),
     passthrough_to_java_peer: orNull(median(passthroughPeerRatios), 3),
@@ -458,6 +479,7 @@ async function main(args: BenchArgs): Promise<number> {
     ],
     runs: {
       transform: transformRuns.map(roundAll),
+      transform_epochs: epochsRounds.map(roundAll),
       passthrough: passthroughRuns.map(roundAll),
       pipeline: pipelineRuns.map(roundAll),
       pipeline_to_passthrough: pairRatios.map((r) => round(r, 3)),
@@ -485,7 +507,7 @@ async function main(args: BenchArgs): Promise<number> {
   w('\nprocesses side by side (events/s: input records / (ready → committed offsets cover every input); CPU: the process\'s utime+stime over that span)\n');
   w(
     peerTable([
-      { name: 'transform alone (in process)', eventsPerS: spreads.transform_events_per_s, cpuMsPer1k: undefined, note: 'one core, no Kafka' },
+      { name: 'transform alone (own process)', eventsPerS: spreads.transform_events_per_s, cpuMsPer1k: undefined, note: 'one core, no Kafka' },
       { name: 'kafkajs passthrough', eventsPerS: spreads.passthrough_events_per_s, cpuMsPer1k: spreads.passthrough_cpu_ms_per_1k_events, brokerCpuMsPer1k: spreads.passthrough_broker_cpu_ms_per_1k_events },
       { name: 'pipeline', eventsPerS: spreads.pipeline_events_per_s, cpuMsPer1k: spreads.pipeline_cpu_ms_per_1k_events, brokerCpuMsPer1k: spreads.pipeline_broker_cpu_ms_per_1k_events },
       {
@@ -507,6 +529,10 @@ async function main(args: BenchArgs): Promise<number> {
     w(`  pipeline / Java peer     not measured (${javaPeerSkipped?.split('\n')[0] ?? 'no repetition'})\n`);
   }
   w(`  pipeline / transform     ${results.pipeline_to_transform.toFixed(3)}\n`);
+  w(
+    `  transform with token epochs / without  ${results.transform_epochs_to_plain.toFixed(3)}   (per round: ${perRep(epochsRounds.map((e) => e.ratio))}; ` +
+      `${results.transform_epochs_extra_ns_per_event} ns more per event; ${BENCH_LINKABILITY})\n`,
+  );
   if (threaded) {
     w(
       `  pipeline t=${args.threads} / passthrough ${threaded.pipeline_to_passthrough!.median.toFixed(3)}   (per repetition: ${perRep(threadRatios)}; ` +

@@ -1,8 +1,9 @@
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { InputRecord, Transform } from '@ampseal/core';
+import { DEFAULT_POLICY_FILE, type InputRecord, type Transform } from '@ampseal/core';
 import type { SubsetRecord } from './dataset';
 import { captureStderr, exited, failOnExit } from './processes';
 
@@ -29,6 +30,25 @@ export interface TransformRun {
   readonly cpu_per_wall: number;
 }
 
+/** The linkability the epochs comparison gives the bench traffic's tenant (issue 16's example: 90-day epochs kept two years). */
+export const BENCH_LINKABILITY = '{ window: P90D, retention: P2Y }';
+
+/** The default policy with BENCH_LINKABILITY for `tenant`, written to a temporary file (its path). */
+export function policyWithEpochs(tenant = 'acme-cpo'): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'ampseal-epochs-bench-')), 'policy.yaml');
+  const text = readFileSync(DEFAULT_POLICY_FILE, 'utf8').replace(/^tenants: \{\}$/m, `tenants:\n  ${tenant}:\n    linkability: ${BENCH_LINKABILITY}`);
+  if (!text.includes('linkability')) throw new Error(`${DEFAULT_POLICY_FILE} has no empty tenants map to give a linkability window`);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** One round of the epochs comparison: the same passes with and without a linkability window, back to back. */
+export interface EpochsRound {
+  readonly plain_events_per_s: number;
+  readonly epochs_events_per_s: number;
+  readonly ratio: number;
+}
+
 export interface TransformChildConfig {
   readonly subsetFile: string;
   /** Raw topic names by the subset's topic index (0: OCPP, 1: OCPI), for the event ids. */
@@ -37,10 +57,13 @@ export interface TransformChildConfig {
   readonly passes: number;
   /** Where to write `transform.cpuprofile` after the measured repetitions; none: no profile. */
   readonly profileDir?: string;
+  /** A policy with a linkability window: then `repetitions` interleaved rounds compare the transform with epochs to it without. */
+  readonly epochsPolicyFile?: string;
 }
 
 export type TransformChildMessage =
   | { readonly type: 'run'; readonly repetition: number; readonly run: TransformRun }
+  | { readonly type: 'epochs'; readonly round: number; readonly result: EpochsRound }
   | { readonly type: 'done'; readonly profile?: string }
   | { readonly type: 'failed'; readonly error: string };
 
@@ -100,7 +123,8 @@ export class TransformBench {
 export async function measureTransformInChild(
   config: TransformChildConfig,
   onRun: (repetition: number, run: TransformRun) => void,
-): Promise<{ runs: TransformRun[]; profile?: string }> {
+  onEpochs: (round: number, result: EpochsRound) => void = () => undefined,
+): Promise<{ runs: TransformRun[]; epochs: EpochsRound[]; profile?: string }> {
   const child = fork(path.join(__dirname, 'transform-child.js'), [JSON.stringify(config)], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -108,13 +132,17 @@ export async function measureTransformInChild(
   const stderr = captureStderr(child);
   const death = failOnExit(child, 'transform phase', stderr.tail);
   const runs: TransformRun[] = [];
+  const epochs: EpochsRound[] = [];
   try {
-    const done = new Promise<{ runs: TransformRun[]; profile?: string }>((resolve, reject) => {
+    const done = new Promise<{ runs: TransformRun[]; epochs: EpochsRound[]; profile?: string }>((resolve, reject) => {
       child.on('message', (message: TransformChildMessage) => {
         if (message.type === 'run') {
           runs.push(message.run);
           onRun(message.repetition, message.run);
-        } else if (message.type === 'done') resolve({ runs, ...(message.profile ? { profile: message.profile } : {}) });
+        } else if (message.type === 'epochs') {
+          epochs.push(message.result);
+          onEpochs(message.round, message.result);
+        } else if (message.type === 'done') resolve({ runs, epochs, ...(message.profile ? { profile: message.profile } : {}) });
         else reject(new Error(`transform phase: ${message.error}`));
       });
     });

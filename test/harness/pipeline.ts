@@ -29,6 +29,9 @@ export function pipelineEnv(overrides: Record<string, string> = {}): Record<stri
     AMPSEAL_TOPIC_PARTITIONS: '2',
     AMPSEAL_LOG_LEVEL: 'warn',
     AMPSEAL_STOP_DEADLINE_MS: '15000',
+    // The pipeline's tests run on either adapter of the Kafka port: AMPSEAL_TEST_KAFKA_CLIENT=platformatic runs
+    // them on @platformatic/kafka (jest needs --experimental-vm-modules for it: the test script sets it).
+    ...(process.env.AMPSEAL_TEST_KAFKA_CLIENT ? { AMPSEAL_KAFKA_CLIENT: process.env.AMPSEAL_TEST_KAFKA_CLIENT } : {}),
     ...overrides,
   };
 }

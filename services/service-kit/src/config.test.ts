@@ -44,12 +44,19 @@ describe('configuration is read once and validated', () => {
     expect(loadConfig({ AMPSEAL_DELIVERY: '' }).delivery).toBe('exactly-once');
   });
 
+  it('runs the stream on kafkajs unless AMPSEAL_KAFKA_CLIENT names the platformatic adapter', () => {
+    expect(loadConfig({}).kafkaClient).toBe('kafkajs');
+    expect(loadConfig({ AMPSEAL_KAFKA_CLIENT: ' Platformatic ' }).kafkaClient).toBe('platformatic');
+    expect(loadConfig({ AMPSEAL_KAFKA_CLIENT: '' }).kafkaClient).toBe('kafkajs');
+  });
+
   it.each([
     ['AMPSEAL_MAX_TRANSACTION_MS', '0', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number from 1 to 10000/],
     ['AMPSEAL_MAX_TRANSACTION_MS', '10001', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number from 1 to 10000/],
     ['AMPSEAL_MAX_TRANSACTION_MS', '2.5', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number/],
     ['AMPSEAL_DELIVERY', 'at-most-once', /AMPSEAL_DELIVERY must be exactly-once or at-least-once/],
     ['AMPSEAL_DELIVERY', 'exactly_once', /AMPSEAL_DELIVERY must be exactly-once or at-least-once/],
+    ['AMPSEAL_KAFKA_CLIENT', 'rdkafka', /AMPSEAL_KAFKA_CLIENT must be kafkajs or platformatic/],
     ['AMPSEAL_TOPIC_REPLICATION_FACTOR', '0', /AMPSEAL_TOPIC_REPLICATION_FACTOR must be a whole number from 1 to 32/],
     ['AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS', 'two', /AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS must be a whole number/],
     ['AMPSEAL_KAFKA_BROKERS', 'kafka', /AMPSEAL_KAFKA_BROKERS must be a comma-separated list of host:port/],

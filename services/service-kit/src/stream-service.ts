@@ -1,6 +1,6 @@
 import type { AmpsealError } from '@ampseal/core';
 import { Lifecycle, type Component, type Logger } from '@ampseal/foundation';
-import { TransactionalStream, createKafka, ensureTopics, type Delivery, type KafkaClient, type StreamHandler, type TopicSpec } from '@ampseal/kafka';
+import { TransactionalStream, createKafka, ensureTopics, type Delivery, type KafkaClient, type StreamHandler, type StreamPort, type StreamSpec, type TopicSpec } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import type { Config } from './config';
 import { KeyRingComponent, type KeyRingKind } from './keyring';
@@ -49,8 +49,8 @@ export interface StreamService {
   readonly kafka: KafkaClient;
   /** The started key ring (tests read its counters), or undefined before start and after stop. */
   keyring(): KeyRing | undefined;
-  /** The stream once set up. */
-  stream(): TransactionalStream | undefined;
+  /** The stream once set up (on the client AMPSEAL_KAFKA_CLIENT chose). */
+  stream(): StreamPort | undefined;
   /**
    * Settles when the stream fails for good (failure policy `stop`: fenced, not authorized, the consumer gone, a
    * handler's non-retriable failure). By then /readyz answers 503 with the reason; stopping and the exit code are
@@ -69,7 +69,7 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
   const metrics = createMetrics(name, [streamMetrics, ...(spec.metrics ?? [])]);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger, security: config.kafkaSecurity });
   const keyring = new KeyRingComponent(spec.keyring ?? 'redis', config, logger);
-  let stream: TransactionalStream | undefined;
+  let stream: StreamPort | undefined;
   let inner: Lifecycle | undefined;
   let onFailure: (error: AmpsealError) => void = () => undefined;
   const failed = new Promise<AmpsealError>((resolve) => {
@@ -94,8 +94,7 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     name: name,
     start: async () => {
       const parts = await spec.setUp({ config, logger, kafka, keyring: keyring.ring });
-      const built = new TransactionalStream({
-        kafka,
+      const built = await createStream(config, name, kafka, {
         groupId: config.groupId,
         topics: spec.inputTopics,
         transactionalIdPrefix: `${config.groupId}-tx`,
@@ -148,4 +147,14 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     })
     .add(own);
   return { lifecycle, ops, kafka, keyring: () => (keyring.started ? keyring.ring : undefined), stream: () => stream, failed };
+}
+
+/**
+ * The transactional stream on the configured client. The platformatic adapter is loaded only when chosen: its
+ * library is an ES module, and a process on kafkajs never loads it.
+ */
+async function createStream(config: Config, name: string, kafka: KafkaClient, spec: StreamSpec): Promise<StreamPort> {
+  if (config.kafkaClient === 'kafkajs') return new TransactionalStream({ ...spec, kafka });
+  const { PlatformaticStream } = await import('@ampseal/kafka-platformatic');
+  return new PlatformaticStream({ ...spec, connection: { brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger: spec.logger, security: config.kafkaSecurity } });
 }

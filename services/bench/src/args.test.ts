@@ -14,7 +14,14 @@ describe('bench arguments', () => {
       instances: 1,
       memory: false,
       subjects: 100_000,
+      client: 'kafkajs',
     });
+  });
+
+  it('run the passthrough and the pipeline on the platformatic adapter with --client platformatic', () => {
+    expect(parseArgs(['--quick', '--client', 'platformatic']).client).toBe('platformatic');
+    expect(parseArgs(['--client=kafkajs']).client).toBe('kafkajs');
+    expect(() => parseArgs(['--client', 'rdkafka'])).toThrow('--client needs kafkajs or platformatic');
   });
 
   it('run N pipeline instances with --instances, on 3 raw partitions per instance', () => {

@@ -25,6 +25,8 @@ export interface BenchArgs {
   readonly memory: boolean;
   /** Distinct subjects the memory measurement caches. */
   readonly subjects: number;
+  /** The Kafka client of the passthrough and the pipeline (AMPSEAL_KAFKA_CLIENT of the children). */
+  readonly client: 'kafkajs' | 'platformatic';
 }
 
 /** Raw-topic partitions of a run with this many pipeline instances: 3 per instance, so each gets as many as one gets alone. */
@@ -41,7 +43,7 @@ export function rawPartitionsFor(instances: number): number {
  */
 export const POD_NODE_OPTIONS = '--max-old-space-size=256 --max-semi-space-size=1';
 
-export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--events N] [--seed S] [--repetitions R] [--profile] [--out FILE] [--node-options FLAGS] [--instances N] [--memory [--subjects N]]
+export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--events N] [--seed S] [--repetitions R] [--profile] [--out FILE] [--node-options FLAGS] [--instances N] [--client C] [--memory [--subjects N]]
   --quick          short run (under two minutes): fewer events, 2 repetitions, 10 s of latency
   --compare FILE   print the ratios of this run against an earlier results.json
   --events N       events to generate (default: full run until 100,000 distinct subjects, quick 100,000)
@@ -55,6 +57,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--even
                    '' for Node's defaults on this machine)
   --instances N    pipeline processes per throughput repetition, one consumer group (default 1); each
                    repetition then also runs 1 instance on the same topics, which get 3 partitions per instance
+  --client C       Kafka client of the passthrough and the pipeline: kafkajs (default) or platformatic
+                   (the Java peer is the same either way)
   --memory         only measure the key ring's cache: bytes per cached subject (no stack needed)
   --subjects N     distinct subjects of --memory (default 100,000)
 `;
@@ -93,6 +97,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let instances = 1;
   let memory = false;
   let subjects = 100_000;
+  let client: BenchArgs['client'] = 'kafkajs';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -110,6 +115,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--instances':
         instances = integer('--instances', value(), 1, 8);
         break;
+      case '--client': {
+        const v = value();
+        if (v !== 'kafkajs' && v !== 'platformatic') throw new UsageError('--client needs kafkajs or platformatic');
+        client = v;
+        break;
+      }
       case '--subjects':
         subjects = integer('--subjects', value(), 1_000, 5_000_000);
         break;
@@ -142,5 +153,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new UsageError(`unknown argument '${arg}'`);
     }
   }
-  return Object.freeze({ quick, compare, events, seed, repetitions: repetitions ?? (quick ? 2 : 3), profile, out, nodeOptions, instances, memory, subjects });
+  return Object.freeze({ quick, compare, events, seed, repetitions: repetitions ?? (quick ? 2 : 3), profile, out, nodeOptions, instances, memory, subjects, client });
 }

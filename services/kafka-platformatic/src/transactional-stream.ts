@@ -28,6 +28,8 @@ const LAG_INTERVAL_MS = 5_000;
 
 /** Thrown inside the loop to rebuild the consumer (after a failed transaction): not a failure of the instance. */
 class Restart extends Error {}
+/** Thrown by a commit for a partition this member lost while handling the chunk: nothing committed, nothing failed. */
+class NotOwned extends Error {}
 
 type Produced = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 /** One topic-partition's outputs: the records to send and, in the same order, what each weighs (produce-requests.ts). */
@@ -143,6 +145,9 @@ export class PlatformaticStream implements StreamPort {
       autocommit: false,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       maxWaitTime: 50,
+      // The stream's buffer (records, not bytes): room for a few full chunks, so a chunk is cut by the budget and
+      // not by the library's default of 1,024 buffered records.
+      highWaterMark: (this.options.maxRecordsPerTransaction ?? 2_000) * TAKE_FACTOR,
     });
     consumer.startLagMonitoring({ topics: [...topics] }, LAG_INTERVAL_MS);
   }
@@ -223,6 +228,9 @@ export class PlatformaticStream implements StreamPort {
     const messages = from === undefined ? fetched : fetched.filter((m) => m.offset >= from);
     for (let i = 0; i < messages.length; ) {
       if (!this.running || this.failure) return;
+      // Records still buffered for a partition this member no longer owns are dropped: its owner reads them from
+      // the committed offset, and if it comes back here the join moves the fetch position back to that offset.
+      if (!this.owns(topic, partition)) return;
       const { size, closedBy } = this.budget.next(messages.length - i);
       const chunk = messages.slice(i, i + size);
       i += size;
@@ -242,7 +250,7 @@ export class PlatformaticStream implements StreamPort {
         if (this.exactlyOnce) await this.commit(last, outputs);
         else await this.deliver(last, outputs);
       } catch (err) {
-        if (!this.running) return;
+        if (!this.running || err instanceof NotOwned) return;
         const { action, error } = classifyFailure(err);
         if (action !== 'retry' && !(error.code === 'AMPSEAL_ERR_PRODUCER_FENCED' && !this.ownsPartition(topic, partition))) {
           this.fail(error);
@@ -262,6 +270,16 @@ export class PlatformaticStream implements StreamPort {
       this.lastCommitted.set(key, last.offset + 1n);
       publish({ type: 'transaction', topic, partition, records: chunk.length, outputs: outputs.length, durationMs: Date.now() - t0, handlingMs: Math.round(this.lastHandlingMs * 10) / 10, closedBy });
     }
+  }
+
+  /**
+   * Exactly once, a partition's transactional producer is the token of its ownership: made only for a partition
+   * assigned at the last join (`stableCommitted`), dropped at a join that takes it away. A member that made a new one
+   * for a partition it lost would fence the partition's rightful owner and commit a chunk the owner had already
+   * committed (the fault matrix's scale test, 7 duplicates, before this rule).
+   */
+  private owns(topic: string, partition: number): boolean {
+    return this.exactlyOnce ? this.producers.has(this.transactionalId(topic, partition)) : this.ownsPartition(topic, partition);
   }
 
   private ownsPartition(topic: string, partition: number): boolean {
@@ -392,7 +410,10 @@ export class PlatformaticStream implements StreamPort {
     const consumer = this.consumer;
     if (!consumer) throw new Restart();
     const batches = await this.route(outputs);
-    const producer = await this.producerFor(last.topic, last.partition);
+    // Never a new producer here (see `owns`): a partition lost while the chunk was handled commits nothing.
+    const pending = this.producers.get(this.transactionalId(last.topic, last.partition));
+    if (!pending) throw new NotOwned();
+    const producer = await pending;
     const tx = await producer.beginTransaction();
     try {
       await sendInTurn(batches, (messages) => tx.send({ messages }));

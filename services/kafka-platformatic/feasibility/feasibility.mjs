@@ -1,4 +1,13 @@
-// Feasibility of @platformatic/kafka for ampseal's transactional pipeline (issue 15), on the shared stack.
+// Feasibility of @platformatic/kafka 2.12.1 for ampseal's transactional pipeline (issue 15), against a plaintext broker
+// (KAFKA=host:port, default 127.0.0.1:9092): `node services/kafka-platformatic/feasibility/feasibility.mjs`.
+// Consumes with a group, commits one transaction holding outputs and the consumed offset (TxnOffsetCommit with the
+// group's generation and member id), aborts a second, fences a zombie with a second producer of the same
+// transactional id, and reads the output read_committed. What it showed on Kafka 4.4 (01:05 UTC 2026-11-30):
+// - everything the pipeline needs is there (Transaction.addConsumer / addOffset carry the group metadata);
+// - with NO_WORKAROUND=1 the second producer's InitProducerId is refused PRODUCER_FENCED (the library sends
+//   producer id 0 epoch 0, not -1/-1): the adapter passes -1/-1;
+// - the read_committed reader sees tx2's aborted records (the library keeps one aborted range per producer and
+//   fetch): the adapter re-filters every fetch (src/aborted-transactions.ts). A script, not a test: run by hand.
 import { Admin, Consumer, Producer, FetchIsolationLevels, stringSerializers } from '@platformatic/kafka';
 const brokers = [process.env.KAFKA ?? '127.0.0.1:9092'];
 const run = Date.now().toString(36);

@@ -61,6 +61,7 @@ export function baseOptions(connection: PlatformaticConnection, clientIdSuffix?:
     bootstrapBrokers: [...connection.brokers],
     retries: 8,
     retryDelay: 250,
+    // Also the transaction timeout the library asks for in InitProducerId: the kafkajs adapter's 30 s.
     timeout: 30_000,
     // SNI and name checks against the broker's host name, as kafkajs connects (an IP address is no server name: RFC 6066).
     ...(tls ? { tlsServerName: connection.brokers.every((b) => isIP(b.slice(0, b.lastIndexOf(':'))) === 0), tls: { rejectUnauthorized: true, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } } : {}),

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { AuthenticationError, type BaseOptions, type SASLOptions } from '@platformatic/kafka';
+import { Admin, AuthenticationError, type BaseOptions, type SASLOptions } from '@platformatic/kafka';
 import type { Logger } from '@ampseal/foundation';
 import { mskIamToken, type KafkaSecurity, type KafkaSasl } from '@ampseal/kafka';
+import { platformaticFailure } from './failure-policy';
 import { installAbortedTransactionFilter } from './aborted-transactions';
 
 installAbortedTransactionFilter();
@@ -67,4 +68,19 @@ export function baseOptions(connection: PlatformaticConnection, clientIdSuffix?:
     ...(tls ? { tlsServerName: connection.brokers.every((b) => isIP(b.slice(0, b.lastIndexOf(':'))) === 0), tls: { rejectUnauthorized: true, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } } : {}),
     ...(connection.security?.sasl ? { sasl: sasl(connection.security.sasl) } : {}),
   };
+}
+
+/**
+ * One login and one metadata request with this adapter's own settings: what the kafkajs client's `verify()` checks
+ * at start, for this client. Throws the table's entry (AUTHENTICATION_FAILED, TLS_UNTRUSTED, BROKER_UNAVAILABLE…).
+ */
+export async function verifyConnection(connection: PlatformaticConnection): Promise<void> {
+  const admin = new Admin({ ...baseOptions(connection, 'verify'), retries: 2 });
+  try {
+    await admin.metadata({ topics: [] });
+  } catch (err) {
+    throw platformaticFailure(err);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
 }

@@ -135,7 +135,7 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     .add(keyring)
     // Certificate and credentials checked before anything else talks to Kafka: a wrong password or an untrusted
     // broker stops the start with its code instead of surfacing as retries.
-    .add({ name: 'kafka', start: () => kafka.verify(), stop: async () => undefined })
+    .add({ name: 'kafka', start: () => verifyKafka(config, name, kafka, logger), stop: async () => undefined })
     .add({
       name: 'topics',
       start: async () => {
@@ -149,6 +149,18 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
   return { lifecycle, ops, kafka, keyring: () => (keyring.started ? keyring.ring : undefined), stream: () => stream, failed };
 }
 
+/** The login checked with every client this process uses: kafkajs always (topics, readers), the stream's own if another. */
+async function verifyKafka(config: Config, name: string, kafka: KafkaClient, logger: Logger): Promise<void> {
+  await kafka.verify();
+  if (config.kafkaClient === 'kafkajs') return;
+  const { verifyConnection } = await import('@ampseal/kafka-platformatic');
+  await verifyConnection(platformaticConnection(config, name, logger));
+}
+
+function platformaticConnection(config: Config, name: string, logger: Logger) {
+  return { brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger, security: config.kafkaSecurity };
+}
+
 /**
  * The transactional stream on the configured client. The platformatic adapter is loaded only when chosen: its
  * library is an ES module, and a process on kafkajs never loads it.
@@ -156,5 +168,5 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
 async function createStream(config: Config, name: string, kafka: KafkaClient, spec: StreamSpec): Promise<StreamPort> {
   if (config.kafkaClient === 'kafkajs') return new TransactionalStream({ ...spec, kafka });
   const { PlatformaticStream } = await import('@ampseal/kafka-platformatic');
-  return new PlatformaticStream({ ...spec, connection: { brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger: spec.logger, security: config.kafkaSecurity } });
+  return new PlatformaticStream({ ...spec, connection: platformaticConnection(config, name, spec.logger) });
 }

@@ -3,12 +3,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const IO_LIBRARIES = ['kafkajs', 'ioredis', '@aws-sdk/*', '@kafkajs/*', 'http', 'https', 'net', 'node:http', 'node:https', 'node:net', 'pino', 'prom-client'];
+const IO_LIBRARIES = ['kafkajs', '@platformatic/kafka', 'ioredis', '@aws-sdk/*', '@kafkajs/*', 'http', 'https', 'net', 'node:http', 'node:https', 'node:net', 'pino', 'prom-client'];
 
 /** The client libraries and the one adapter file (or workspace) each may be imported from. */
 export const CLIENT_PATHS = [
   { name: 'kafkajs', message: 'only services/kafka imports kafkajs: use the @ampseal/kafka port' },
   { name: 'ioredis', message: 'only services/keyring/src/redis-store.ts talks to Redis' },
+  { name: '@platformatic/kafka', message: 'only services/kafka-platformatic imports @platformatic/kafka: use the @ampseal/kafka-platformatic port' },
 ];
 export const CLIENT_PATTERNS = [
   { group: ['@kafkajs/*'], message: 'only services/kafka imports the schema-registry client: use the @ampseal/kafka port' },
@@ -57,6 +58,21 @@ export default tseslint.config(
   {
     files: ['services/kafka/src/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: without(CLIENT_PATHS, 'kafkajs'), patterns: [...without(CLIENT_PATTERNS, '@kafkajs/*'), ADAPTER_PEERS] }] },
+  },
+  // The second adapter of the Kafka port: the only importer of @platformatic/kafka. It shares the port's client-neutral
+  // rules (chunk budget, failure policy table, produce-request sizing, diagnostics events) from @ampseal/kafka, whose
+  // port it implements; @ampseal/kafka never imports it.
+  {
+    files: ['services/kafka-platformatic/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: without(CLIENT_PATHS, '@platformatic/kafka'),
+          patterns: [...CLIENT_PATTERNS, { ...ADAPTER_PEERS, group: [...ADAPTER_PEERS.group, '!@ampseal/kafka'], message: 'the platformatic adapter imports only @ampseal/core, @ampseal/foundation, @ampseal/schemas and the port (@ampseal/kafka)' }],
+        },
+      ],
+    },
   },
   // MSK IAM signs its login token with the AWS SDK's credential chain: that one Kafka file may name it.
   {

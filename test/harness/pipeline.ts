@@ -32,6 +32,9 @@ export function pipelineEnv(overrides: Record<string, string> = {}): Record<stri
     // AMPSEAL_TEST_HANDLER_THREADS=1 runs every pipeline test with the handler on a worker thread (and partitions
     // handled at once): `AMPSEAL_TEST_HANDLER_THREADS=1 npx jest pipeline/end-to-end.test.ts`.
     ...(process.env.AMPSEAL_TEST_HANDLER_THREADS ? { AMPSEAL_HANDLER_THREADS: process.env.AMPSEAL_TEST_HANDLER_THREADS } : {}),
+    // The pipeline's tests run on either adapter of the Kafka port: AMPSEAL_TEST_KAFKA_CLIENT=platformatic runs
+    // them on @platformatic/kafka (jest needs --experimental-vm-modules for it: the test script sets it).
+    ...(process.env.AMPSEAL_TEST_KAFKA_CLIENT ? { AMPSEAL_KAFKA_CLIENT: process.env.AMPSEAL_TEST_KAFKA_CLIENT } : {}),
     ...overrides,
   };
 }

@@ -28,6 +28,11 @@ describe('a client library imported outside its adapter, or one adapter imported
     ["import { KMSClient } from '@aws-sdk/client-kms';", 'test/pipeline/x.test.ts', /kms\.ts talks to KMS/],
     ["import { KMSClient } from '@aws-sdk/client-kms';", 'services/kafka/src/client.ts', /kms\.ts talks to KMS/],
     ["import Redis from 'ioredis';", 'test/erasure/x.test.ts', /redis-store\.ts talks to Redis/],
+    ["import { Producer } from '@platformatic/kafka';", 'services/kafka/src/x.ts', /only services\/kafka-platformatic imports @platformatic\/kafka/],
+    ["import { Producer } from '@platformatic/kafka';", 'services/service-kit/src/x.ts', /only services\/kafka-platformatic imports @platformatic\/kafka/],
+    ["import { Producer } from '@platformatic/kafka';", 'test/kafka-port/x.test.ts', /only services\/kafka-platformatic imports @platformatic\/kafka/],
+    ["import { Kafka } from 'kafkajs';", 'services/kafka-platformatic/src/x.ts', /only services\/kafka imports kafkajs/],
+    ["import { createMemoryKeyRing } from '@ampseal/keyring';", 'services/kafka-platformatic/src/x.ts', /platformatic adapter imports only/],
     // Adapters are peers: neither imports the other, nor the service kit.
     ["import { createMemoryKeyRing } from '@ampseal/keyring';", 'services/kafka/src/x.ts', /adapter imports only @ampseal\/core, @ampseal\/foundation and @ampseal\/schemas/],
     ["import { createKafka } from '@ampseal/kafka';", 'services/keyring/src/x.ts', /adapter imports only @ampseal\/core, @ampseal\/foundation and @ampseal\/schemas/],
@@ -47,6 +52,9 @@ describe('inside its adapter the same import passes', () => {
     // MSK IAM signs its login token with the AWS credential chain, in that one Kafka file.
     ["import { defaultProvider } from '@aws-sdk/credential-provider-node';", 'services/kafka/src/msk-iam.ts'],
     ["import Redis from 'ioredis';", 'test/harness/clients.ts'],
+    ["import { Producer } from '@platformatic/kafka';", 'services/kafka-platformatic/src/x.ts'],
+    // The second Kafka adapter implements the port of @ampseal/kafka and shares its client-neutral rules.
+    ["import { ChunkBudget } from '@ampseal/kafka';", 'services/kafka-platformatic/src/x.ts'],
     // The record's generated definition and codec are no adapter: every adapter may use them.
     ["import { avroTypeOf } from '@ampseal/schemas/codec';", 'services/kafka/src/x.ts'],
   ])('%s in %s', async (source, file) => {

@@ -15,6 +15,7 @@ describe('bench arguments', () => {
       memory: false,
       subjects: 100_000,
       threads: undefined,
+      client: 'kafkajs',
     });
   });
 
@@ -22,6 +23,12 @@ describe('bench arguments', () => {
     expect(parseArgs(['--quick', '--threads', '1'])).toMatchObject({ quick: true, threads: 1 });
     expect(parseArgs(['--threads=0']).threads).toBe(0);
     expect(() => parseArgs(['--threads', '17'])).toThrow('--threads needs a whole number from 0 to 16');
+  });
+
+  it('run the passthrough and the pipeline on the platformatic adapter with --client platformatic', () => {
+    expect(parseArgs(['--quick', '--client', 'platformatic']).client).toBe('platformatic');
+    expect(parseArgs(['--client=kafkajs']).client).toBe('kafkajs');
+    expect(() => parseArgs(['--client', 'rdkafka'])).toThrow('--client needs kafkajs or platformatic');
   });
 
   it('run N pipeline instances with --instances, on 3 raw partitions per instance', () => {

@@ -30,6 +30,8 @@ export interface BenchArgs {
    * (pairs against the same passthrough: the threads' ratio in the same run); undefined: no extra run.
    */
   readonly threads: number | undefined;
+  /** The Kafka client of the passthrough and the pipeline (AMPSEAL_KAFKA_CLIENT of the children). */
+  readonly client: 'kafkajs' | 'platformatic';
 }
 
 /** Raw-topic partitions of a run with this many pipeline instances: 3 per instance, so each gets as many as one gets alone. */
@@ -46,7 +48,7 @@ export function rawPartitionsFor(instances: number): number {
  */
 export const POD_NODE_OPTIONS = '--max-old-space-size=256 --max-semi-space-size=1';
 
-export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--events N] [--seed S] [--repetitions R] [--profile] [--out FILE] [--node-options FLAGS] [--instances N] [--threads N] [--memory [--subjects N]]
+export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--events N] [--seed S] [--repetitions R] [--profile] [--out FILE] [--node-options FLAGS] [--instances N] [--threads N] [--client C] [--memory [--subjects N]]
   --quick          short run (under two minutes): fewer events, 2 repetitions, 10 s of latency
   --compare FILE   print the ratios of this run against an earlier results.json
   --events N       events to generate (default: full run until 100,000 distinct subjects, quick 100,000)
@@ -62,6 +64,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--even
                    repetition then also runs 1 instance on the same topics, which get 3 partitions per instance
   --threads N      each repetition also runs the pipeline with AMPSEAL_HANDLER_THREADS=N (after the one
                    with the default), verified exactly once, its ratio to the same passthrough reported
+  --client C       Kafka client of the passthrough and the pipeline: kafkajs (default) or platformatic
+                   (the Java peer is the same either way)
   --memory         only measure the key ring's cache: bytes per cached subject (no stack needed)
   --subjects N     distinct subjects of --memory (default 100,000)
 `;
@@ -101,6 +105,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let memory = false;
   let subjects = 100_000;
   let threads: number | undefined;
+  let client: BenchArgs['client'] = 'kafkajs';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -121,6 +126,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--threads':
         threads = integer('--threads', value(), 0, 16);
         break;
+      case '--client': {
+        const v = value();
+        if (v !== 'kafkajs' && v !== 'platformatic') throw new UsageError('--client needs kafkajs or platformatic');
+        client = v;
+        break;
+      }
       case '--subjects':
         subjects = integer('--subjects', value(), 1_000, 5_000_000);
         break;
@@ -153,5 +164,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new UsageError(`unknown argument '${arg}'`);
     }
   }
-  return Object.freeze({ quick, compare, events, seed, repetitions: repetitions ?? (quick ? 2 : 3), profile, out, nodeOptions, instances, memory, subjects, threads });
+  return Object.freeze({ quick, compare, events, seed, repetitions: repetitions ?? (quick ? 2 : 3), profile, out, nodeOptions, instances, memory, subjects, threads, client });
 }

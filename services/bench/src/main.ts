@@ -153,11 +153,12 @@ async function main(args: BenchArgs): Promise<number> {
   const root = path.resolve(__dirname, '..', '..', '..');
   const mode = args.quick ? QUICK : FULL;
   const events = args.events ?? mode.events;
-  log(`${args.quick ? 'quick' : 'full'} run, seed ${args.seed}, ${args.repetitions} repetitions per phase`);
+  log(`${args.quick ? 'quick' : 'full'} run, seed ${args.seed}, ${args.repetitions} repetitions per phase, Kafka client ${args.client}`);
 
   // The endpoints from the environment when exported (`eval "$(bash infra/stack.sh env)"`): a running shared stack
   // is used as it is, never started or stopped; else `infra/stack.sh up`.
-  const stackEnv = stackFromEnvOrUp(root);
+  // --client: the passthrough and the pipeline children run their stream on this adapter of the Kafka port.
+  const stackEnv = { ...stackFromEnvOrUp(root), AMPSEAL_KAFKA_CLIENT: args.client };
   const machine = describeMachine(root);
   log(`machine: ${machineLine(machine)}`);
   const config = loadConfig(stackEnv);
@@ -408,6 +409,7 @@ async function main(args: BenchArgs): Promise<number> {
   const results = {
     ...headline,
     mode: args.quick ? 'quick' : 'full',
+    kafka_client: args.client,
     seed: args.seed,
     repetitions: args.repetitions,
     pipeline_to_transform: round(pipeline / transform, 3),

@@ -1,5 +1,5 @@
 import { subscribe } from 'node:diagnostics_channel';
-import { STREAM_CHANNEL, TransactionalStream, createKafka, ensureTopics, type OutputRecord, type StreamEvent } from '@ampseal/kafka';
+import { STREAM_CHANNEL, TransactionalStream, createKafka, ensureTopics, type OutputRecord, type StreamEvent, type StreamPort, type StreamSpec } from '@ampseal/kafka';
 import { createLogger } from '@ampseal/service-kit';
 
 /**
@@ -20,6 +20,8 @@ export interface PassthroughConfig {
   readonly partitions: number;
   readonly expected: number;
   readonly maxRecordsPerTransaction: number;
+  /** The adapter of the Kafka port the stream runs on (the bench's --client). */
+  readonly client: 'kafkajs' | 'platformatic';
 }
 
 export type PassthroughMessage =
@@ -51,8 +53,7 @@ async function main(): Promise<void> {
       send({ type: 'done', records, outputs, transactions, firstConsumeToLastCommitMs: performance.now() - firstConsume });
     }
   });
-  const stream = new TransactionalStream({
-    kafka,
+  const spec: StreamSpec = {
     groupId: config.groupId,
     topics: config.inputs,
     transactionalIdPrefix: `${config.groupId}-tx`,
@@ -67,7 +68,11 @@ async function main(): Promise<void> {
       }
       return out;
     },
-  });
+  };
+  const stream: StreamPort =
+    config.client === 'platformatic'
+      ? new (await import('@ampseal/kafka-platformatic')).PlatformaticStream({ ...spec, connection: { brokers: config.brokers, clientId: `bench-passthrough-${process.pid}`, logger } })
+      : new TransactionalStream({ ...spec, kafka });
   process.on('message', (message: { type?: string }) => {
     if (message?.type !== 'stop') return;
     stream.stop().then(

@@ -115,6 +115,7 @@ export async function runPassthrough(ctx: BenchContext, work: Workload): Promise
     partitions: ctx.partitions,
     expected: work.count,
     maxRecordsPerTransaction: ctx.maxRecordsPerTransaction,
+    client: ctx.stackEnv.AMPSEAL_KAFKA_CLIENT === 'platformatic' ? 'platformatic' : 'kafkajs',
   };
   const child = fork(path.join(__dirname, 'passthrough.js'), [JSON.stringify(config)], {
     env: envBase(ctx),

@@ -87,7 +87,11 @@ function isKafkaJsError(err: unknown): boolean {
 
 /** The failure policy: any thrown value → what the stream does with it. */
 export function classifyFailure(err: unknown): Failure {
-  const error = err instanceof AmpsealError ? err : isKafkaJsError(err) ? kafkaFailure(err) : new AmpsealError('INTERNAL', (err as Error | undefined)?.name ?? 'error', { cause: err });
+  return policyOf(err instanceof AmpsealError ? err : isKafkaJsError(err) ? kafkaFailure(err) : new AmpsealError('INTERNAL', (err as Error | undefined)?.name ?? 'error', { cause: err }));
+}
+
+/** The policy's one table, for every client: a table entry → what the stream does with it (by retriable and stage). */
+export function policyOf(error: AmpsealError): Failure {
   if (error.retriable) return { action: 'retry', error };
   switch (error.stage) {
     case 'input':

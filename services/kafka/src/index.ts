@@ -1,7 +1,7 @@
 export { KafkaClient, createKafka, type KafkaClientOptions } from './client';
-export { classifyFailure, kafkaFailure, type Failure, type FailureAction } from './failure-policy';
+export { classifyFailure, policyOf, kafkaFailure, type Failure, type FailureAction } from './failure-policy';
 export { mapKafkaLog, type KafkaLogFields } from './log-mapper';
-export { TransactionalStream, STREAM_CHANNEL, type ChunkClose, type ConsumedRecord, type Delivery, type OutputRecord, type StreamEvent, type StreamHandler, type TransactionalStreamOptions } from './transactional-stream';
+export { TransactionalStream, STREAM_CHANNEL, causeNames, type ChunkClose, type ConsumedRecord, type Delivery, type OutputRecord, type StreamEvent, type StreamHandler, type TransactionalStreamOptions } from './transactional-stream';
 export { RecordProducer, type PartitionedRecord, type RecordProducerOptions, type Written } from './producer';
 export { RecordConsumer, type ReadRecord, type RecordConsumerOptions } from './record-consumer';
 export { highWatermarks, type PartitionOffsets } from './high-watermark';
@@ -12,3 +12,7 @@ export { avroEncoderFor, createAvroEncoder, registerSchema, subjectFor, decodeWi
 export { type KafkaSecurity, type KafkaSasl, type KafkaTls } from './security';
 export { mskIamToken } from './msk-iam';
 export { ignoreKafkajsNegativeTimeout } from './negative-timeout';
+export { KAFKA_CLIENTS, type KafkaClientName, type StreamPort, type StreamSpec } from './port';
+// Client-neutral rules a second adapter of the port shares (one definition each).
+export { ChunkBudget } from './chunk-budget';
+export { produceRequests, MAX_PRODUCE_REQUEST_BYTES } from './produce-requests';

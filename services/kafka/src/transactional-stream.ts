@@ -1,13 +1,13 @@
 import { channel } from 'node:diagnostics_channel';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
-import type { Component, Logger } from '@ampseal/foundation';
 import { consumerOf, producerOf, type KafkaClient } from './client';
 import { ChunkBudget, type ChunkClose } from './chunk-budget';
 import { classifyFailure, isGroupRebalance } from './failure-policy';
 import { PartitionCounts, type PartitionBatch } from './partitioned-send';
 import { TopicAdmin } from './topics';
 import { produceRequests } from './produce-requests';
+import type { StreamPort, StreamSpec } from './port';
 
 export interface ConsumedRecord {
   readonly topic: string;
@@ -60,39 +60,9 @@ function publish(event: StreamEvent): void {
   if (events.hasSubscribers) events.publish(event);
 }
 
-export interface TransactionalStreamOptions {
+/** The kafkajs adapter's stream: the port's spec and the kafkajs client it runs on. */
+export interface TransactionalStreamOptions extends StreamSpec {
   readonly kafka: KafkaClient;
-  readonly groupId: string;
-  readonly topics: readonly string[];
-  /** Transactional ids are `<prefix>-<topic>-<partition>`: stable per partition, so whoever owns a partition next fences a zombie. */
-  readonly transactionalIdPrefix: string;
-  readonly handler: StreamHandler;
-  readonly logger: Logger;
-  /** Records per transaction (a fetched batch is split into chunks of at most this many). */
-  readonly maxRecordsPerTransaction?: number;
-  /**
-   * Handling budget of one transaction, in milliseconds: a chunk holds no more records than the handler is
-   * expected to get through in this time (chunk-budget.ts; docs/guarantees.md says why a budget and not a
-   * clock). Unset: size only.
-   */
-  readonly maxTransactionMs?: number;
-  /** Default `exactly-once`. */
-  readonly delivery?: Delivery;
-  /**
-   * Partitions handled at once (default 1). Each partition keeps its order: its chunks are handled and committed one
-   * after another, through its own transactional producer. Worth more than 1 only when the handler does not run on
-   * this thread (a handler that computes in-thread gains nothing from overlapping). At least once stays at 1: a
-   * failed write replaces the stream's one idempotent producer under the other partitions' writes.
-   */
-  readonly partitionsConcurrently?: number;
-  readonly backoffMs?: { readonly initial: number; readonly max: number };
-  readonly fromBeginning?: boolean;
-  readonly sessionTimeoutMs?: number;
-  /**
-   * Called once when the stream fails for good (failure policy `stop`): it has stopped consuming and committed
-   * nothing more; the owner marks the instance not ready, stops it and exits non-zero.
-   */
-  readonly onFailure?: (error: AmpsealError) => void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -119,7 +89,7 @@ const WORD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
  * (`KafkaJSNonRetriableError` ← `KafkaJSProtocolError` INVALID_PRODUCER_EPOCH 47). Words and numbers only, never a
  * message: kafkajs' messages can quote topics, hosts or record bytes.
  */
-function causeNames(cause: unknown): string[] {
+export function causeNames(cause: unknown): string[] {
   const out: string[] = [];
   for (let e = cause; e !== null && typeof e === 'object' && out.length < 6; e = (e as { cause?: unknown }).cause) {
     const { name, type, code } = e as { name?: unknown; type?: unknown; code?: unknown };
@@ -137,7 +107,7 @@ function causeNames(cause: unknown): string[] {
  * outputs and the consumer offsets. Fail closed: while the handler reports a dependency down, nothing is
  * produced or committed; the chunk is retried with backoff (heartbeating) until it succeeds or we stop.
  */
-export class TransactionalStream implements Component {
+export class TransactionalStream implements StreamPort {
   readonly name = 'transactional-stream';
   private consumer: Consumer | undefined;
   private readonly producers = new Map<string, Promise<Producer>>();

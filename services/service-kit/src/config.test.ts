@@ -50,6 +50,19 @@ describe('configuration is read once and validated', () => {
     expect(loadConfig({ AMPSEAL_HANDLER_THREADS: '2', AMPSEAL_PARTITIONS_CONCURRENTLY: '6' })).toMatchObject({ handlerThreads: 2, partitionsConcurrently: 6 });
   });
 
+  it('runs the stream on kafkajs unless AMPSEAL_KAFKA_CLIENT names the platformatic adapter', () => {
+    expect(loadConfig({}).kafkaClient).toBe('kafkajs');
+    expect(loadConfig({ AMPSEAL_KAFKA_CLIENT: ' Platformatic ' }).kafkaClient).toBe('platformatic');
+    expect(loadConfig({ AMPSEAL_KAFKA_CLIENT: '' }).kafkaClient).toBe('kafkajs');
+  });
+
+  it('handles one partition at a time on the platformatic adapter, threads or not, and refuses more', () => {
+    expect(loadConfig({ AMPSEAL_KAFKA_CLIENT: 'platformatic', AMPSEAL_HANDLER_THREADS: '1' })).toMatchObject({ handlerThreads: 1, partitionsConcurrently: 1 });
+    expect(() => loadConfig({ AMPSEAL_KAFKA_CLIENT: 'platformatic', AMPSEAL_HANDLER_THREADS: '1', AMPSEAL_PARTITIONS_CONCURRENTLY: '2' })).toThrow(
+      /AMPSEAL_PARTITIONS_CONCURRENTLY must be 1 with AMPSEAL_KAFKA_CLIENT=platformatic/,
+    );
+  });
+
   it.each([
     ['AMPSEAL_HANDLER_THREADS', '-1', /AMPSEAL_HANDLER_THREADS must be a whole number from 0 to 16/],
     ['AMPSEAL_HANDLER_THREADS', '17', /AMPSEAL_HANDLER_THREADS must be a whole number from 0 to 16/],
@@ -60,6 +73,7 @@ describe('configuration is read once and validated', () => {
     ['AMPSEAL_MAX_TRANSACTION_MS', '2.5', /AMPSEAL_MAX_TRANSACTION_MS must be a whole number/],
     ['AMPSEAL_DELIVERY', 'at-most-once', /AMPSEAL_DELIVERY must be exactly-once or at-least-once/],
     ['AMPSEAL_DELIVERY', 'exactly_once', /AMPSEAL_DELIVERY must be exactly-once or at-least-once/],
+    ['AMPSEAL_KAFKA_CLIENT', 'rdkafka', /AMPSEAL_KAFKA_CLIENT must be kafkajs or platformatic/],
     ['AMPSEAL_TOPIC_REPLICATION_FACTOR', '0', /AMPSEAL_TOPIC_REPLICATION_FACTOR must be a whole number from 1 to 32/],
     ['AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS', 'two', /AMPSEAL_TOPIC_MIN_INSYNC_REPLICAS must be a whole number/],
     ['AMPSEAL_KAFKA_BROKERS', 'kafka', /AMPSEAL_KAFKA_BROKERS must be a comma-separated list of host:port/],

@@ -1,6 +1,6 @@
 import type { AmpsealError } from '@ampseal/core';
 import { Lifecycle, type Component, type Logger } from '@ampseal/foundation';
-import { TransactionalStream, createKafka, ensureTopics, type Delivery, type KafkaClient, type StreamHandler, type TopicSpec } from '@ampseal/kafka';
+import { TransactionalStream, createKafka, ensureTopics, type Delivery, type KafkaClient, type StreamHandler, type StreamPort, type StreamSpec, type TopicSpec } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import type { Config } from './config';
 import { KeyRingComponent, type KeyRingKind } from './keyring';
@@ -56,8 +56,8 @@ export interface StreamService {
   readonly kafka: KafkaClient;
   /** The started key ring (tests read its counters), or undefined before start and after stop. */
   keyring(): KeyRing | undefined;
-  /** The stream once set up. */
-  stream(): TransactionalStream | undefined;
+  /** The stream once set up (on the client AMPSEAL_KAFKA_CLIENT chose). */
+  stream(): StreamPort | undefined;
   /**
    * Settles when the stream fails for good (failure policy `stop`: fenced, not authorized, the consumer gone, a
    * handler's non-retriable failure). By then /readyz answers 503 with the reason; stopping and the exit code are
@@ -76,7 +76,7 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
   const metrics = createMetrics(name, [streamMetrics, ...(spec.metrics ?? [])]);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger, security: config.kafkaSecurity });
   const keyring = new KeyRingComponent(spec.keyring ?? 'redis', config, logger);
-  let stream: TransactionalStream | undefined;
+  let stream: StreamPort | undefined;
   let inner: Lifecycle | undefined;
   let onFailure: (error: AmpsealError) => void = () => undefined;
   const failed = new Promise<AmpsealError>((resolve) => {
@@ -110,8 +110,7 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     name: name,
     start: async () => {
       const parts = await spec.setUp({ config, logger, kafka, keyring: keyring.ring, fail });
-      const built = new TransactionalStream({
-        kafka,
+      const built = await createStream(config, name, kafka, {
         groupId: config.groupId,
         topics: spec.inputTopics,
         transactionalIdPrefix: `${config.groupId}-tx`,
@@ -149,7 +148,7 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     .add(keyring)
     // Certificate and credentials checked before anything else talks to Kafka: a wrong password or an untrusted
     // broker stops the start with its code instead of surfacing as retries.
-    .add({ name: 'kafka', start: () => kafka.verify(), stop: async () => undefined })
+    .add({ name: 'kafka', start: () => verifyKafka(config, name, kafka, logger), stop: async () => undefined })
     .add({
       name: 'topics',
       start: async () => {
@@ -161,4 +160,26 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     })
     .add(own);
   return { lifecycle, ops, kafka, keyring: () => (keyring.started ? keyring.ring : undefined), stream: () => stream, failed };
+}
+
+/** The login checked with every client this process uses: kafkajs always (topics, readers), the stream's own if another. */
+async function verifyKafka(config: Config, name: string, kafka: KafkaClient, logger: Logger): Promise<void> {
+  await kafka.verify();
+  if (config.kafkaClient === 'kafkajs') return;
+  const { verifyConnection } = await import('@ampseal/kafka-platformatic');
+  await verifyConnection(platformaticConnection(config, name, logger));
+}
+
+function platformaticConnection(config: Config, name: string, logger: Logger) {
+  return { brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger, security: config.kafkaSecurity };
+}
+
+/**
+ * The transactional stream on the configured client. The platformatic adapter is loaded only when chosen: its
+ * library is an ES module, and a process on kafkajs never loads it.
+ */
+async function createStream(config: Config, name: string, kafka: KafkaClient, spec: StreamSpec): Promise<StreamPort> {
+  if (config.kafkaClient === 'kafkajs') return new TransactionalStream({ ...spec, kafka });
+  const { PlatformaticStream } = await import('@ampseal/kafka-platformatic');
+  return new PlatformaticStream({ ...spec, connection: platformaticConnection(config, name, spec.logger) });
 }

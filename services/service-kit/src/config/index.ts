@@ -27,7 +27,7 @@ export function loadConfig(env: Env, defaults: { logLevel?: Config['logLevel']; 
   const ops = readOpsSection(env, defaults);
   const kafka = readKafkaSection(env, defaults);
   const keyring = readKeyRingSection(env);
-  const pseudonymizer = readPseudonymizerSection(env);
+  const pseudonymizer = readPseudonymizerSection(env, kafka.kafkaClient);
   const shredder = readShredderSection(env);
   const requests = readRequestsSection(env);
   return Object.freeze({ ...ops, ...kafka, ...keyring, ...pseudonymizer, ...shredder, ...requests });

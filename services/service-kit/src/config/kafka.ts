@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { RECIPIENT_PLACEHOLDER, roamingTopic } from '@ampseal/core';
-import type { Delivery, KafkaSecurity, RegistryConnection, TopicReplication } from '@ampseal/kafka';
+import { KAFKA_CLIENTS, type Delivery, type KafkaClientName, type KafkaSecurity, type RegistryConnection, type TopicReplication } from '@ampseal/kafka';
 import { readKafkaSecurity, readRegistryConnection } from './kafka-security';
 import { TOPIC, integer, invalid, flag, name, topic, url, type Env } from './read';
 
@@ -24,6 +24,12 @@ export interface Topics {
 /** The Kafka edge: brokers, registry, topics, the consumer group and its transactions. */
 export interface KafkaSection {
   readonly kafkaBrokers: readonly string[];
+  /**
+   * Which adapter of the Kafka port runs the transactional stream (AMPSEAL_KAFKA_CLIENT): `kafkajs` (default) or
+   * `platformatic` (@platformatic/kafka). Topic administration, the record consumers and producers and the exact
+   * reader stay on kafkajs whichever is chosen (README "Kafka clients").
+   */
+  readonly kafkaClient: KafkaClientName;
   /** TLS and SASL towards the brokers (plaintext only to the loopback, unless allowed). */
   readonly kafkaSecurity: KafkaSecurity;
   readonly schemaRegistryUrl: string;
@@ -60,6 +66,12 @@ export const DEFAULT_MAX_TRANSACTION_MS = 1_000;
 
 const DELIVERIES: readonly Delivery[] = ['exactly-once', 'at-least-once'];
 
+function kafkaClient(env: Env): KafkaClientName {
+  const value = env.AMPSEAL_KAFKA_CLIENT?.trim().toLowerCase() || 'kafkajs';
+  if (!(KAFKA_CLIENTS as readonly string[]).includes(value)) invalid('AMPSEAL_KAFKA_CLIENT', KAFKA_CLIENTS.join(' or '));
+  return value as KafkaClientName;
+}
+
 function delivery(env: Env): Delivery {
   const value = env.AMPSEAL_DELIVERY?.trim().toLowerCase() || 'exactly-once';
   if (!(DELIVERIES as readonly string[]).includes(value)) invalid('AMPSEAL_DELIVERY', DELIVERIES.join(' or '));
@@ -72,6 +84,7 @@ export function readKafkaSection(env: Env, defaults: { groupId?: string }): Kafk
   const registryUrl = url(env, 'AMPSEAL_SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', ['http', 'https'])!;
   return {
     kafkaBrokers: Object.freeze(brokers),
+    kafkaClient: kafkaClient(env),
     kafkaSecurity: readKafkaSecurity(env, brokers),
     schemaRegistryUrl: registryUrl,
     schemaRegistry: readRegistryConnection(env, registryUrl),

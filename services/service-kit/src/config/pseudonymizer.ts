@@ -1,4 +1,5 @@
 import { parseRecipient } from '@ampseal/core';
+import type { KafkaClientName } from '@ampseal/kafka';
 import { integer, invalid, type Env } from './read';
 
 /** The pseudonymizer's own: input size bound, policy, audiences, the roaming allow-list. */
@@ -19,7 +20,7 @@ export interface PseudonymizerSection {
   readonly partitionsConcurrently: number;
 }
 
-export function readPseudonymizerSection(env: Env): PseudonymizerSection {
+export function readPseudonymizerSection(env: Env, kafkaClient: KafkaClientName): PseudonymizerSection {
   return {
     maxRecordBytes: integer(env, 'AMPSEAL_MAX_RECORD_BYTES', 262_144, 1_024, 16_777_216),
     policyFile: env.AMPSEAL_POLICY_FILE?.trim() || undefined,
@@ -27,7 +28,7 @@ export function readPseudonymizerSection(env: Env): PseudonymizerSection {
     roamingRecipients: recipients(env),
     // Station clocks without NTP drift by minutes; beyond a day it is a wrong clock, not drift (keyring SPEC K17).
     maxClockSkewMs: integer(env, 'AMPSEAL_MAX_CLOCK_SKEW_MS', 300_000, 0, 86_400_000),
-    ...threads(env),
+    ...threads(env, kafkaClient),
   };
 }
 
@@ -36,11 +37,14 @@ export function readPseudonymizerSection(env: Env): PseudonymizerSection {
  * and kafkajs share one core, so a second partition only waits for it. With threads, the default keeps every
  * thread busy and one partition more in Kafka I/O (fetching, committing) on the consumer's thread.
  */
-function threads(env: Env): Pick<PseudonymizerSection, 'handlerThreads' | 'partitionsConcurrently'> {
+function threads(env: Env, kafkaClient: KafkaClientName): Pick<PseudonymizerSection, 'handlerThreads' | 'partitionsConcurrently'> {
   const handlerThreads = integer(env, 'AMPSEAL_HANDLER_THREADS', 0, 0, 16);
-  const partitionsConcurrently = integer(env, 'AMPSEAL_PARTITIONS_CONCURRENTLY', handlerThreads === 0 ? 1 : handlerThreads + 1, 1, 64);
+  // The platformatic adapter handles one partition at a time (port.ts StreamSpec): its default is 1 whatever the threads.
+  const byDefault = handlerThreads === 0 || kafkaClient === 'platformatic' ? 1 : handlerThreads + 1;
+  const partitionsConcurrently = integer(env, 'AMPSEAL_PARTITIONS_CONCURRENTLY', byDefault, 1, 64);
   // The in-thread handler (its transform and key ring) is built for one caller at a time; a thread queues its chunks.
   if (handlerThreads === 0 && partitionsConcurrently > 1) invalid('AMPSEAL_PARTITIONS_CONCURRENTLY', '1 unless AMPSEAL_HANDLER_THREADS is 1 or more');
+  if (kafkaClient === 'platformatic' && partitionsConcurrently > 1) invalid('AMPSEAL_PARTITIONS_CONCURRENTLY', '1 with AMPSEAL_KAFKA_CLIENT=platformatic (that adapter handles one partition at a time)');
   return { handlerThreads, partitionsConcurrently };
 }
 

@@ -227,4 +227,52 @@ export function conformance(adapter: string, resources: Resources, makeStream: S
     expect(new Set(out).size).toBe(40);
     expect(out).toHaveLength(40);
   });
+
+  it('a handler call longer than the session: the member whose session expired commits nothing of what it held', async () => {
+    const t = names('expired');
+    await createTopics(kafka, resources, [{ topic: t.input, partitions: 2 }, { topic: t.output }]);
+    await produce(kafka, t.input, inputs(40));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    const base = passthrough(t.output);
+    // The first member's first chunk takes longer than its 6 s session (a dependency timing out slowly, say): the
+    // group expires it and the second member takes every partition and commits all of them. When the held call returns,
+    // its chunk was already committed by the new owner: committing it again would write it twice. (kafkajs adapter:
+    // the old member's producer was fenced when the new owner's was made, so its commit is refused and it stops,
+    // policy `stop`, as any zombie; before, its producer made its InitProducerId only at this late commit, fenced the
+    // new owner instead, and 21 records were written twice.)
+    const a = await start({
+      groupId: t.group,
+      topics: [t.input],
+      maxRecordsPerTransaction: 5,
+      sessionTimeoutMs: 6_000,
+      handler: async (records) => {
+        if (!held) {
+          held = true;
+          await released;
+        }
+        return base(records);
+      },
+    });
+    await until(() => held, 30_000, 'the held chunk');
+    let b: StreamPort | undefined;
+    const bStarted = start({ groupId: t.group, topics: [t.input], handler: base, maxRecordsPerTransaction: 5, sessionTimeoutMs: 6_000 }).then((s) => (b = s));
+    const progress = new GroupProgress(kafka, t.group, t.input);
+    // A client that heartbeats only between chunks (kafkajs) lets the session expire: the second member takes every
+    // partition and commits all 40 while the chunk is held. One that heartbeats beside the handler (@platformatic/kafka)
+    // keeps the member and its partitions: then the hold ends after twice the session, and the first member commits it.
+    const expired = await until(async () => (await progress.committed()) >= 40, 12_000, 'every input committed by the second member').then(
+      () => true,
+      () => false,
+    );
+    release();
+    await bStarted;
+    await progress.reach(40);
+    if (expired) await sleep(3_000); // the held chunk's commit attempt, and whatever follows it
+    await Promise.all([a.stop(), b!.stop()]);
+    const out = await sources(kafka, t.output);
+    expect(new Set(out).size).toBe(40);
+    expect(out).toHaveLength(40);
+  });
 }

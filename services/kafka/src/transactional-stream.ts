@@ -450,6 +450,17 @@ export class TransactionalStream implements StreamPort {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
     });
     await p.connect();
+    if (transactionalId !== undefined) {
+      // kafkajs sends the transactional id's InitProducerId only at a producer's first transaction() (connect()
+      // initializes an idempotent producer id, not the transactional one). Made lazily, a member whose chunk was
+      // in hand while the group moved its partition got the newest epoch only after the new owner had committed,
+      // fenced that owner, and committed the chunk again (its offsets carry no group generation: no KIP-447): 21
+      // duplicates in the port's conformance case "a handler call longer than the session". An empty transaction
+      // begun and aborted makes the InitProducerId now (kafkajs sends no EndTxn for it): the coordinator finishes a
+      // previous owner's transaction first, and whoever owns the partition after this producer fences it.
+      const tx = await p.transaction();
+      await tx.abort();
+    }
     return p;
   }
 

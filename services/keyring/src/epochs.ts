@@ -127,8 +127,7 @@ export class EpochKeys {
    */
   async liveEpochTokens(tenant: string, subjectTokens: readonly string[]): Promise<string[]> {
     if (subjectTokens.length === 0) return [];
-    const stored = await this.store.listEpochs(tenant);
-    const live = stored.filter((e) => e.destroyedAt === null);
+    const live = (await this.list(tenant)).filter((e) => e.destroyedAt === null);
     if (live.length === 0) return [];
     const now = this.clock();
     await this.load(live.map((e) => ({ tenant, name: e.name })), false, now);
@@ -142,11 +141,7 @@ export class EpochKeys {
 
   /** K52: per subject token, its token in every live stored epoch (oldest first), creating nothing. */
   async tokensByEpoch(tenant: string, subjectTokens: readonly (string | null)[]): Promise<{ epochs: string[]; tokens: (string | null)[][] }> {
-    const live = (await this.store.listEpochs(tenant))
-      .filter((e) => e.destroyedAt === null)
-      .map((e) => ({ name: e.name, parsed: parseEpochName(e.name) }))
-      .filter((e) => e.parsed !== undefined)
-      .sort((a, b) => (a.parsed!.epoch + 1) * a.parsed!.windowMs - (b.parsed!.epoch + 1) * b.parsed!.windowMs);
+    const live = (await this.list(tenant)).filter((e) => e.destroyedAt === null && parseEpochName(e.name) !== undefined);
     if (live.length === 0) return { epochs: [], tokens: subjectTokens.map(() => []) };
     await this.load(live.map((e) => ({ tenant, name: e.name })), false, this.clock());
     const secrets = live.map((e) => this.cache.get(`${tenant}\0${e.name}`)?.secret ?? null);
@@ -156,9 +151,16 @@ export class EpochKeys {
     };
   }
 
-  /** K49: the tenant's stored epochs (live and destroyed). */
-  list(tenant: string): Promise<StoredEpoch[]> {
-    return this.store.listEpochs(tenant);
+  /**
+   * K49: the tenant's stored epochs (live and destroyed), oldest first (by the end of the epoch, then by name): one order
+   * whatever the store (a Redis hash has none of its own), so receipts list retired epoch tokens alike on every store.
+   */
+  async list(tenant: string): Promise<StoredEpoch[]> {
+    const end = (name: string) => {
+      const parsed = parseEpochName(name);
+      return parsed === undefined ? Number.POSITIVE_INFINITY : (parsed.epoch + 1) * parsed.windowMs;
+    };
+    return (await this.store.listEpochs(tenant)).sort((a, b) => end(a.name) - end(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** K48: destroys the named epochs' secrets (idempotent); this instance forgets them at once, others within the TTL. */

@@ -21,26 +21,50 @@ function redisBinary(): string {
  * at spawn, and connections to its port count as leaks when the file ends.
  */
 export class PrivateRedis {
-  readonly port = freePort();
+  private boundPort = freePort();
   readonly dir = mkdtempSync(join(tmpdir(), 'ampseal-redis-'));
   private child: ChildProcess | undefined;
 
   /** `password`: the server requires AUTH (`requirepass`), as the local stack's does. */
   constructor(readonly password?: string) {}
 
+  /** The port it listens on (another one after `start()` when the first was taken meanwhile). */
+  get port(): number {
+    return this.boundPort;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Starts the server and waits until it answers (its own process id in INFO). A port found free can be taken before the server binds it (an outgoing
+   * connection's ephemeral port, another file's server): seen once in CI as "did not start". A server that exits or
+   * does not answer is stopped and started again on a fresh port, three times at most.
+   */
   async start(): Promise<void> {
-    watchPort(this.port);
-    const auth = this.password === undefined ? [] : ['--requirepass', this.password];
-    this.child = spawnProcess('private redis', redisBinary(), ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', ...auth], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
+    const binary = redisBinary();
     const cliEnv = this.password === undefined ? process.env : { ...process.env, REDISCLI_AUTH: this.password };
-    while (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8', timeout: 2_000, killSignal: 'SIGKILL', env: cliEnv }).stdout?.trim() !== 'PONG') {
-      if (Date.now() > deadline) throw new Error('private redis did not start');
-      await new Promise((r) => setTimeout(r, 50));
+    for (let attempt = 1; ; attempt++) {
+      watchPort(this.port);
+      const auth = this.password === undefined ? [] : ['--requirepass', this.password];
+      const child = spawnProcess('private redis', binary, ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', ...auth], { stdio: 'ignore' });
+      this.child = child;
+      const deadline = Date.now() + 10_000;
+      let answered = false;
+      while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
+        // This server's own answer: another file's Redis on a port taken meanwhile would answer PONG too.
+        const info = spawnSync('redis-cli', ['-p', String(this.port), 'info', 'server'], { encoding: 'utf8', timeout: 2_000, killSignal: 'SIGKILL', env: cliEnv }).stdout ?? '';
+        if (new RegExp(`^process_id:${child.pid}\\r?$`, 'm').test(info)) {
+          answered = true;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (answered) return;
+      await this.stop();
+      if (attempt === 3) throw new Error('private redis did not start (3 ports tried)');
+      this.boundPort = freePort();
     }
   }
 

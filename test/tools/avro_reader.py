@@ -19,10 +19,24 @@ def progress(started: float, what: str) -> None:
     print(f"[avro_reader +{time.monotonic() - started:.1f} s] {what}", file=sys.stderr, flush=True)
 
 
+def decode(deserialize, value, context, started: float, attempts: int = 4):
+    """A record decoded, its schema asked of the registry again after a timed-out or failed request (at most `attempts`)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return deserialize(value, context)
+        except Exception as err:  # the registry client raises its own and httpx's errors alike
+            if attempt == attempts:
+                raise
+            progress(started, f"schema lookup failed ({type(err).__name__}), asking again ({attempt} of {attempts - 1})")
+            time.sleep(1)
+
+
 def main() -> int:
     brokers, registry_url, topic, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     started = time.monotonic()
-    deserialize = AvroDeserializer(SchemaRegistryClient({"url": registry_url}))
+    # The client's default is no request timeout: a registry that stalls once (seen in CI: the reader hung at its first
+    # schema lookup until the harness killed it at 90 s) would hang the read. 10 s a request, then asked again.
+    deserialize = AvroDeserializer(SchemaRegistryClient({"url": registry_url, "timeout": 10}))
     consumer = Consumer({
         "bootstrap.servers": brokers,
         "group.id": f"independent-reader-{uuid.uuid4()}",
@@ -45,7 +59,7 @@ def main() -> int:
                 raise RuntimeError(str(msg.error()))
             if seen == 0:
                 progress(started, "first record fetched, decoding (the registry is asked for its schema)")
-            record = deserialize(msg.value(), SerializationContext(topic, MessageField.VALUE))
+            record = decode(deserialize, msg.value(), SerializationContext(topic, MessageField.VALUE), started)
             print(json.dumps({"schema_id": int.from_bytes(msg.value()[1:5], "big"), "record": record}, default=str), flush=True)
             seen += 1
         progress(started, f"read {seen} of {count} record(s), {idle} empty poll(s): closing")

@@ -8,7 +8,7 @@ import { TestCluster } from '../harness/cluster';
 import { endpoints } from '../harness/endpoints';
 import { produce } from '../harness/kafka';
 import { indexedStart, pipelineEnv } from '../harness/pipeline';
-import { exitOf, freePort, spawnService, waitForHttp } from '../harness/processes';
+import { exitOf, freePort, spawnService, waitForReady } from '../harness/processes';
 import { pythonReader } from '../harness/python-reader';
 import { fileResources, uniqueName, useResources } from '../harness/resources';
 
@@ -201,7 +201,7 @@ clusterTests('a three-broker cluster', () => {
     const progress = new Progress(admin, config.groupId, input, () => {
       if (child.exitCode !== null) throw new Error(`the pseudonymizer exited (${child.exitCode}) mid-run:\n${child.output.join('').slice(-4_000)}`);
     });
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
+    await waitForReady(child, port);
     note('pseudonymizer ready');
     for (const topic of [input, output]) {
       const partitions = await admin.partitionLeaders(topic);

@@ -8,7 +8,7 @@ import { TestCluster } from '../harness/cluster';
 import { phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
 import { GroupProgress, produce } from '../harness/kafka';
 import { indexedStart, pipelineEnv } from '../harness/pipeline';
-import { exitOf, freePort, readyz, spawnService, waitForHttp } from '../harness/processes';
+import { exitOf, freePort, readyz, spawnService, waitForReady } from '../harness/processes';
 import { useResources } from '../harness/resources';
 
 /** A private broker's cold start (about 5 s), its restart, one group rejoin after it, 4,000 events. */
@@ -65,7 +65,7 @@ describe('fault matrix: the broker restarts mid-run', () => {
       return started;
     };
     let child = startService();
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
+    await waitForReady(child, port);
     note('pseudonymizer ready');
     await produceUpTo(POINT + SLACK);
     // At least this much was committed when the broker died (the read just before the kill), at most POINT + SLACK.

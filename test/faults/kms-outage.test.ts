@@ -3,7 +3,7 @@ import { endpoints } from '../harness/endpoints';
 import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
 import { produce } from '../harness/kafka';
 import { indexedStart } from '../harness/pipeline';
-import { exitOf, freePort, readyz, spawnService, waitForHttp } from '../harness/processes';
+import { exitOf, freePort, readyz, spawnService, waitForReady } from '../harness/processes';
 import { TcpProxy } from '../harness/proxy';
 import { useResources } from '../harness/resources';
 
@@ -40,7 +40,7 @@ describe('fault matrix: KMS unavailable, then back', () => {
 
     const child = spawnService('pseudonymizer', env);
     child.once('exit', (code, signal) => note(`pseudonymizer exited (${code ?? signal})`));
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
+    await waitForReady(child, port);
     await produce(kafka, topics.input, inputs.slice(0, FIRST));
     // At least POINT committed when KMS goes (read just before the cut), at most FIRST: between 40 % and 50 %.
     const atCut = await progress.reach(POINT);

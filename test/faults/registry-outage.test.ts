@@ -3,7 +3,7 @@ import { endpoints } from '../harness/endpoints';
 import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
 import { createTopics, produce } from '../harness/kafka';
 import { indexedStart } from '../harness/pipeline';
-import { exitOf, freePort, readyz, spawnService, waitForHttp, type Readiness } from '../harness/processes';
+import { exitOf, freePort, type Readiness, readyz, spawnService, waitForReady } from '../harness/processes';
 import { TcpProxy } from '../harness/proxy';
 import { useResources } from '../harness/resources';
 
@@ -61,7 +61,7 @@ describe('fault matrix: the schema registry down at start and during the run', (
     await progress.reach(1, 20);
     const resumeMs = Date.now() - backAt;
     note(`resumed ${resumeMs} ms after the registry came back (the restart included)`);
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
+    await waitForReady(second, port);
 
     // (b) Down during the run, after the schema was registered and its id cached.
     await produce(kafka, topics.input, inputs.slice(BEFORE_START, POINT + 100));

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
 import { produce } from '../harness/kafka';
 import { indexedStart } from '../harness/pipeline';
-import { exitOf, freePort, metricValue, spawnService, waitForHttp, type ServiceProcess } from '../harness/processes';
+import { exitOf, freePort, metricValue, spawnService, waitForReady, type ServiceProcess } from '../harness/processes';
 import { useResources } from '../harness/resources';
 
 /**
@@ -46,7 +46,7 @@ describe('fault matrix: scale-out and scale-in under load, a zombie fenced', () 
       const port = freePort();
       const child = spawnService('pseudonymizer', { ...base, AMPSEAL_HTTP_PORT: String(port), AMPSEAL_INSTANCE_ID: `${name}-${port}` });
       child.once('exit', (code, signal) => note(`${name} exited (${code ?? signal})`));
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
+      await waitForReady(child, port);
       return { name, port, child };
     };
     /**

@@ -3,7 +3,7 @@ import { endpoints } from '../harness/endpoints';
 import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
 import { produce } from '../harness/kafka';
 import { indexedStart } from '../harness/pipeline';
-import { exitOf, freePort, readyz, spawnService, waitForHttp } from '../harness/processes';
+import { exitOf, freePort, readyz, spawnService, waitForReady } from '../harness/processes';
 import { TcpProxy } from '../harness/proxy';
 import { PrivateRedis } from '../harness/redis-server';
 import { useResources } from '../harness/resources';
@@ -54,7 +54,7 @@ async function sigtermWhileDown(dependency: Dependency): Promise<void> {
   const inputs = [...Array.from({ length: FIRST }, (_, i) => indexedStart(i, 'acme-cpo')), ...Array.from({ length: SECOND }, (_, i) => indexedStart(FIRST + i, dependency.secondTenant))];
 
   const first = spawnService('pseudonymizer', env);
-  await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
+  await waitForReady(first, port);
   await produce(kafka, topics.input, inputs.slice(0, FIRST));
   const atDown = await progress.reach(POINT);
   await dependency.down();

@@ -1,6 +1,8 @@
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileResources } from './resources';
 
 const ROOT = join(__dirname, '..', '..');
@@ -143,12 +145,63 @@ export async function waitForHttp(url: string, status = 200, timeoutMs = 30_000)
       // not listening yet
     }
     if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
+/**
+ * Waits until a service's /readyz answers 200, watching the child: an exit fails at once (not after the whole
+ * timeout), and either failure carries the last readiness answer and the end of the child's own log, which is
+ * the only place its reason is (a CI log shows the test's output, not the child's).
+ */
+export async function waitForReady(child: ServiceProcess, port: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  const failure = (why: string) => new Error(`${why}; last readiness: ${last}; the service's log ends:\n${tail(child.output)}`);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw failure(`the service on :${port} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      last = `${res.status} ${(await res.text()).slice(0, 200)}`;
+      if (res.status === 200) return;
+    } catch {
+      last = 'no answer';
+    }
+    if (Date.now() > deadline) throw failure(`the service on :${port} was not ready within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+function tail(output: readonly string[], lines = 15): string {
+  return output.join('').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * The lowest ephemeral port: the kernel hands the ports from here up to outgoing connections (every Kafka,
+ * Redis and registry client of every test), so a listener chosen up there can find its port taken by one.
+ */
+const EPHEMERAL_LOW = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+})();
+const PORT_LOW = 20_000;
+const handedOut = new Set<number>();
+
+/**
+ * A port for a test's own listener (a service's ops port, a private Redis or KMS): below the ephemeral range,
+ * never the same twice in one process. Two jest workers may still draw the same one (about one in 12,000):
+ * `waitForReady` then fails at once with the service's "address in use" in its message.
+ */
 export function freePort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
+  for (;;) {
+    const port = PORT_LOW + Math.floor(Math.random() * (EPHEMERAL_LOW - PORT_LOW));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 export interface Readiness {

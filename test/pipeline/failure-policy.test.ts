@@ -9,7 +9,7 @@ import { kafkaClient, registryClient } from '../harness/clients';
 import { endpoints } from '../harness/endpoints';
 import { GroupProgress, consumeUntil, createTopics, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
-import { exitOf, freePort, spawnService, waitForHttp } from '../harness/processes';
+import { exitOf, freePort, spawnService, waitForReady } from '../harness/processes';
 import { uniqueName, useResources } from '../harness/resources';
 
 /** Three short services and a registry call (about 15 s alone); most of it is consumer group joins. */
@@ -78,7 +78,7 @@ describe('failure policy: a non-retriable infrastructure failure', () => {
     const kafka = kafkaClient('failure-policy-process');
     const progress = new GroupProgress(kafka, config.groupId, config.topics.ocppRaw);
     const child = spawnService('pseudonymizer', env);
-    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 200, 60_000);
+    await waitForReady(child, port);
 
     await produce(kafka, config.topics.ocppRaw, batch(0, 10));
     while ((await progress.committed()) < 10) await sleep(50);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import avro from 'avsc';
 import { ANALYTICS_SCHEMA_FILE } from '@ampseal/schemas';
-import { decodeWire, registerSchema, subjectFor } from './registry';
+import { decodeWire, registerSchema, registrationFailure, subjectFor } from './registry';
 
 describe('Confluent wire format helpers', () => {
   const type = avro.Type.forSchema({ type: 'record', name: 'R', fields: [{ name: 'token', type: 'string' }] });
@@ -50,5 +50,56 @@ describe('registry credentials', () => {
     expect(seen[0]).toBe(header);
     expect(error).toMatchObject({ code: 'AMPSEAL_ERR_AUTHENTICATION_FAILED', retriable: false });
     expect((error as Error).message).not.toMatch(/api-secret|tkn-123/);
+  });
+});
+
+/**
+ * How a failed registration is read, from errors shaped as @kafkajs/confluent-schema-registry throws them (a
+ * ResponseError with `status` and `url` = "method url", the method in lower case). The race case is what CI met: two pipelines starting
+ * together on a new subject, the second told 409 by Apicurio when it set the subject's compatibility.
+ */
+describe('registrationFailure', () => {
+  const base = 'http://user:secret@registry:8081/apis/ccompat/v7';
+  const response = (status: number, url: string, message = 'x') => Object.assign(new Error(message), { name: 'ResponseError', status, url });
+  const read = (err: unknown) => {
+    const e = registrationFailure(err, 't.analytics.v1-value');
+    return { code: e.code, retriable: e.retriable, message: e.message };
+  };
+
+  it('a 409 on setting the compatibility is a lost race: retriable', () => {
+    const r = read(response(409, `put ${base}/config/t.analytics.v1-value`, "A rule named 'COMPATIBILITY' already exists."));
+    expect(r).toMatchObject({ code: 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE', retriable: true });
+    expect(r.message).toContain('PUT /apis/ccompat/v7/config/t.analytics.v1-value');
+  });
+
+  it('a 409 on the registration is an incompatible schema: not retriable', () => {
+    expect(read(response(409, `post ${base}/subjects/t.analytics.v1-value/versions`))).toMatchObject({ code: 'AMPSEAL_ERR_CONFIG_INVALID', retriable: false });
+  });
+
+  it.each([
+    // The client's own 400 for a connection refused or reset: the registry may be restarting.
+    [400, 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE'],
+    [401, 'AMPSEAL_ERR_AUTHENTICATION_FAILED'],
+    [403, 'AMPSEAL_ERR_AUTHENTICATION_FAILED'],
+    [404, 'AMPSEAL_ERR_CONFIG_INVALID'],
+    [422, 'AMPSEAL_ERR_CONFIG_INVALID'],
+    [500, 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE'],
+    [503, 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE'],
+  ])('HTTP %i → %s', (status, code) => {
+    const r = read(response(status, `post ${base}/subjects/t.analytics.v1-value/versions`));
+    expect(r.code).toBe(code);
+    expect(r.retriable).toBe(code === 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE');
+    expect(r.message).toContain(`HTTP ${status}`);
+  });
+
+  it('a subject set to another compatibility is a configuration error', () => {
+    const err = Object.assign(new Error('Compatibility does not match the configuration (BACKWARD != NONE)'), { name: 'ConfluentSchemaRegistryCompatibilityError' });
+    expect(read(err)).toMatchObject({ code: 'AMPSEAL_ERR_CONFIG_INVALID', retriable: false });
+  });
+
+  it('no answer at all is retriable, and never names the host or its credentials', () => {
+    const r = read(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8081'), { code: 'ECONNREFUSED' }));
+    expect(r).toMatchObject({ code: 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE', retriable: true });
+    for (const status of [409, 500]) expect(read(response(status, `put ${base}/config/s`)).message).not.toMatch(/secret|registry:8081/);
   });
 });

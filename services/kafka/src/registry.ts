@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
@@ -45,6 +46,15 @@ export function subjectFor(topic: string): string {
   return `${topic}-value`;
 }
 
+/**
+ * Registration attempts at start, and the first pause between two (doubling: 0.25, 0.5, 1, 2 s, about 4 s in all).
+ * A retriable failure (the registry busy or restarting, or another instance registering the same new subject at
+ * the same moment) is tried again within this bound; past it the start fails and the orchestrator restarts us with
+ * its own back-off. A failure waiting cannot fix (credentials, an incompatible schema, a wrong URL) fails at once.
+ */
+export const REGISTER_ATTEMPTS = 5;
+const REGISTER_FIRST_PAUSE_MS = 250;
+
 export async function registerSchema(
   registryUrl: RegistryConnection | string,
   topic: string,
@@ -52,21 +62,66 @@ export async function registerSchema(
 ): Promise<{ id: number; subject: string }> {
   const registry = registryOf(registryUrl);
   const subject = subjectFor(topic);
+  // Read before any request: a missing schema file is ours to report as itself, not as the registry's failure.
+  const schema = readFileSync(schemaFile, 'utf8');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+      return { id, subject };
+    } catch (err) {
+      let failure = registrationFailure(err, subject);
+      if (failure.code === 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE') {
+        // The client reports a failed TLS handshake as an HTTP 400 of its own, without the error's code.
+        const tls = (err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code ?? (await tlsFailureOf(registryUrl));
+        if (typeof tls === 'string' && TLS_UNTRUSTED_CODES.has(tls)) failure = new AmpsealError('TLS_UNTRUSTED', `schema registry (${tls})`);
+      }
+      if (!failure.retriable || attempt >= REGISTER_ATTEMPTS) throw failure;
+      await sleep(REGISTER_FIRST_PAUSE_MS * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/**
+ * What a failed registration means, from the registry client's error alone (pure: the unit tests give it the
+ * errors the client throws). The client asks for the subject's compatibility, registers, then, for a subject new
+ * to the registry, sets its compatibility; which request failed is in the error's `url` ("method url"), and it
+ * matters: a 409 on the registration is an incompatible schema, a 409 on setting the compatibility is another
+ * instance that set it first (Apicurio: "A rule named 'COMPATIBILITY' already exists"), harmless, and the next
+ * attempt finds the subject configured. The message names the status and the request's path, never the host
+ * (it may carry credentials).
+ */
+export function registrationFailure(err: unknown, subject: string): AmpsealError {
+  const e = (err ?? {}) as { status?: unknown; url?: unknown; name?: unknown; message?: unknown };
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  // mappersmith writes the method in lower case ("put http://…").
+  const [lower, url] = typeof e.url === 'string' ? e.url.split(' ', 2) : [];
+  const method = lower?.toUpperCase();
+  const request = method && url ? ` on ${method} ${pathOf(url)}` : '';
+  if (e.name === 'ConfluentSchemaRegistryCompatibilityError') {
+    return new AmpsealError('CONFIG_INVALID', `subject ${subject} is not set to BACKWARD compatibility in the registry (${String(e.message)})`);
+  }
+  if (status === 409 && method === 'PUT' && /\/config\//.test(url ?? '')) {
+    return new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject}: another client set its compatibility at the same moment (HTTP 409${request})`);
+  }
+  // 409: the new schema breaks BACKWARD compatibility with what consumers read; a deploy must stop.
+  if (status === 409) return new AmpsealError('CONFIG_INVALID', `schema for ${subject} is not BACKWARD compatible with the registered one (HTTP 409${request})`);
+  // 401/403: wrong or missing credentials; waiting will not fix them.
+  if (status === 401 || status === 403) return new AmpsealError('AUTHENTICATION_FAILED', `schema registry (HTTP ${status}${request})`);
+  // 404, 422: a URL that does not serve the Confluent API, or a schema the registry refuses; waiting will not fix
+  // either. Not 400: the client reports every failure to get an answer at all (refused, reset, a TLS handshake) as
+  // a 400 of its own, so a 400 is read as no answer and retried, and still names itself if it stays.
+  if (status === 404 || status === 422) {
+    return new AmpsealError('CONFIG_INVALID', `the schema registry refused to register ${subject} (HTTP ${status}${request}): check AMPSEAL_SCHEMA_REGISTRY_URL and the schema`);
+  }
+  const why = status !== undefined ? `HTTP ${status}${request}` : typeof e.message === 'string' ? e.message.slice(0, 200) : 'no answer';
+  return new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject} failed (${why})`, { cause: err });
+}
+
+function pathOf(url: string): string {
   try {
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema: readFileSync(schemaFile, 'utf8') },
-      { subject, compatibility: COMPATIBILITY.BACKWARD },
-    );
-    return { id, subject };
-  } catch (err) {
-    const status = (err as { status?: number }).status;
-    // 409: the new schema breaks BACKWARD compatibility with what consumers read; a deploy must stop.
-    if (status === 409) throw new AmpsealError('CONFIG_INVALID', `schema for ${subject} is not BACKWARD compatible with the registered one`);
-    // 401/403: wrong or missing credentials; waiting will not fix them.
-    if (status === 401 || status === 403) throw new AmpsealError('AUTHENTICATION_FAILED', `schema registry (HTTP ${status})`);
-    const code = (err as { code?: unknown }).code ?? ((err as { cause?: { code?: unknown } }).cause?.code) ?? (await tlsFailureOf(registryUrl));
-    if (typeof code === 'string' && TLS_UNTRUSTED_CODES.has(code)) throw new AmpsealError('TLS_UNTRUSTED', `schema registry (${code})`);
-    throw new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject} failed`, { cause: err });
+    return new URL(url).pathname;
+  } catch {
+    return '(unparsed URL)';
   }
 }
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { faultPipeline, phaseLog, reportFault, tallyOutputs } from '../harness/exactly-once';
 import { produce } from '../harness/kafka';
 import { indexedStart } from '../harness/pipeline';
-import { exitOf, freePort, metricValue, spawnService, waitForReady, type ServiceProcess } from '../harness/processes';
+import { exitOf, freePort, logTail, metricValue, spawnService, waitForReady, type ServiceProcess } from '../harness/processes';
 import { useResources } from '../harness/resources';
 
 /**
@@ -124,7 +124,8 @@ describe('fault matrix: scale-out and scale-in under load, a zombie fenced', () 
     expect({ lost: tally.lost, duplicated: tally.duplicated }).toEqual({ lost: [], duplicated: [] });
     expect(tally.analytics.map((e) => e.meterWh).sort((x, y) => x - y)).toEqual(inputs.map((_, i) => i));
     // c left cleanly; the zombie either left cleanly too or stopped on its fenced producer (exit 1, policy `stop`).
-    expect(leaving.find((l) => l.name === 'c')?.exit).toEqual({ code: 0, signal: null });
+    const cExit = leaving.find((l) => l.name === 'c')!.exit;
+    expect({ exit: cExit, log: cExit.code === 0 ? '' : logTail(c.child, 30) }).toEqual({ exit: { code: 0, signal: null }, log: '' });
     const bExit = leaving.find((l) => l.name === 'b')!.exit;
     if (bExit.code !== 0) expect([bExit, zombieLog.includes('"reason":"producer_fenced"')]).toEqual([{ code: 1, signal: null }, true]);
   });

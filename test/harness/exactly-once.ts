@@ -94,7 +94,7 @@ const REPORT = join(__dirname, '..', 'reports', 'faults.jsonl');
  * from which the closing note's table is written.
  */
 export function reportFault(row: FaultRow): void {
-  const line = JSON.stringify({ ...row, at: new Date().toISOString() });
+  const line = JSON.stringify({ ...row, client: process.env.AMPSEAL_TEST_KAFKA_CLIENT ?? 'kafkajs', at: new Date().toISOString() });
   process.stderr.write(`\n[fault-matrix] ${line}\n`);
   mkdirSync(join(REPORT, '..'), { recursive: true });
   appendFileSync(REPORT, `${line}\n`);

@@ -157,7 +157,7 @@ export async function waitForHttp(url: string, status = 200, timeoutMs = 30_000)
 export async function waitForReady(child: ServiceProcess, port: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
-  const failure = (why: string) => new Error(`${why}; last readiness: ${last}; the service's log ends:\n${tail(child.output)}`);
+  const failure = (why: string) => new Error(`${why}; last readiness: ${last}; the service's log ends:\n${logTail(child)}`);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw failure(`the service on :${port} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
     try {
@@ -172,8 +172,9 @@ export async function waitForReady(child: ServiceProcess, port: number, timeoutM
   }
 }
 
-function tail(output: readonly string[], lines = 15): string {
-  return output.join('').trimEnd().split('\n').slice(-lines).join('\n');
+/** The last lines a service wrote (stdout and stderr as they came), for a failure's message. */
+export function logTail(child: ServiceProcess, lines = 15): string {
+  return child.output.join('').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 /**

@@ -31,6 +31,8 @@ interface Results {
   readonly pipeline_cpu_ms_per_1k_events: number;
   readonly transform_events_per_s: number;
   readonly transform_epochs_to_plain: number;
+  readonly kafka_client: string;
+  readonly clients: Readonly<Record<string, { readonly verified: boolean; readonly pipeline_events_per_s?: Spread; readonly pipeline_to_first_client?: Spread }>>;
   readonly runs: {
     readonly transform: ReadonlyArray<{ readonly events: number }>;
     readonly pipeline: ReadonlyArray<{ readonly memory_at_end: { readonly rss_mb: number; readonly heap_total_mb: number; readonly heap_used_mb: number; readonly external_mb: number } }>;
@@ -43,7 +45,7 @@ interface Results {
 }
 
 describe('npm run bench (smoke)', () => {
-  it('runs every phase once, verifies the pipeline exactly once and the Java peer by its outputs, and leaves the committed results alone', async () => {
+  it('runs every phase once on both Kafka clients, verifies the pipeline exactly once and the Java peer by its outputs, and leaves the committed results alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ampseal-bench-'));
     resources.add('bench output folder', dir, async (d) => rmSync(d, { recursive: true, force: true }));
     const committedBefore = existsSync(COMMITTED) ? statSync(COMMITTED).mtimeMs : undefined;
@@ -63,6 +65,14 @@ describe('npm run bench (smoke)', () => {
     expect(results.pipeline_events_per_s).toBeGreaterThan(0);
     expect(results.passthrough_events_per_s).toBeGreaterThan(0);
     expect(results.pipeline_cpu_ms_per_1k_events).toBeGreaterThan(0);
+    // Both adapters of the Kafka port ran the passthrough and the pipeline in the same repetition, each verified.
+    expect(results.kafka_client).toBe('kafkajs');
+    expect(Object.keys(results.clients).sort()).toEqual(['kafkajs', 'platformatic']);
+    for (const c of Object.values(results.clients)) {
+      expect(c.verified).toBe(true);
+      expect(c.pipeline_events_per_s!.n).toBe(1);
+      expect(c.pipeline_to_first_client!.n).toBe(1);
+    }
     // The transform phase ran in its own process over the window and reported each repetition.
     expect(results.transform_events_per_s).toBeGreaterThan(0);
     expect(results.runs.transform).toHaveLength(1);

@@ -15,7 +15,7 @@ describe('bench arguments', () => {
       memory: false,
       subjects: 100_000,
       threads: undefined,
-      client: 'kafkajs',
+      clients: ['kafkajs', 'platformatic'],
     });
   });
 
@@ -25,10 +25,13 @@ describe('bench arguments', () => {
     expect(() => parseArgs(['--threads', '17'])).toThrow('--threads needs a whole number from 0 to 16');
   });
 
-  it('run the passthrough and the pipeline on the platformatic adapter with --client platformatic', () => {
-    expect(parseArgs(['--quick', '--client', 'platformatic']).client).toBe('platformatic');
-    expect(parseArgs(['--client=kafkajs']).client).toBe('kafkajs');
-    expect(() => parseArgs(['--client', 'rdkafka'])).toThrow('--client needs kafkajs or platformatic');
+  it('run the passthrough and the pipeline on each client of --client, the first as the headline one', () => {
+    expect(parseArgs(['--quick', '--client', 'platformatic']).clients).toEqual(['platformatic']);
+    expect(parseArgs(['--client=kafkajs']).clients).toEqual(['kafkajs']);
+    expect(parseArgs(['--client', 'platformatic,kafkajs']).clients).toEqual(['platformatic', 'kafkajs']);
+    expect(parseArgs(['--client', 'kafkajs,kafkajs']).clients).toEqual(['kafkajs']);
+    expect(() => parseArgs(['--client', 'rdkafka'])).toThrow('--client needs kafkajs, platformatic or a comma list of them');
+    expect(() => parseArgs(['--client', 'kafkajs,'])).toThrow(UsageError);
   });
 
   it('run N pipeline instances with --instances, on 3 raw partitions per instance', () => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { KAFKA_CLIENTS, type KafkaClientName } from '@ampseal/kafka';
 
 /**
  * Command line of `npm run bench [-- options]`. Pure: argv in, a frozen plan out, or a usage error.
@@ -30,8 +31,11 @@ export interface BenchArgs {
    * (pairs against the same passthrough: the threads' ratio in the same run); undefined: no extra run.
    */
   readonly threads: number | undefined;
-  /** The Kafka client of the passthrough and the pipeline (AMPSEAL_KAFKA_CLIENT of the children). */
-  readonly client: 'kafkajs' | 'platformatic';
+  /**
+   * The Kafka clients the passthrough and the pipeline run on (AMPSEAL_KAFKA_CLIENT of the children), each in every
+   * repetition, side by side (clients.ts). The first is the run's headline client: the top-level figures are its.
+   */
+  readonly clients: readonly KafkaClientName[];
 }
 
 /** Raw-topic partitions of a run with this many pipeline instances: 3 per instance, so each gets as many as one gets alone. */
@@ -48,7 +52,7 @@ export function rawPartitionsFor(instances: number): number {
  */
 export const POD_NODE_OPTIONS = '--max-old-space-size=256 --max-semi-space-size=1';
 
-export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--events N] [--seed S] [--repetitions R] [--profile] [--out FILE] [--node-options FLAGS] [--instances N] [--threads N] [--client C] [--memory [--subjects N]]
+export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--events N] [--seed S] [--repetitions R] [--profile] [--out FILE] [--node-options FLAGS] [--instances N] [--threads N] [--client C[,C]] [--memory [--subjects N]]
   --quick          short run (under two minutes): fewer events, 2 repetitions, 10 s of latency
   --compare FILE   print the ratios of this run against an earlier results.json
   --events N       events to generate (default: full run until 100,000 distinct subjects, quick 100,000)
@@ -64,7 +68,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--compare FILE] [--even
                    repetition then also runs 1 instance on the same topics, which get 3 partitions per instance
   --threads N      each repetition also runs the pipeline with AMPSEAL_HANDLER_THREADS=N (after the one
                    with the default), verified exactly once, its ratio to the same passthrough reported
-  --client C       Kafka client of the passthrough and the pipeline: kafkajs (default) or platformatic
+  --client C[,C]   Kafka clients of the passthrough and the pipeline, each run in every repetition: kafkajs,
+                   platformatic or both (default kafkajs,platformatic); the first is the headline one
                    (the Java peer is the same either way)
   --memory         only measure the key ring's cache: bytes per cached subject (no stack needed)
   --subjects N     distinct subjects of --memory (default 100,000)
@@ -105,7 +110,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let memory = false;
   let subjects = 100_000;
   let threads: number | undefined;
-  let client: BenchArgs['client'] = 'kafkajs';
+  let clients: readonly KafkaClientName[] = KAFKA_CLIENTS;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -127,9 +132,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         threads = integer('--threads', value(), 0, 16);
         break;
       case '--client': {
-        const v = value();
-        if (v !== 'kafkajs' && v !== 'platformatic') throw new UsageError('--client needs kafkajs or platformatic');
-        client = v;
+        const names = (value() ?? '').split(',').map((n) => n.trim());
+        if (names.some((n) => !(KAFKA_CLIENTS as readonly string[]).includes(n))) throw new UsageError(`--client needs ${KAFKA_CLIENTS.join(', ')} or a comma list of them`);
+        clients = [...new Set(names as KafkaClientName[])];
         break;
       }
       case '--subjects':
@@ -164,5 +169,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new UsageError(`unknown argument '${arg}'`);
     }
   }
-  return Object.freeze({ quick, compare, events, seed, repetitions: repetitions ?? (quick ? 2 : 3), profile, out, nodeOptions, instances, memory, subjects, threads, client });
+  return Object.freeze({ quick, compare, events, seed, repetitions: repetitions ?? (quick ? 2 : 3), profile, out, nodeOptions, instances, memory, subjects, threads, clients });
 }

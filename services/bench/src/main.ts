@@ -2,19 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createKafka } from '@ampseal/kafka';
+import { createKafka, type KafkaClientName } from '@ampseal/kafka';
 import { createLogger, loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { POD_NODE_OPTIONS, USAGE, UsageError, parseArgs, rawPartitionsFor, resultsFile, type BenchArgs } from './args';
 import { type BenchContext, createBenchContext } from './context';
 import { type Dataset, type RawTopics, buildDataset, writeSubset } from './dataset';
 import type { Fingerprint } from './fingerprint';
 import { brokerPidOf } from './cpu';
+import { summarizeClients } from './clients';
 import { type JavaPeerAvailability, type JavaPeerRun, buildJavaPeer, inputFingerprint, runJavaPeer } from './java-peer';
 import { createTopics, deleteTopics, loadDataset } from './kafka-io';
 import { type LatencyRun, prepareLatencySubset, runLatency } from './latency';
 import { type Headline, type Spreads, comparisonTable, compare, judge, machineLine, peerTable, resultsTable, verdictLines } from './report';
 import { describeMachine, stackFromEnvOrUp } from './stack';
-import { median, round, spread } from './stats';
+import { median, round, spread, type Spread } from './stats';
 import { type InstancesRun, describeInstancesRun, runPipelineInstances, scaling } from './instances';
 import { runMemoryMode } from './memory';
 import { type PassthroughRun, type PipelineRun, runPassthrough, runPipeline } from './throughput';
@@ -153,12 +154,14 @@ async function main(args: BenchArgs): Promise<number> {
   const root = path.resolve(__dirname, '..', '..', '..');
   const mode = args.quick ? QUICK : FULL;
   const events = args.events ?? mode.events;
-  log(`${args.quick ? 'quick' : 'full'} run, seed ${args.seed}, ${args.repetitions} repetitions per phase, Kafka client ${args.client}`);
+  log(`${args.quick ? 'quick' : 'full'} run, seed ${args.seed}, ${args.repetitions} repetitions per phase, Kafka client${args.clients.length > 1 ? 's' : ''} ${args.clients.join(' and ')}`);
 
   // The endpoints from the environment when exported (`eval "$(bash infra/stack.sh env)"`): a running shared stack
   // is used as it is, never started or stopped; else `infra/stack.sh up`.
-  // --client: the passthrough and the pipeline children run their stream on this adapter of the Kafka port.
-  const stackEnv = { ...stackFromEnvOrUp(root), AMPSEAL_KAFKA_CLIENT: args.client };
+  // --client: the passthrough and the pipeline children run their stream on this adapter of the Kafka port (the
+  // headline client here; the others through contextOn below).
+  const [headlineClient, ...otherClients] = args.clients as [KafkaClientName, ...KafkaClientName[]];
+  const stackEnv = { ...stackFromEnvOrUp(root), AMPSEAL_KAFKA_CLIENT: headlineClient };
   const machine = describeMachine(root);
   log(`machine: ${machineLine(machine)}`);
   const config = loadConfig(stackEnv);
@@ -216,6 +219,9 @@ async function main(args: BenchArgs): Promise<number> {
     log,
   });
 
+  // The same phases on another client: the same run, data, topics and clean-up list, only the children's client differs.
+  const contextOn = (client: KafkaClientName): BenchContext => ({ ...ctx, stackEnv: { ...ctx.stackEnv, AMPSEAL_KAFKA_CLIENT: client } });
+  const others = otherClients.map((client) => ({ client, ctx: contextOn(client), passthrough: [] as PassthroughRun[], pipeline: [] as PipelineRun[], instances: [] as InstancesRun[] }));
   const passthroughRuns: PassthroughRun[] = [];
   const pipelineRuns: PipelineRun[] = [];
   // --threads N: the pipeline with AMPSEAL_HANDLER_THREADS=N, run after the default one in each repetition.
@@ -304,6 +310,19 @@ async function main(args: BenchArgs): Promise<number> {
         instancesRuns.push(await runPipelineInstances(ctx, { label: `pz${r}x${args.instances}`, raw, count: data.size, verify: true }, args.instances));
         log(describeInstancesRun(instancesRuns.at(-1)!, fmt));
       }
+      for (const other of others) {
+        const c = other.client;
+        const opt = await runPassthrough(other.ctx, { label: `pt${r}${c}`, raw, count: data.size, verify: true });
+        other.passthrough.push(opt);
+        log(`  passthrough #${r} on ${c}: ${fmt(opt.events_per_s)} events/s (${opt.seconds.toFixed(2)} s; CPU ${opt.cpu_ms_per_1k_events.toFixed(1)} ms/1k; outputs ${opt.outputs_verified ? 'verified' : 'WRONG'})`);
+        const opz = await runPipeline(other.ctx, { label: `pz${r}${c}`, raw, count: data.size, verify: true });
+        other.pipeline.push(opz);
+        logPipelineRun(`pipeline #${r} on ${c}`, opz);
+        if (args.instances > 1) {
+          other.instances.push(await runPipelineInstances(other.ctx, { label: `pz${r}x${args.instances}${c}`, raw, count: data.size, verify: true }, args.instances));
+          log(`${describeInstancesRun(other.instances.at(-1)!, fmt)} on ${c}`);
+        }
+      }
     }
 
     // ---- latency at a fixed offered load, one warm pipeline
@@ -351,7 +370,9 @@ async function main(args: BenchArgs): Promise<number> {
   const javaPeerSkipped = !javaPeer.ok ? javaPeer.reason : javaPeerFailure;
   const javaPeerVerified = peerMeasured ? javaPeerRuns.every((r) => r.outputs_verified === true) : null;
   const scaled = args.instances > 1 ? scaling(args.instances, PARTITIONS, pipelineRuns, instancesRuns) : undefined;
+  const clients = summarizeClients([{ client: headlineClient, passthrough: passthroughRuns, pipeline: pipelineRuns, instances: instancesRuns }, ...others], javaPeerRuns);
   const exactlyOnce =
+    Object.values(clients).every((c) => c.verified) &&
     pipelineRuns.length > 0 &&
     pipelineRuns.every((r) => r.verification?.exactlyOnce === true) &&
     latency?.exactly_once === true &&
@@ -409,7 +430,9 @@ async function main(args: BenchArgs): Promise<number> {
   const results = {
     ...headline,
     mode: args.quick ? 'quick' : 'full',
-    kafka_client: args.client,
+    kafka_client: headlineClient,
+    // Each client's passthrough and pipeline in the same repetitions (issue 15); the first is the one above.
+    clients,
     seed: args.seed,
     repetitions: args.repetitions,
     pipeline_to_transform: round(pipeline / transform, 3),
@@ -488,6 +511,9 @@ async function main(args: BenchArgs): Promise<number> {
       java_peer: javaPeerRuns.map(roundAll),
       pipeline_to_java_peer: peerRatios.map((r) => round(r, 3)),
       ...(scaled ? { pipeline_instances: instancesRuns.map(roundAll) } : {}),
+      ...(others.length > 0
+        ? { other_clients: Object.fromEntries(others.map((o) => [o.client, { passthrough: o.passthrough.map(roundAll), pipeline: o.pipeline.map(roundAll), pipeline_instances: o.instances.map(roundAll) }])) }
+        : {}),
       ...(threaded ? { pipeline_with_threads: threadRuns.map(roundAll), pipeline_with_threads_to_passthrough: threadRatios.map((r) => round(r, 3)) } : {}),
       latency: latency ? roundAll(latency) : undefined,
       latency_at_least_once: latencyAlo ? roundAll(latencyAlo) : undefined,
@@ -510,8 +536,12 @@ async function main(args: BenchArgs): Promise<number> {
   w(
     peerTable([
       { name: 'transform alone (own process)', eventsPerS: spreads.transform_events_per_s, cpuMsPer1k: undefined, note: 'one core, no Kafka' },
-      { name: 'kafkajs passthrough', eventsPerS: spreads.passthrough_events_per_s, cpuMsPer1k: spreads.passthrough_cpu_ms_per_1k_events, brokerCpuMsPer1k: spreads.passthrough_broker_cpu_ms_per_1k_events },
-      { name: 'pipeline', eventsPerS: spreads.pipeline_events_per_s, cpuMsPer1k: spreads.pipeline_cpu_ms_per_1k_events, brokerCpuMsPer1k: spreads.pipeline_broker_cpu_ms_per_1k_events },
+      { name: `${headlineClient} passthrough`, eventsPerS: spreads.passthrough_events_per_s, cpuMsPer1k: spreads.passthrough_cpu_ms_per_1k_events, brokerCpuMsPer1k: spreads.passthrough_broker_cpu_ms_per_1k_events },
+      { name: `pipeline on ${headlineClient}`, eventsPerS: spreads.pipeline_events_per_s, cpuMsPer1k: spreads.pipeline_cpu_ms_per_1k_events, brokerCpuMsPer1k: spreads.pipeline_broker_cpu_ms_per_1k_events },
+      ...others.flatMap((o) => [
+        { name: `${o.client} passthrough`, eventsPerS: clients[o.client]!.passthrough_events_per_s, cpuMsPer1k: clients[o.client]!.passthrough_cpu_ms_per_1k_events, brokerCpuMsPer1k: spread(brokerCpu(o.passthrough), 1) },
+        { name: `pipeline on ${o.client}`, eventsPerS: clients[o.client]!.pipeline_events_per_s, cpuMsPer1k: clients[o.client]!.pipeline_cpu_ms_per_1k_events, brokerCpuMsPer1k: spread(brokerCpu(o.pipeline), 1) },
+      ]),
       {
         name: `Java peer (kafka-clients ${machine.kafka})`,
         eventsPerS: spreads.java_peer_events_per_s,
@@ -540,6 +570,11 @@ async function main(args: BenchArgs): Promise<number> {
       `  pipeline t=${args.threads} / passthrough ${threaded.pipeline_to_passthrough!.median.toFixed(3)}   (per repetition: ${perRep(threadRatios)}; ` +
         `${fmt(threaded.events_per_s!.median)} events/s, CPU ${threaded.cpu_ms_per_1k_events!.median.toFixed(1)} ms/1k vs ${results.pipeline_cpu_ms_per_1k_events.toFixed(1)} in-thread default; exactly once ${threaded.exactly_once ? 'yes' : 'NO'})\n`,
     );
+  }
+  for (const o of others) {
+    const c = clients[o.client]!;
+    const m = (x: Spread | undefined) => (x ? `${x.median.toFixed(3)} (${x.min.toFixed(3)}–${x.max.toFixed(3)})` : 'not measured');
+    w(`  on ${o.client}: pipeline / ${headlineClient}'s pipeline ${m(c.pipeline_to_first_client)}, passthrough / ${headlineClient}'s ${m(c.passthrough_to_first_client)}, pipeline / passthrough ${m(c.pipeline_to_passthrough)}, pipeline / Java peer ${m(c.pipeline_to_java_peer)}${c.instances_speedup ? `, ${args.instances} instances / 1 ${m(c.instances_speedup)}` : ''}; exactly once ${c.verified ? 'yes' : 'NO'}\n`);
   }
   if (scaled) w(`  ${scaled.instances} instances / 1         ${scaled.speedup.toFixed(3)}   (${fmt(scaled.pipeline_n_events_per_s)} vs ${fmt(scaled.pipeline_1_events_per_s)} events/s, ${scaled.raw_partitions} partitions per raw topic; per repetition: ${scaled.speedup_per_repetition.join(', ')})\n`);
   if (latency) w(`  latency visible (read_committed consumer) p50 ${latency.visible_p50_ms} ms, p99 ${latency.visible_p99_ms} ms at ${fmt(latency.achieved_events_per_s)} events/s achieved\n`);

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchPort } from './leaks';
 import { exitOf, spawnProcess } from './processes';
-import { fileResources } from './resources';
+import { fileResources, type Resources } from './resources';
 
 const ROOT = join(__dirname, '..', '..');
 const STACK = join(ROOT, 'infra', 'stack.sh');
@@ -140,4 +140,20 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An OAUTHBEARER token for `subject` in a file of its own (removed at the file's clean-up), as an identity provider's
+ * token file would hold: the test broker validates unsigned JWTs (`sub` and `exp`; infra/kafka/server.properties),
+ * which proves the token plumbing against a real broker, not a provider's signature. Returns the token file and
+ * the folder, where a test can name a file that does not exist.
+ */
+export function unsignedTokenFile(resources: Resources, subject: string): { readonly tokenFile: string; readonly dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ampseal-oauth-'));
+  resources.add('token dir', dir, async (d) => rmSync(d, { recursive: true, force: true }));
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + 3600 })}.\n`);
+  return { tokenFile, dir };
 }

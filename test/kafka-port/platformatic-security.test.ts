@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '@ampseal/foundation';
 import type { KafkaSecurity } from '@ampseal/kafka';
 import { verifyConnection } from '@ampseal/kafka-platformatic';
-import { TestCluster } from '../harness/cluster';
+import { TestCluster, unsignedTokenFile } from '../harness/cluster';
 import { useResources } from '../harness/resources';
 
 /**
@@ -41,12 +40,7 @@ describe('@platformatic/kafka over SASL_SSL: the adapter maps every security set
   });
 
   it('logs in with OAUTHBEARER from a token file and from a command; an unreadable token file is AUTHENTICATION_FAILED', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ampseal-oauth-'));
-    resources.add('token dir', dir, async (d) => rmSync(d, { recursive: true, force: true }));
-    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const now = Math.floor(Date.now() / 1000);
-    const tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, `${part({ alg: 'none' })}.${part({ sub: cluster.sasl.username, iat: now, exp: now + 3600 })}.\n`);
+    const { tokenFile, dir } = unsignedTokenFile(resources, cluster.sasl.username);
     await expect(verify({ tls: tls(), sasl: { mechanism: 'oauthbearer', tokenFile } })).resolves.toBeUndefined();
     await expect(verify({ tls: tls(), sasl: { mechanism: 'oauthbearer', tokenCommand: `cat '${tokenFile}'` } })).resolves.toBeUndefined();
     await expect(verify({ tls: tls(), sasl: { mechanism: 'oauthbearer', tokenFile: join(dir, 'absent') } })).rejects.toMatchObject({ code: 'AMPSEAL_ERR_AUTHENTICATION_FAILED' });

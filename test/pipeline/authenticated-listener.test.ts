@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaSecurity } from '@ampseal/kafka';
 import { createPseudonymizer } from '@ampseal/pseudonymizer';
@@ -8,7 +7,7 @@ import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { createShredder } from '@ampseal/shredder';
 import { captureLogger } from '../harness/capture-logger';
 import { kafkaClient, registryClient } from '../harness/clients';
-import { TestCluster } from '../harness/cluster';
+import { TestCluster, unsignedTokenFile } from '../harness/cluster';
 import { consumeUntil, produce } from '../harness/kafka';
 import { pipelineEnv } from '../harness/pipeline';
 import { exitOf, runAmpseal, spawnService } from '../harness/processes';
@@ -64,14 +63,7 @@ describe('Kafka over SASL_SSL (private broker with the launcher-generated CA and
   });
 
   it('logs in with OAUTHBEARER from a token file and from a command; an unreadable token file is AUTHENTICATION_FAILED', async () => {
-    // The local broker validates unsigned JWTs (`sub` and `exp`; infra/kafka/server.properties): this proves the
-    // token plumbing against a real broker, not an identity provider's signature.
-    const dir = mkdtempSync(join(tmpdir(), 'ampseal-oauth-'));
-    resources.add('token dir', dir, async (d) => rmSync(d, { recursive: true, force: true }));
-    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const now = Math.floor(Date.now() / 1000);
-    const tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, `${part({ alg: 'none' })}.${part({ sub: cluster.sasl.username, iat: now, exp: now + 3600 })}.\n`);
+    const { tokenFile, dir } = unsignedTokenFile(resources, cluster.sasl.username);
     const tls = { ca: readFileSync(cluster.sasl.caFile, 'utf8') };
     for (const sasl of [{ mechanism: 'oauthbearer', tokenFile }, { mechanism: 'oauthbearer', tokenCommand: `cat '${tokenFile}'` }] as const) {
       const kafka = kafkaClient('sasl-oauth', cluster.sasl.brokers, { tls, sasl });

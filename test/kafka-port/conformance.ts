@@ -191,10 +191,8 @@ export function conformance(adapter: string, resources: Resources, makeStream: S
     const t = names('inhand');
     await createTopics(kafka, resources, [{ topic: t.input, partitions: 2 }, { topic: t.output }]);
     await produce(kafka, t.input, inputs(40));
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let held = false;
     const base = passthrough(t.output);
+    const hold = holdFirstChunk(base);
     // The first member holds its first chunk until the second member has joined and worked: the group rebalances
     // meanwhile, and the held chunk's partition may have moved (one in two: the assignor decides).
     // Sessions long enough that the hold below never expires a member: this is a partition moving by rebalance.
@@ -203,22 +201,16 @@ export function conformance(adapter: string, resources: Resources, makeStream: S
       topics: [t.input],
       maxRecordsPerTransaction: 5,
       sessionTimeoutMs: 30_000,
-      handler: async (records) => {
-        if (!held) {
-          held = true;
-          await released;
-        }
-        return base(records);
-      },
+      handler: hold.handler,
     });
-    await until(() => held, 30_000, 'the held chunk');
+    await until(() => hold.held, 30_000, 'the held chunk');
     // Not awaited: kafkajs' start waits for the join, which waits for the chunk in hand (kafkajs rejoins only once
     // it is done); @platformatic/kafka rejoins beside it, and the second member works before the release.
     let b: StreamPort | undefined;
     const bStarted = start({ groupId: t.group, topics: [t.input], handler: base, maxRecordsPerTransaction: 5, sessionTimeoutMs: 30_000 }).then((s) => (b = s));
     await until(() => b?.isAssigned === true, 5_000, 'the second member to own a partition').catch(() => undefined);
     await sleep(1_000);
-    release();
+    hold.release();
     await bStarted;
     const progress = new GroupProgress(kafka, t.group, t.input);
     await progress.reach(40);
@@ -232,10 +224,8 @@ export function conformance(adapter: string, resources: Resources, makeStream: S
     const t = names('expired');
     await createTopics(kafka, resources, [{ topic: t.input, partitions: 2 }, { topic: t.output }]);
     await produce(kafka, t.input, inputs(40));
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let held = false;
     const base = passthrough(t.output);
+    const hold = holdFirstChunk(base);
     // The first member's first chunk takes longer than its 6 s session (a dependency timing out slowly, say): the
     // group expires it and the second member takes every partition and commits all of them. When the held call returns,
     // its chunk was already committed by the new owner: committing it again would write it twice. (kafkajs adapter:
@@ -247,15 +237,9 @@ export function conformance(adapter: string, resources: Resources, makeStream: S
       topics: [t.input],
       maxRecordsPerTransaction: 5,
       sessionTimeoutMs: 6_000,
-      handler: async (records) => {
-        if (!held) {
-          held = true;
-          await released;
-        }
-        return base(records);
-      },
+      handler: hold.handler,
     });
-    await until(() => held, 30_000, 'the held chunk');
+    await until(() => hold.held, 30_000, 'the held chunk');
     let b: StreamPort | undefined;
     const bStarted = start({ groupId: t.group, topics: [t.input], handler: base, maxRecordsPerTransaction: 5, sessionTimeoutMs: 6_000 }).then((s) => (b = s));
     const progress = new GroupProgress(kafka, t.group, t.input);
@@ -266,7 +250,7 @@ export function conformance(adapter: string, resources: Resources, makeStream: S
       () => true,
       () => false,
     );
-    release();
+    hold.release();
     await bStarted;
     await progress.reach(40);
     if (expired) await sleep(3_000); // the held chunk's commit attempt, and whatever follows it
@@ -275,4 +259,27 @@ export function conformance(adapter: string, resources: Resources, makeStream: S
     expect(new Set(out).size).toBe(40);
     expect(out).toHaveLength(40);
   });
+}
+
+/**
+ * A handler that holds its first chunk until `release()` (a slow dependency, say) and passes every chunk to
+ * `handler`; `held` turns true once that chunk is in hand.
+ */
+function holdFirstChunk(handler: StreamHandler): { readonly handler: StreamHandler; readonly held: boolean; release(): void } {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held = false;
+  return {
+    handler: async (records) => {
+      if (!held) {
+        held = true;
+        await released;
+      }
+      return handler(records);
+    },
+    get held() {
+      return held;
+    },
+    release: () => release(),
+  };
 }

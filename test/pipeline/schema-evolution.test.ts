@@ -56,4 +56,19 @@ describe('analytics schema evolution (real registry, BACKWARD)', () => {
       expect(results[0]!.subject).toBe(`${topic}-value`);
     }
   });
+
+  it('a subject an operator set to another compatibility stops the start with CONFIG_INVALID once the attempts are over', async () => {
+    const url = endpoints().schemaRegistryUrl;
+    const topic = uniqueName('charging.sessions.analytics');
+    await registerSchema(url, topic, ANALYTICS_SCHEMA_FILE);
+    const set = await fetch(`${url}/config/${encodeURIComponent(`${topic}-value`)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: 'NONE' }),
+    });
+    expect(set.status).toBe(200);
+    const error = await registerSchema(url, topic, ANALYTICS_SCHEMA_FILE).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'AMPSEAL_ERR_CONFIG_INVALID' });
+    expect((error as Error).message).toContain(`${topic}-value is not set to BACKWARD compatibility`);
+  });
 });

@@ -62,18 +62,18 @@ describe('registrationFailure', () => {
   const base = 'http://user:secret@registry:8081/apis/ccompat/v7';
   const response = (status: number, url: string, message = 'x') => Object.assign(new Error(message), { name: 'ResponseError', status, url });
   const read = (err: unknown) => {
-    const e = registrationFailure(err, 't.analytics.v1-value');
-    return { code: e.code, retriable: e.retriable, message: e.message };
+    const { error, again } = registrationFailure(err, 't.analytics.v1-value');
+    return { code: error.code, again, message: error.message };
   };
 
   it('a 409 on setting the compatibility is a lost race: retriable', () => {
     const r = read(response(409, `put ${base}/config/t.analytics.v1-value`, "A rule named 'COMPATIBILITY' already exists."));
-    expect(r).toMatchObject({ code: 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE', retriable: true });
+    expect(r).toMatchObject({ code: 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE', again: true });
     expect(r.message).toContain('PUT /apis/ccompat/v7/config/t.analytics.v1-value');
   });
 
   it('a 409 on the registration is an incompatible schema: not retriable', () => {
-    expect(read(response(409, `post ${base}/subjects/t.analytics.v1-value/versions`))).toMatchObject({ code: 'AMPSEAL_ERR_CONFIG_INVALID', retriable: false });
+    expect(read(response(409, `post ${base}/subjects/t.analytics.v1-value/versions`))).toMatchObject({ code: 'AMPSEAL_ERR_CONFIG_INVALID', again: false });
   });
 
   it.each([
@@ -88,18 +88,20 @@ describe('registrationFailure', () => {
   ])('HTTP %i → %s', (status, code) => {
     const r = read(response(status, `post ${base}/subjects/t.analytics.v1-value/versions`));
     expect(r.code).toBe(code);
-    expect(r.retriable).toBe(code === 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE');
+    expect(r.again).toBe(code === 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE');
     expect(r.message).toContain(`HTTP ${status}`);
   });
 
-  it('a subject set to another compatibility is a configuration error', () => {
+  it('a subject set to another compatibility is tried again (the first instance may not have set it yet), and is a configuration error if it stays', () => {
+    // What the benchmark's two instances met: the second asked between the first's registration and its setting.
     const err = Object.assign(new Error('Compatibility does not match the configuration (BACKWARD != NONE)'), { name: 'ConfluentSchemaRegistryCompatibilityError' });
-    expect(read(err)).toMatchObject({ code: 'AMPSEAL_ERR_CONFIG_INVALID', retriable: false });
+    expect(read(err)).toMatchObject({ code: 'AMPSEAL_ERR_CONFIG_INVALID', again: true });
   });
 
   it('no answer at all is retriable, and never names the host or its credentials', () => {
     const r = read(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8081'), { code: 'ECONNREFUSED' }));
-    expect(r).toMatchObject({ code: 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE', retriable: true });
+    expect(r).toMatchObject({ code: 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE', again: true });
     for (const status of [409, 500]) expect(read(response(status, `put ${base}/config/s`)).message).not.toMatch(/secret|registry:8081/);
+    expect(read(new TypeError(`fetch failed for ${base}/subjects`)).message).not.toContain('secret');
   });
 });

@@ -52,7 +52,7 @@ export function subjectFor(topic: string): string {
  * the same moment) is tried again within this bound; past it the start fails and the orchestrator restarts us with
  * its own back-off. A failure waiting cannot fix (credentials, an incompatible schema, a wrong URL) fails at once.
  */
-export const REGISTER_ATTEMPTS = 5;
+const REGISTER_ATTEMPTS = 5;
 const REGISTER_FIRST_PAUSE_MS = 250;
 
 export async function registerSchema(
@@ -69,13 +69,13 @@ export async function registerSchema(
       const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
       return { id, subject };
     } catch (err) {
-      let failure = registrationFailure(err, subject);
+      let { error: failure, again } = registrationFailure(err, subject);
       if (failure.code === 'AMPSEAL_ERR_REGISTRY_UNAVAILABLE') {
         // The client reports a failed TLS handshake as an HTTP 400 of its own, without the error's code.
         const tls = (err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code ?? (await tlsFailureOf(registryUrl));
-        if (typeof tls === 'string' && TLS_UNTRUSTED_CODES.has(tls)) failure = new AmpsealError('TLS_UNTRUSTED', `schema registry (${tls})`);
+        if (typeof tls === 'string' && TLS_UNTRUSTED_CODES.has(tls)) [failure, again] = [new AmpsealError('TLS_UNTRUSTED', `schema registry (${tls})`), false];
       }
-      if (!failure.retriable || attempt >= REGISTER_ATTEMPTS) throw failure;
+      if (!again || attempt >= REGISTER_ATTEMPTS) throw failure;
       await sleep(REGISTER_FIRST_PAUSE_MS * 2 ** (attempt - 1));
     }
   }
@@ -83,38 +83,45 @@ export async function registerSchema(
 
 /**
  * What a failed registration means, from the registry client's error alone (pure: the unit tests give it the
- * errors the client throws). The client asks for the subject's compatibility, registers, then, for a subject new
- * to the registry, sets its compatibility; which request failed is in the error's `url` ("method url"), and it
- * matters: a 409 on the registration is an incompatible schema, a 409 on setting the compatibility is another
- * instance that set it first (Apicurio: "A rule named 'COMPATIBILITY' already exists"), harmless, and the next
- * attempt finds the subject configured. The message names the status and the request's path, never the host
- * (it may carry credentials).
+ * errors the client throws), and whether to try again. The client asks for the subject's compatibility, registers,
+ * then, for a subject new to the registry, sets its compatibility: a second instance starting beside the first
+ * meets two harmless races there, both tried again (the next attempt finds the subject set):
+ * - a 409 on setting the compatibility: the first set it already (Apicurio: "A rule named 'COMPATIBILITY' already
+ *   exists");
+ * - a compatibility of NONE between the first's registration and its setting (Apicurio answers the global default
+ *   for a subject without a rule of its own). A subject still not BACKWARD after the attempts is a configuration
+ *   error: an operator set it so, and waiting will not change it.
+ * Which request failed is in the error's `url` ("method url"): a 409 on the registration itself is an incompatible
+ * schema. The message names the status and the request's path, never the host (it may carry credentials).
  */
-export function registrationFailure(err: unknown, subject: string): AmpsealError {
+export function registrationFailure(err: unknown, subject: string): { readonly error: AmpsealError; readonly again: boolean } {
   const e = (err ?? {}) as { status?: unknown; url?: unknown; name?: unknown; message?: unknown };
   const status = typeof e.status === 'number' ? e.status : undefined;
   // mappersmith writes the method in lower case ("put http://…").
   const [lower, url] = typeof e.url === 'string' ? e.url.split(' ', 2) : [];
   const method = lower?.toUpperCase();
   const request = method && url ? ` on ${method} ${pathOf(url)}` : '';
+  const final = (error: AmpsealError) => ({ error, again: false });
   if (e.name === 'ConfluentSchemaRegistryCompatibilityError') {
-    return new AmpsealError('CONFIG_INVALID', `subject ${subject} is not set to BACKWARD compatibility in the registry (${String(e.message)})`);
+    return { error: new AmpsealError('CONFIG_INVALID', `subject ${subject} is not set to BACKWARD compatibility in the registry (${String(e.message)})`), again: true };
   }
   if (status === 409 && method === 'PUT' && /\/config\//.test(url ?? '')) {
-    return new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject}: another client set its compatibility at the same moment (HTTP 409${request})`);
+    return { error: new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject}: another client set its compatibility at the same moment (HTTP 409${request})`), again: true };
   }
   // 409: the new schema breaks BACKWARD compatibility with what consumers read; a deploy must stop.
-  if (status === 409) return new AmpsealError('CONFIG_INVALID', `schema for ${subject} is not BACKWARD compatible with the registered one (HTTP 409${request})`);
+  if (status === 409) return final(new AmpsealError('CONFIG_INVALID', `schema for ${subject} is not BACKWARD compatible with the registered one (HTTP 409${request})`));
   // 401/403: wrong or missing credentials; waiting will not fix them.
-  if (status === 401 || status === 403) return new AmpsealError('AUTHENTICATION_FAILED', `schema registry (HTTP ${status}${request})`);
+  if (status === 401 || status === 403) return final(new AmpsealError('AUTHENTICATION_FAILED', `schema registry (HTTP ${status}${request})`));
   // 404, 422: a URL that does not serve the Confluent API, or a schema the registry refuses; waiting will not fix
   // either. Not 400: the client reports every failure to get an answer at all (refused, reset, a TLS handshake) as
   // a 400 of its own, so a 400 is read as no answer and retried, and still names itself if it stays.
   if (status === 404 || status === 422) {
-    return new AmpsealError('CONFIG_INVALID', `the schema registry refused to register ${subject} (HTTP ${status}${request}): check AMPSEAL_SCHEMA_REGISTRY_URL and the schema`);
+    return final(new AmpsealError('CONFIG_INVALID', `the schema registry refused to register ${subject} (HTTP ${status}${request}): check AMPSEAL_SCHEMA_REGISTRY_URL and the schema`));
   }
-  const why = status !== undefined ? `HTTP ${status}${request}` : typeof e.message === 'string' ? e.message.slice(0, 200) : 'no answer';
-  return new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject} failed (${why})`, { cause: err });
+  // A bare error's message (Node's, e.g. "connect ECONNREFUSED 10.0.0.5:8081") keeps its host; any user:password@
+  // an operator put in the URL is cut.
+  const why = status !== undefined ? `HTTP ${status}${request}` : typeof e.message === 'string' ? e.message.replace(/\/\/[^/@\s]*@/g, '//').slice(0, 200) : 'no answer';
+  return { error: new AmpsealError('REGISTRY_UNAVAILABLE', `registering ${subject} failed (${why})`, { cause: err }), again: true };
 }
 
 function pathOf(url: string): string {

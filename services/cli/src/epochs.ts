@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { isTenant, readPolicyFile, TENANT_RULE, type CompiledPolicy } from '@ampseal/core';
-import { RecordProducer } from '@ampseal/kafka';
 import { loadConfig, openKeyRing } from '@ampseal/service-kit';
 import { destroyExpiredEpochs, epochTenants, listEpochs, type EpochRow } from '@ampseal/shredder';
 import { CommandError, context, requireTopics } from './subject-requests';
@@ -44,14 +43,14 @@ async function list(argv: string[]): Promise<number> {
 
 async function destroyExpired(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { tenant: { type: 'string' }, policy: { type: 'string' } }, strict: true });
-  const { config, kafka } = context();
+  const { config, kafka } = await context();
   const policy = readPolicyFile(values.policy ?? config.policyFile);
   tenantsOf(policy, values.tenant); // refuses an unknown --tenant before anything is opened
   const logger = terminalLogger(config.logLevel);
   // The journal must exist: a destruction the journal does not hold would come back with a Redis backup (K50). The
   // receipts topic too: the receipt goes there as well as to stdout.
   await requireTopics(kafka, [config.topics.tombstones, config.topics.erasureEvents]);
-  const producer = new RecordProducer(kafka);
+  const producer = kafka.producer();
   await producer.start();
   try {
     const keyring = await openKeyRing('redis', config, logger);

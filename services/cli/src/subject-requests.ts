@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildSubjectRequest, epochBounds, parseEpochName, readPolicyFile, splitIdentifierArg, type SubjectAction, type SubjectReceipt, isSubjectReceipt, parseReceipt } from '@ampseal/core';
-import { RecordProducer, TopicAdmin, createKafka, readToEnd, type KafkaClient } from '@ampseal/kafka';
+import { TopicAdmin, readToEnd, type KafkaPort } from '@ampseal/kafka';
 import { isEpochDestructionRecord, isTombstoneRecord, type EpochDestructionRecord, type SubjectEpochTokens, type TombstoneRecord } from '@ampseal/keyring';
-import { loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
+import { connectKafka, loadConfig, openKeyRing, type Config } from '@ampseal/service-kit';
 import { assemblePlan, clearCopyTopics, formatPlan, requestRecord } from '@ampseal/shredder';
 import { terminalLogger } from './terminal';
 
@@ -43,10 +43,11 @@ export function identifiers(args: string[] | undefined, from?: string): Array<{ 
 /** How long one exact read of a topic may take before the command fails (nothing partial is reported). */
 const READ_DEADLINE_MS = 30_000;
 
-export function context(): { config: Config; kafka: KafkaClient } {
+/** The configuration and a Kafka connection on the client AMPSEAL_KAFKA_CLIENT names, as the services use. */
+export async function context(): Promise<{ config: Config; kafka: KafkaPort }> {
   const config = loadConfig(process.env, { logLevel: 'warn' });
   const logger = terminalLogger(config.logLevel);
-  return { config, kafka: createKafka({ brokers: config.kafkaBrokers, clientId: 'ampseal-cli', logger, security: config.kafkaSecurity }) };
+  return { config, kafka: await connectKafka(config, 'ampseal-cli', logger) };
 }
 
 /**
@@ -54,7 +55,7 @@ export function context(): { config: Config; kafka: KafkaClient } {
  * receipt and journal topics when it starts, so a missing one almost always means no shredder has run with these
  * AMPSEAL_TOPIC_* names (reading or writing a missing topic would otherwise retry for half a minute).
  */
-export async function requireTopics(kafka: KafkaClient, topics: readonly string[]): Promise<void> {
+export async function requireTopics(kafka: KafkaPort, topics: readonly string[]): Promise<void> {
   const admin = new TopicAdmin(kafka);
   let listed: Set<string>;
   try {
@@ -71,7 +72,7 @@ export async function requireTopics(kafka: KafkaClient, topics: readonly string[
 }
 
 /** The records of `topic` keyed `key`, read to the topic's end offsets (exact: not a quiet-period guess). */
-async function recordsKeyed(kafka: KafkaClient, topic: string, key: string, deadlineMs = READ_DEADLINE_MS) {
+async function recordsKeyed(kafka: KafkaPort, topic: string, key: string, deadlineMs = READ_DEADLINE_MS) {
   const { records } = await readToEnd(kafka, [topic], { deadlineMs, keep: (r) => r.key?.toString('utf8') === key });
   return records;
 }
@@ -89,7 +90,7 @@ function lastReceipt(records: ReadonlyArray<{ readonly value: Buffer | null }>):
  * used before has older receipts: only one that answers this submission (same requestedAt) counts, so a reused id never
  * reads as the earlier request's "done".
  */
-async function waitForReceipt(kafka: KafkaClient, topic: string, requestId: string, requestedAt: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
+async function waitForReceipt(kafka: KafkaPort, topic: string, requestId: string, requestedAt: string, timeoutMs: number): Promise<SubjectReceipt | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const found = (await recordsKeyed(kafka, topic, requestId, Math.max(READ_DEADLINE_MS, deadline - Date.now()))).filter(
@@ -141,9 +142,9 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
   });
   if (!built.ok) throw new CommandError(built.problem);
   const request = built.value;
-  const { config, kafka } = context();
+  const { config, kafka } = await context();
   await requireTopics(kafka, values.wait ? [config.topics.erasureRequests, config.topics.erasureEvents] : [config.topics.erasureRequests]);
-  const producer = new RecordProducer(kafka);
+  const producer = kafka.producer();
   await producer.start();
   try {
     // Signed with AMPSEAL_REQUEST_SIGNING_KEY when set: a shredder that requires signatures refuses anything else.
@@ -168,7 +169,7 @@ export async function submitRequest(action: SubjectAction, argv: string[]): Prom
 export async function requestStatus(argv: string[]): Promise<number> {
   const [requestId, ...rest] = argv;
   if (!requestId || rest.length > 0) throw new CommandError('usage: ampseal erasure status ID');
-  const { config, kafka } = context();
+  const { config, kafka } = await context();
   await requireTopics(kafka, [config.topics.erasureEvents, config.topics.erasureRequests]);
   const receipts = await recordsKeyed(kafka, config.topics.erasureEvents, requestId);
   if (receipts.length > 0) {
@@ -196,7 +197,7 @@ export async function erasurePlan(argv: string[]): Promise<number> {
   if (values.format !== 'text' && values.format !== 'json') throw new CommandError('--format must be text or json');
   const built = buildSubjectRequest({ requestId: 'plan', tenant: values.tenant, action: 'erase', identifiers: identifiers(values.id, values['ids-from']), reason: 'plan' });
   if (!built.ok) throw new CommandError(built.problem);
-  const { config, kafka } = context();
+  const { config, kafka } = await context();
   const keyring = await openKeyRing('redis', config, terminalLogger(config.logLevel));
   let subjects;
   try {
@@ -318,7 +319,7 @@ function groupEpochs(records: readonly EpochDestructionRecord[]): Map<string, st
  */
 export async function reapplyTombstones(argv: string[]): Promise<number> {
   if (argv.length > 0) throw new CommandError('usage: ampseal keyring reapply-tombstones');
-  const { config, kafka } = context();
+  const { config, kafka } = await context();
   // The exact reader fails (exit non-zero) unless every partition of the journal was read to its end offset: a
   // restore that silently read nothing would leave every erased key of the backup alive.
   // Every record written before this point is read: a shredder's transaction still open now is waited for (its

@@ -72,3 +72,8 @@ export function isGroupRebalance(err: unknown): boolean {
 export function classifyFailure(err: unknown): Failure {
   return policyOf(err instanceof AmpsealError ? err : isPlatformaticError(err) ? platformaticFailure(err) : new AmpsealError('INTERNAL', (err as Error | undefined)?.name ?? 'error', { cause: err }));
 }
+
+/** The broker answered this Kafka error (by its protocol name, such as TOPIC_ALREADY_EXISTS) somewhere in the tree. */
+export function hasKafkaError(err: unknown, apiId: string): boolean {
+  return tree(err).some((e) => e.apiId === apiId);
+}

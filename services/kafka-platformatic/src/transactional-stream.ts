@@ -1,10 +1,11 @@
 import { channel } from 'node:diagnostics_channel';
-import { Admin, Consumer, FetchIsolationLevels, Producer, murmur2, type Message, type MessagesStream, type MessageToProduce } from '@platformatic/kafka';
+import { Admin, Consumer, FetchIsolationLevels, Producer, type Message, type MessagesStream } from '@platformatic/kafka';
 import { AmpsealError } from '@ampseal/core';
-import { ChunkBudget, STREAM_CHANNEL, causeNames, produceRequests, type ConsumedRecord, type OutputRecord, type StreamEvent, type StreamPort, type StreamSpec } from '@ampseal/kafka';
+import { ChunkBudget, STREAM_CHANNEL, causeNames, type ConsumedRecord, type OutputRecord, type StreamEvent, type StreamPort, type StreamSpec } from '@ampseal/kafka';
 import { baseOptions, type PlatformaticConnection } from './client';
 import { classifyFailure } from './failure-policy';
 import { logClientEvents } from './log-mapper';
+import { PartitionRouter, headerText, sendInTurn } from './routing';
 
 /** The platformatic adapter's stream: the port's spec and how to reach the brokers. */
 export interface PlatformaticStreamOptions extends StreamSpec {
@@ -20,8 +21,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** As the kafkajs adapter: a committed offset behind this process's own last commit is waited for this long. */
 const STABLE_OFFSET_WAIT_MS = 60_000;
-/** How long a topic's partition count is trusted (a count only ever grows). */
-const COUNT_TTL_MS = 300_000;
 /** Records taken from the client's buffer at once before they are cut into per-partition chunks. */
 const TAKE_FACTOR = 2;
 const LAG_INTERVAL_MS = 5_000;
@@ -31,9 +30,6 @@ class Restart extends Error {}
 /** Thrown by a commit for a partition this member lost while handling the chunk: nothing committed, nothing failed. */
 class NotOwned extends Error {}
 
-type Produced = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
-/** One topic-partition's outputs: the records to send and, in the same order, what each weighs (produce-requests.ts). */
-type Batch = { readonly topic: string; readonly partition: number; readonly messages: Produced[]; readonly sized: OutputRecord[] };
 
 /**
  * The transactional consume → transform → produce loop on @platformatic/kafka, with the kafkajs adapter's contract
@@ -71,8 +67,7 @@ export class PlatformaticStream implements StreamPort {
   private readonly next = new Map<string, bigint>();
   /** Per partition, the offset this process's last commit moved the group to. */
   private readonly lastCommitted = new Map<string, bigint>();
-  private readonly counts = new Map<string, { readonly partitions: number; readonly at: number }>();
-  private roundRobin = 0;
+  private router: PartitionRouter | undefined;
   private lastHandlingMs = 0;
 
   constructor(private readonly options: PlatformaticStreamOptions) {
@@ -103,6 +98,7 @@ export class PlatformaticStream implements StreamPort {
   async start(): Promise<void> {
     this.running = true;
     this.admin = new Admin(baseOptions(this.options.connection, 'admin'));
+    this.router = new PartitionRouter(this.admin);
     await this.open();
     this.loop = this.run();
   }
@@ -413,7 +409,7 @@ export class PlatformaticStream implements StreamPort {
   private async commit(last: Message<Buffer, Buffer, Buffer, Buffer>, outputs: readonly OutputRecord[]): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) throw new Restart();
-    const batches = await this.route(outputs);
+    const batches = await this.router!.route(outputs);
     // Never a new producer here (see `owns`): a partition lost while the chunk was handled commits nothing.
     const pending = this.producers.get(this.transactionalId(last.topic, last.partition));
     if (!pending) throw new NotOwned();
@@ -440,58 +436,10 @@ export class PlatformaticStream implements StreamPort {
   private async deliver(last: Message<Buffer, Buffer, Buffer, Buffer>, outputs: readonly OutputRecord[]): Promise<void> {
     const consumer = this.consumer;
     if (!consumer) throw new Restart();
-    const batches = await this.route(outputs);
+    const batches = await this.router!.route(outputs);
     const producer = await this.idempotentProducer();
     await sendInTurn(batches, (messages) => producer.send({ messages, acks: -1 }));
     await consumer.commit({ offsets: [{ topic: last.topic, partition: last.partition, offset: last.offset + 1n, leaderEpoch: last.leaderEpoch }] });
-  }
-
-  /**
-   * Outputs per topic-partition, each placed where kafkajs' default partitioner (and the Java client's) puts it:
-   * murmur2 of the key, positive, modulo the partition count; round robin without a key. The two adapters write a
-   * key to the same partition.
-   */
-  private async route(outputs: readonly OutputRecord[]): Promise<Batch[]> {
-    const topics = [...new Set(outputs.map((o) => o.topic))];
-    await this.loadCounts(topics);
-    const batches = new Map<string, Batch>();
-    for (const o of outputs) {
-      const key = o.key === null ? undefined : typeof o.key === 'string' ? Buffer.from(o.key) : o.key;
-      const count = this.counts.get(o.topic)!.partitions;
-      const partition = key === undefined ? this.roundRobin++ % count : (murmur2(key, false) & 0x7fffffff) % count;
-      const id = `${partition}:${o.topic}`;
-      let batch = batches.get(id);
-      if (!batch) batches.set(id, (batch = { topic: o.topic, partition, messages: [], sized: [] }));
-      batch.sized.push(o);
-      batch.messages.push({
-        topic: o.topic,
-        partition,
-        ...(key !== undefined ? { key } : {}),
-        value: typeof o.value === 'string' ? Buffer.from(o.value) : o.value,
-        ...(o.headers ? { headers: new Map(Object.entries(o.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) } : {}),
-      });
-    }
-    return [...batches.values()];
-  }
-
-  private async loadCounts(topics: readonly string[]): Promise<void> {
-    const now = Date.now();
-    const missing = topics.filter((t) => {
-      const known = this.counts.get(t);
-      return !known || now - known.at > COUNT_TTL_MS;
-    });
-    if (missing.length === 0) return;
-    let metadata;
-    try {
-      metadata = await this.admin!.metadata({ topics: missing, forceUpdate: true });
-    } catch (err) {
-      throw new AmpsealError('BROKER_UNAVAILABLE', 'the partitions of a topic to produce to are not known', { cause: err });
-    }
-    for (const t of missing) {
-      const partitions = metadata.topics.get(t)?.partitionsCount ?? 0;
-      if (partitions <= 0) throw new AmpsealError('BROKER_UNAVAILABLE', 'the partitions of a topic to produce to are not known');
-      this.counts.set(t, { partitions, at: now });
-    }
   }
 
   private fail(error: AmpsealError, why?: string): void {
@@ -517,25 +465,4 @@ export class PlatformaticStream implements StreamPort {
     await this.admin?.close().catch(() => undefined);
     this.admin = undefined;
   }
-}
-
-/** One partition per call and in turn, each in requests of bounded size (the same rule as the kafkajs adapter). */
-async function sendInTurn(batches: readonly Batch[], send: (messages: Produced[]) => Promise<unknown>): Promise<void> {
-  for (const b of batches) {
-    let at = 0;
-    for (const run of produceRequests(b.sized)) {
-      await send(run.length === b.messages.length ? b.messages : b.messages.slice(at, at + run.length));
-      at += run.length;
-    }
-  }
-}
-
-/** Record headers as UTF-8 text (the first value of a repeated header), as the port hands them to handlers. */
-function headerText(headers: ReadonlyMap<Buffer, Buffer>): Record<string, string> {
-  const text: Record<string, string> = {};
-  for (const [name, value] of headers) {
-    const k = name.toString();
-    if (!(k in text)) text[k] = value?.toString() ?? '';
-  }
-  return text;
 }

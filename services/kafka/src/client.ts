@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type AdminConfig, type Consumer, type ConsumerConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { AmpsealError, TLS_UNTRUSTED_CODES } from '@ampseal/core';
@@ -8,6 +8,13 @@ import { mapKafkaLog } from './log-mapper';
 import { installAbortedTransactionFilter } from './aborted-transactions';
 import { ignoreKafkajsNegativeTimeout } from './negative-timeout';
 import { securityConfig, type KafkaSecurity } from './security';
+import { KafkajsAdmin } from './kafkajs-admin';
+import { readPartitionsKafkajs } from './kafkajs-reader';
+import type { AdminPort, KafkaPort, PartitionReadSink, PartitionReadSpec, RecordConsumerPort, RecordConsumerSpec, RecordProducerPort, StreamPort, StreamSpec } from './port';
+import { RecordProducer } from './producer';
+import { adminOf, bindKafkajs } from './raw';
+import { RecordConsumer } from './record-consumer';
+import { TransactionalStream } from './transactional-stream';
 
 ignoreKafkajsNegativeTimeout();
 // kafkajs 2.2.4 delivers records of aborted transactions to read_committed readers (aborted-transactions.ts).
@@ -27,14 +34,14 @@ interface Closable {
   disconnect(): Promise<void>;
 }
 
-const RAW = new WeakMap<KafkaClient, Kafka>();
-
 /**
- * A connection to a Kafka cluster. Opaque on purpose: everything done with it goes through this package's
- * stream, consumer, producer, topic administration and reader, so no kafkajs type reaches another workspace.
- * `close()` disconnects every admin, producer and consumer opened through it that is still connected.
+ * The kafkajs adapter of the Kafka port: a connection to a Kafka cluster. Opaque on purpose: everything done with it
+ * goes through the port (stream, consumer, producer, admin, partition reader) or this package's kafkajs-only tools
+ * (a transactional RecordProducer for tests and loaders), so no kafkajs type reaches another workspace. `close()`
+ * disconnects every admin, producer and consumer opened through it that is still connected.
  */
-export class KafkaClient {
+export class KafkaClient implements KafkaPort {
+  readonly client = 'kafkajs' as const;
   private readonly open = new Set<Closable>();
   private readonly brokers: readonly string[];
   private readonly security: KafkaSecurity | undefined;
@@ -43,7 +50,7 @@ export class KafkaClient {
     this.brokers = options.brokers;
     this.security = options.security;
     const logger = options.logger.child({ component: 'kafkajs' });
-    RAW.set(
+    bindKafkajs(
       this,
       new Kafka({
         clientId: options.clientId,
@@ -81,6 +88,26 @@ export class KafkaClient {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  stream(spec: StreamSpec): StreamPort {
+    return new TransactionalStream({ ...spec, kafka: this });
+  }
+
+  consumer(spec: RecordConsumerSpec): RecordConsumerPort {
+    return new RecordConsumer({ ...spec, kafka: this });
+  }
+
+  producer(options: { readonly idempotent?: boolean } = {}): RecordProducerPort {
+    return new RecordProducer(this, options);
+  }
+
+  admin(): AdminPort {
+    return new KafkajsAdmin(this);
+  }
+
+  readPartitions(spec: PartitionReadSpec, sink: PartitionReadSink): Promise<{ stop(): Promise<void> }> {
+    return readPartitionsKafkajs(this, spec, sink);
   }
 
   /** Disconnects whatever is still open (idempotent). */
@@ -128,23 +155,6 @@ async function verifyCertificate(brokers: readonly string[], tls: NonNullable<Ka
     if (TLS_UNTRUSTED_CODES.has(outcome)) throw new AmpsealError('TLS_UNTRUSTED', `Kafka (${outcome})`);
     // Down or unreachable: the next broker, then the client's own retries decide.
   }
-}
-
-/** Package-internal: the kafkajs objects behind a client (not exported from the package). */
-export function kafkaOf(client: KafkaClient): Kafka {
-  return RAW.get(client)!;
-}
-
-export function adminOf(client: KafkaClient, config?: AdminConfig): Admin {
-  return client.track(RAW.get(client)!.admin(config));
-}
-
-export function producerOf(client: KafkaClient, config?: ProducerConfig): Producer {
-  return client.track(RAW.get(client)!.producer(config));
-}
-
-export function consumerOf(client: KafkaClient, config: ConsumerConfig): Consumer {
-  return client.track(RAW.get(client)!.consumer(config));
 }
 
 export function createKafka(options: KafkaClientOptions): KafkaClient {

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
-import { kafkaOf, type KafkaClient } from './client';
+import { kafkaOf, type Tracking } from './raw';
+import type { KafkaPort, PartitionOffsets } from './port';
 import { kafkaFailure } from './failure-policy';
 import { KAFKAJS_VERSION, installedKafkajsVersion } from './kafkajs-version';
 
@@ -59,13 +60,6 @@ export function readUncommittedCluster(kafka: Kafka): InternalCluster {
   return cluster;
 }
 
-export interface PartitionOffsets {
-  /** The log start offset: the first offset still in the partition. */
-  readonly low: bigint;
-  /** The high watermark: the offset the next record will get (open transactions' records are below it). */
-  readonly high: bigint;
-}
-
 /** Tries of one request before a retriable failure (a leader moving, a broker restarting) is given up. */
 const ATTEMPTS = 8;
 
@@ -75,7 +69,7 @@ const ATTEMPTS = 8;
  * kafkaFailure (BROKER_UNAVAILABLE, or what the table says). A missing topic is BROKER_UNAVAILABLE too: the caller
  * names topics that must exist.
  */
-export async function highWatermarks(client: KafkaClient, topics: readonly string[]): Promise<Map<string, Map<number, PartitionOffsets>>> {
+export async function highWatermarksOf(client: Tracking, topics: readonly string[]): Promise<Map<string, Map<number, PartitionOffsets>>> {
   const cluster = client.track(readUncommittedCluster(kafkaOf(client)));
   try {
     for (let attempt = 1; ; attempt++) {
@@ -110,5 +104,15 @@ export async function highWatermarks(client: KafkaClient, topics: readonly strin
     }
   } finally {
     await cluster.disconnect();
+  }
+}
+
+/** The high watermarks (and log starts) of `topics`, on whichever client the connection runs (one admin connection). */
+export async function highWatermarks(kafka: KafkaPort, topics: readonly string[]): Promise<Map<string, Map<number, PartitionOffsets>>> {
+  const admin = kafka.admin();
+  try {
+    return await admin.highWatermarks(topics);
+  } finally {
+    await admin.close();
   }
 }

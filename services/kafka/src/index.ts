@@ -4,7 +4,7 @@ export { mapKafkaLog, type KafkaLogFields } from './log-mapper';
 export { TransactionalStream, STREAM_CHANNEL, causeNames, type ChunkClose, type ConsumedRecord, type Delivery, type OutputRecord, type StreamEvent, type StreamHandler, type TransactionalStreamOptions } from './transactional-stream';
 export { RecordProducer, type PartitionedRecord, type RecordProducerOptions, type Written } from './producer';
 export { RecordConsumer, type ReadRecord, type RecordConsumerOptions } from './record-consumer';
-export { highWatermarks, type PartitionOffsets } from './high-watermark';
+export { highWatermarks } from './high-watermark';
 export { readToEnd, type PartitionRead, type ReadToEndOptions, type ReadToEndResult } from './reader';
 export { TopicAdmin, ensureTopics, BROKER_DEFAULT_REPLICATION, type PartitionReplicas, type TopicReplication, type TopicSpec } from './topics';
 export { TopicDirectory, type TopicDirectoryOptions } from './topic-directory';
@@ -12,7 +12,20 @@ export { avroEncoderFor, createAvroEncoder, registerSchema, subjectFor, decodeWi
 export { type KafkaSecurity, type KafkaSasl, type KafkaTls } from './security';
 export { mskIamToken } from './msk-iam';
 export { ignoreKafkajsNegativeTimeout } from './negative-timeout';
-export { KAFKA_CLIENTS, type KafkaClientName, type StreamPort, type StreamSpec } from './port';
+export {
+  KAFKA_CLIENTS,
+  type AdminPort,
+  type KafkaClientName,
+  type KafkaPort,
+  type PartitionOffsets,
+  type PartitionReadSink,
+  type PartitionReadSpec,
+  type RecordConsumerPort,
+  type RecordConsumerSpec,
+  type RecordProducerPort,
+  type StreamPort,
+  type StreamSpec,
+} from './port';
 // Client-neutral rules a second adapter of the port shares (one definition each).
 export { ChunkBudget } from './chunk-budget';
 export { produceRequests, MAX_PRODUCE_REQUEST_BYTES } from './produce-requests';

@@ -1,6 +1,9 @@
 import type { AmpsealError } from '@ampseal/core';
 import type { Component, Logger } from '@ampseal/foundation';
-import type { Delivery, StreamHandler } from './transactional-stream';
+import type { Delivery, OutputRecord, StreamHandler } from './transactional-stream';
+import type { PartitionedRecord, Written } from './producer';
+import type { ReadRecord, RecordConsumerOptions } from './record-consumer';
+import type { PartitionReplicas, TopicReplication, TopicSpec } from './topics';
 
 /** The Kafka clients an adapter of this port exists for (AMPSEAL_KAFKA_CLIENT). */
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
@@ -55,4 +58,89 @@ export interface StreamPort extends Component {
   readonly isAssigned: boolean;
   /** A member of the consumer group (possibly a standby without partitions). */
   readonly hasJoined: boolean;
+}
+
+/** A partition's first offset still in the log and an end: the high watermark or the last stable offset, as named. */
+export interface PartitionOffsets {
+  /** The log start offset: the first offset still in the partition. */
+  readonly low: bigint;
+  /** The end: the offset the next record will get (high watermark), or the last stable offset (`stableOffsets`). */
+  readonly high: bigint;
+}
+
+/**
+ * Topic administration as each adapter provides it: one admin connection, opened on first use, closed by `close()`.
+ * The client-neutral rules on top (which topics are missing, waiting for a topic, min ISR) are TopicAdmin's.
+ */
+export interface AdminPort {
+  listTopics(): Promise<string[]>;
+  /** Creates the topics; one that exists already (another process created it first) is not a failure. */
+  createTopics(specs: readonly TopicSpec[], replication: TopicReplication): Promise<void>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  /** Per partition: log start and last stable offset (ListOffsets READ_COMMITTED). */
+  stableOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
+  /**
+   * Per topic and partition: log start and high watermark (ListOffsets READ_UNCOMMITTED), retried over a moving
+   * leader. A topic without partitions (missing) is BROKER_UNAVAILABLE: callers name topics that must exist.
+   */
+  highWatermarks(topics: readonly string[]): Promise<Map<string, Map<number, PartitionOffsets>>>;
+  /** Per partition, from fresh metadata: leader, replicas, in-sync replicas. */
+  partitionLeaders(topic: string): Promise<Map<number, PartitionReplicas>>;
+  /** The topic's configuration values for `names`, as the broker resolves them. */
+  topicConfig(topic: string, names: readonly string[]): Promise<Map<string, string>>;
+  /** A group's committed offsets per partition of each topic (partitions without a commit left out). */
+  committed(groupId: string, topics: readonly string[]): Promise<Map<string, Map<number, bigint>>>;
+  close(): Promise<void>;
+}
+
+/** A plain at-least-once read_committed group consumer (RecordConsumerOptions without the client). */
+export type RecordConsumerSpec = Omit<RecordConsumerOptions, 'kafka'>;
+
+export interface RecordConsumerPort extends Component {
+  /** Has joined its group (holds its partitions). */
+  readonly hasJoined: boolean;
+}
+
+/** A plain idempotent (acks=all) producer for records outside a consume loop. */
+export interface RecordProducerPort extends Component {
+  send(record: OutputRecord): Promise<void>;
+  /** Records of any topics and partitions, one request per partition; resolves once the brokers have them all. */
+  sendAll(records: readonly PartitionedRecord[]): Promise<Written[]>;
+}
+
+/** Where an exact read (reader.ts) is told what a partition reader found. */
+export interface PartitionReadSink {
+  /** Committed data records of one partition, in offset order (aborted records never). */
+  records(topic: string, partition: number, records: readonly ReadRecord[]): void;
+  /** Every offset below `next` has been read: data, aborted records and transaction markers alike. */
+  position(topic: string, partition: number, next: bigint): void;
+  /** The reader stopped for good (it reports nothing more). */
+  failed(error: unknown): void;
+}
+
+export interface PartitionReadSpec {
+  readonly partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly from: bigint }>;
+  readonly maxBytesPerPartition?: number;
+}
+
+/**
+ * A Kafka connection behind the port: everything a service does with Kafka, whichever client runs it. The
+ * adapters are the kafkajs `KafkaClient` (this package) and `PlatformaticKafka` (@ampseal/kafka-platformatic);
+ * AMPSEAL_KAFKA_CLIENT picks one per process. `close()` ends whatever is still open.
+ */
+export interface KafkaPort {
+  readonly client: KafkaClientName;
+  /** At start: the brokers' certificate and our credentials (TLS_UNTRUSTED, AUTHENTICATION_FAILED), or BROKER_UNAVAILABLE. */
+  verify(): Promise<void>;
+  close(): Promise<void>;
+  stream(spec: StreamSpec): StreamPort;
+  consumer(spec: RecordConsumerSpec): RecordConsumerPort;
+  producer(options?: { readonly idempotent?: boolean }): RecordProducerPort;
+  /** A new admin connection (opened on first use). */
+  admin(): AdminPort;
+  /**
+   * Reads the partitions from `from`, read_committed, reporting records and positions to `sink` until stopped.
+   * The exact read's rules (which end, when it is reached, what failing means) are reader.ts', not the adapter's.
+   */
+  readPartitions(spec: PartitionReadSpec, sink: PartitionReadSink): Promise<{ stop(): Promise<void> }>;
 }

@@ -1,6 +1,7 @@
 import { Partitioners, type Producer } from 'kafkajs';
 import type { Component } from '@ampseal/foundation';
-import { producerOf, type KafkaClient } from './client';
+import type { KafkaClient } from './client';
+import { producerOf } from './raw';
 import { PartitionCounts } from './partitioned-send';
 import { TopicAdmin } from './topics';
 import type { OutputRecord } from './transactional-stream';

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { AmpsealError } from '@ampseal/core';
-import { consumerOf, type KafkaClient } from './client';
 import { highWatermarks } from './high-watermark';
-import { readRecord, type ReadRecord } from './record-consumer';
+import type { KafkaPort } from './port';
+import type { ReadRecord } from './record-consumer';
 import { TopicAdmin } from './topics';
 
 export interface PartitionRead {
@@ -47,23 +46,22 @@ export interface ReadToEndOptions {
  * behind it, out of the answer). The read_committed consumer cannot pass an open transaction's first record, so it
  * reaches that end only once every transaction open at the call has finished: committed (its records up to the end
  * are read and counted) or aborted (skipped, its marker passed). A partition counts as read once the consumer's
- * position has passed its end, markers and aborted records included (kafkajs reports each fetch's last offset,
- * control records included). Records at or past the end were written after the call and are not part of the answer,
+ * position has passed its end, markers and aborted records included (each adapter's partition reader reports its
+ * position past control records too). Records at or past the end were written after the call and are not part of the answer,
  * even those of a transaction that began before it.
  *
  * Fails rather than return part of a topic: a transaction open at the call and still open at the deadline (a
  * crashed producer's, until the broker aborts it at its transaction timeout) is TRANSACTION_OPEN; any other
  * partition not read to its end in time, or a consumer that failed, is BROKER_UNAVAILABLE. Both are retriable.
  *
- * kafkajs 2.2 has no manual partition assignment, so the consumer joins a throwaway group of its own that commits
- * nothing; it is the group's only member and gets every partition.
+ * The rules are this function's, once for both clients; reading partitions is the adapter's (KafkaPort.readPartitions).
  */
-export async function readToEnd(kafka: KafkaClient, topics: readonly string[], options: ReadToEndOptions): Promise<ReadToEndResult> {
+export async function readToEnd(kafka: KafkaPort, topics: readonly string[], options: ReadToEndOptions): Promise<ReadToEndResult> {
   const started = Date.now();
-  const ends = new Map<string, { topic: string; partition: number; end: bigint; records: number; reached: boolean }>();
+  const ends = new Map<string, { topic: string; partition: number; low: bigint; end: bigint; records: number; reached: boolean }>();
   for (const [topic, partitions] of await highWatermarks(kafka, topics)) {
     for (const [partition, { low, high }] of partitions) {
-      ends.set(`${topic}:${partition}`, { topic, partition, end: high, records: 0, reached: high <= low });
+      ends.set(`${topic}:${partition}`, { topic, partition, low, end: high, records: 0, reached: high <= low });
     }
   }
   const records: ReadRecord[] = [];
@@ -75,48 +73,37 @@ export async function readToEnd(kafka: KafkaClient, topics: readonly string[], o
   options.onEnds?.([...ends.values()].map(({ topic, partition, end }) => ({ topic, partition, end })));
   if (pending().length === 0) return result();
 
-  const consumer = consumerOf(kafka, {
-    groupId: `ampseal-read-${randomBytes(6).toString('hex')}`,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
-    allowAutoTopicCreation: false,
-    ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition, maxBytes: 4 * options.maxBytesPerPartition } : {}),
-  });
   let failure: unknown;
+  const reader = await kafka.readPartitions(
+    { partitions: pending().map((p) => ({ topic: p.topic, partition: p.partition, from: p.low })), ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}) },
+    {
+      position: (topic, partition, next) => {
+        const p = ends.get(`${topic}:${partition}`);
+        if (p && next >= p.end) p.reached = true;
+      },
+      records: (topic, partition, batch) => {
+        const p = ends.get(`${topic}:${partition}`);
+        for (const record of batch) {
+          // Past the end taken at the start: written after the call, not part of the answer.
+          if (p && BigInt(record.offset) >= p.end) continue;
+          if (p) p.records++;
+          options.onRecord?.(record);
+          if (!options.keep || options.keep(record)) records.push(record);
+        }
+      },
+      failed: (err) => {
+        failure ??= err;
+      },
+    },
+  );
   try {
-    // END_BATCH_PROCESS carries the fetch's last offset including control records and aborted records, which
-    // eachBatch never shows: the only way to see that a partition ending in a commit marker was read to its end.
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      const p = ends.get(`${payload.topic}:${payload.partition}`);
-      if (p && BigInt(payload.lastOffset) + 1n >= p.end) p.reached = true;
-    });
-    await consumer.connect();
-    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-    void consumer
-      .run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          const p = ends.get(`${batch.topic}:${batch.partition}`);
-          for (const m of batch.messages) {
-            // Past the end taken at the start: written after the call, not part of the answer.
-            if (p && BigInt(m.offset) >= p.end) continue;
-            const record = readRecord(batch.topic, batch.partition, m);
-            if (p) p.records++;
-            options.onRecord?.(record);
-            if (!options.keep || options.keep(record)) records.push(record);
-          }
-        },
-      })
-      .catch((err: unknown) => {
-        failure = err;
-      });
     while (pending().length > 0) {
       if (failure !== undefined) throw new AmpsealError('BROKER_UNAVAILABLE', 'reading to the end offsets failed', { cause: failure });
       if (Date.now() - started > options.deadlineMs) throw await overDeadline(kafka, pending(), options.deadlineMs);
       await new Promise((r) => setTimeout(r, 20));
     }
   } finally {
-    await consumer.disconnect();
+    await reader.stop();
   }
   return result();
 }
@@ -127,7 +114,7 @@ export async function readToEnd(kafka: KafkaClient, topics: readonly string[], o
  * held behind it and waiting longer is what helps (TRANSACTION_OPEN). Otherwise the consumer was too slow or the
  * broker did not answer (BROKER_UNAVAILABLE), also when the last stable offsets cannot be read.
  */
-async function overDeadline(kafka: KafkaClient, pending: ReadonlyArray<{ topic: string; partition: number; end: bigint }>, deadlineMs: number): Promise<AmpsealError> {
+async function overDeadline(kafka: KafkaPort, pending: ReadonlyArray<{ topic: string; partition: number; end: bigint }>, deadlineMs: number): Promise<AmpsealError> {
   const late = `${pending.length} partition(s) not read to their end offsets within ${deadlineMs} ms`;
   const admin = new TopicAdmin(kafka);
   try {

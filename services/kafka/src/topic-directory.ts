@@ -1,11 +1,11 @@
 import { AmpsealError } from '@ampseal/core';
-import type { KafkaClient } from './client';
+import type { KafkaPort } from './port';
 import { BROKER_DEFAULT_REPLICATION, TopicAdmin, type TopicReplication } from './topics';
 
 const MAX_MISSING = 10_000;
 
 export interface TopicDirectoryOptions {
-  readonly kafka: KafkaClient;
+  readonly kafka: KafkaPort;
   /** Create a missing topic on first use; otherwise report it missing. */
   readonly create: boolean;
   readonly partitions: number;

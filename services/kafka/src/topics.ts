@@ -1,7 +1,6 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
 import type { Component } from '@ampseal/foundation';
-import { adminOf, type KafkaClient } from './client';
+import type { AdminPort, KafkaPort, PartitionOffsets } from './port';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -34,67 +33,48 @@ export interface PartitionReplicas {
 }
 
 /**
- * Topic administration: list, create, delete, end offsets, a group's committed offsets. One admin connection,
- * opened on first use; `stop()` closes it.
+ * Topic administration on whichever client the connection runs: list, create, delete, offsets, a group's committed
+ * offsets. The adapter's admin connection (AdminPort) is opened on first use; `stop()` closes it. What is decided
+ * here, once for both adapters: which topics are missing, the min ISR a created topic gets, waiting for a topic.
  */
 export class TopicAdmin implements Component {
   readonly name = 'topic-admin';
-  private admin: Promise<Admin> | undefined;
+  private port: AdminPort | undefined;
 
-  constructor(private readonly kafka: KafkaClient) {}
+  constructor(private readonly kafka: KafkaPort) {}
+
+  private get admin(): AdminPort {
+    return (this.port ??= this.kafka.admin());
+  }
 
   async start(): Promise<void> {
-    await this.connected();
+    await this.admin.listTopics();
   }
 
   async stop(): Promise<void> {
-    const admin = this.admin;
-    this.admin = undefined;
-    if (admin) await (await admin.catch(() => undefined))?.disconnect();
-  }
-
-  private connected(): Promise<Admin> {
-    if (this.admin === undefined) {
-      const admin = adminOf(this.kafka);
-      this.admin = admin.connect().then(() => admin);
-      this.admin.catch(() => {
-        this.admin = undefined;
-      });
-    }
-    return this.admin;
+    const port = this.port;
+    this.port = undefined;
+    await port?.close();
   }
 
   async list(): Promise<string[]> {
-    return (await this.connected()).listTopics();
+    return this.admin.listTopics();
   }
 
   /** Creates the topics that do not exist yet (idempotent); returns the names it created. */
   async ensure(specs: readonly TopicSpec[], replication: TopicReplication = BROKER_DEFAULT_REPLICATION): Promise<string[]> {
-    const admin = await this.connected();
-    const existing = new Set(await admin.listTopics());
+    const existing = new Set(await this.admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.topic,
-          ...(s.replicas
-            ? { replicaAssignment: s.replicas.map((replicas, partition) => ({ partition, replicas: [...replicas] })) }
-            : { numPartitions: s.partitions, replicationFactor: replication.factor }),
-          configEntries: Object.entries(withMinInsync(s.config, replication)).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    }
+    if (missing.length > 0) await this.admin.createTopics(missing.map((s) => ({ ...s, config: withMinInsync(s.config, replication) })), replication);
     return missing.map((s) => s.topic);
   }
 
   /** Deletes the listed topics that exist. */
   async delete(topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return;
-    const admin = await this.connected();
-    const existing = new Set(await admin.listTopics());
+    const existing = new Set(await this.admin.listTopics());
     const gone = topics.filter((t) => existing.has(t));
-    if (gone.length > 0) await admin.deleteTopics({ topics: gone, timeout: 30_000 });
+    if (gone.length > 0) await this.admin.deleteTopics(gone);
   }
 
   /** Waits until every topic exists (one created by another process on first use), polling the broker's list. */
@@ -110,41 +90,32 @@ export class TopicAdmin implements Component {
   }
 
   /**
-   * Per partition: the first offset and the end a read_committed consumer can reach now, the last stable offset
-   * (kafkajs' admin asks READ_COMMITTED): the high watermark when no transaction is open, the first offset of the
-   * oldest open transaction otherwise. An exact read needs the high watermark: highWatermarks (high-watermark.ts).
+   * Per partition: the first offset and the end a read_committed consumer can reach now, the last stable offset:
+   * the high watermark when no transaction is open, the first offset of the oldest open transaction otherwise. An
+   * exact read needs the high watermark: `highWatermarks`.
    */
-  async offsets(topic: string): Promise<Map<number, { readonly low: bigint; readonly high: bigint }>> {
-    const offsets = await (await this.connected()).fetchTopicOffsets(topic);
-    return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+  offsets(topic: string): Promise<Map<number, PartitionOffsets>> {
+    return this.admin.stableOffsets(topic);
+  }
+
+  /** Per topic and partition: the log start offset and the high watermark (every offset written so far). */
+  highWatermarks(topics: readonly string[]): Promise<Map<string, Map<number, PartitionOffsets>>> {
+    return this.admin.highWatermarks(topics);
   }
 
   /** Per partition of `topic`, from a fresh metadata request: its leader, replicas and in-sync replicas. */
-  async partitionLeaders(topic: string): Promise<Map<number, PartitionReplicas>> {
-    const { topics } = await (await this.connected()).fetchTopicMetadata({ topics: [topic] });
-    const partitions = topics.find((t) => t.name === topic)?.partitions ?? [];
-    return new Map(partitions.map((p) => [p.partitionId, { leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] }]));
+  partitionLeaders(topic: string): Promise<Map<number, PartitionReplicas>> {
+    return this.admin.partitionLeaders(topic);
   }
 
   /** The topic's configuration values for `names` (as the broker resolves them: its own, else the broker's). */
-  async topicConfig(topic: string, names: readonly string[]): Promise<Map<string, string>> {
-    const { resources } = await (await this.connected()).describeConfigs({
-      includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [...names] }],
-    });
-    return new Map((resources[0]?.configEntries ?? []).map((e) => [e.configName, e.configValue]));
+  topicConfig(topic: string, names: readonly string[]): Promise<Map<string, string>> {
+    return this.admin.topicConfig(topic, names);
   }
 
   /** A consumer group's committed offsets per partition of each topic (partitions without a commit are left out). */
-  async committed(groupId: string, topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
-    const offsets = await (await this.connected()).fetchOffsets({ groupId, topics: [...topics] });
-    const out = new Map<string, Map<number, bigint>>();
-    for (const t of offsets) {
-      const partitions = new Map<number, bigint>();
-      for (const p of t.partitions) if (Number(p.offset) >= 0) partitions.set(p.partition, BigInt(p.offset));
-      out.set(t.topic, partitions);
-    }
-    return out;
+  committed(groupId: string, topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
+    return this.admin.committed(groupId, topics);
   }
 }
 
@@ -154,7 +125,7 @@ function withMinInsync(config: Record<string, string> | undefined, replication: 
 }
 
 /** One-shot `TopicAdmin.ensure` for start-up code. */
-export async function ensureTopics(kafka: KafkaClient, specs: readonly TopicSpec[], replication: TopicReplication = BROKER_DEFAULT_REPLICATION): Promise<string[]> {
+export async function ensureTopics(kafka: KafkaPort, specs: readonly TopicSpec[], replication: TopicReplication = BROKER_DEFAULT_REPLICATION): Promise<string[]> {
   const admin = new TopicAdmin(kafka);
   try {
     return await admin.ensure(specs, replication);

@@ -1,7 +1,8 @@
 import { channel } from 'node:diagnostics_channel';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
-import { consumerOf, producerOf, type KafkaClient } from './client';
+import type { KafkaClient } from './client';
+import { consumerOf, producerOf } from './raw';
 import { ChunkBudget, type ChunkClose } from './chunk-budget';
 import { classifyFailure, isGroupRebalance } from './failure-policy';
 import { PartitionCounts, type PartitionBatch } from './partitioned-send';

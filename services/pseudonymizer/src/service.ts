@@ -1,5 +1,5 @@
 import { ANALYTICS_SCHEMA_FILE } from '@ampseal/core';
-import { RecordConsumer, TopicDirectory, createAvroEncoder } from '@ampseal/kafka';
+import { TopicDirectory, createAvroEncoder } from '@ampseal/kafka';
 import { createStreamService, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { evictOnReceipt, type Evictor } from './evictions';
 import { createRecordHandler, pipelineTransform } from './handler';
@@ -64,8 +64,7 @@ export function createPseudonymizer(config: Config, logger: Logger): Pseudonymiz
         ? { evict: async (tenant, tokens) => keyring.evict(tenant, tokens) + (await threads.evict(tenant, tokens)) }
         : keyring;
       // Every instance reads every receipt (a group of its own), from now on: its caches start empty anyway.
-      const receipts = new RecordConsumer({
-        kafka,
+      const receipts = kafka.consumer({
         name: 'receipts',
         groupId: `${config.groupId}-evict-${config.instanceId}`,
         topics: [topics.erasureEvents],

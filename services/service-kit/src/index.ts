@@ -6,3 +6,4 @@ export { createMetrics, streamMetrics, subjectRequestMetrics, KEYRING_CHANNEL, S
 export { KeyRingComponent, openKeyRing, type KeyRingKind } from './keyring';
 export { createStreamService, type StreamService, type StreamServiceContext, type StreamServiceParts, type StreamServiceSpec } from './stream-service';
 export { runService } from './run-service';
+export { connectKafka } from './kafka';

@@ -1,9 +1,10 @@
 import type { AmpsealError } from '@ampseal/core';
 import { Lifecycle, type Component, type Logger } from '@ampseal/foundation';
-import { TransactionalStream, createKafka, ensureTopics, type Delivery, type KafkaClient, type StreamHandler, type StreamPort, type StreamSpec, type TopicSpec } from '@ampseal/kafka';
+import { ensureTopics, type Delivery, type KafkaPort, type StreamHandler, type StreamPort, type TopicSpec } from '@ampseal/kafka';
 import type { KeyRing } from '@ampseal/keyring';
 import type { Config } from './config';
 import { KeyRingComponent, type KeyRingKind } from './keyring';
+import { connectKafka } from './kafka';
 import { createMetrics, streamMetrics, type MetricsAdapter } from './metrics';
 import { OpsServer } from './ops-server';
 
@@ -11,7 +12,8 @@ import { OpsServer } from './ops-server';
 export interface StreamServiceContext {
   readonly config: Config;
   readonly logger: Logger;
-  readonly kafka: KafkaClient;
+  /** The connection on the client AMPSEAL_KAFKA_CLIENT chose (verified): the service's consumers, producers, topics. */
+  readonly kafka: KafkaPort;
   /** Started: the handler holds it directly. */
   readonly keyring: KeyRing;
   /**
@@ -53,7 +55,6 @@ export interface StreamServiceSpec {
 export interface StreamService {
   readonly lifecycle: Lifecycle;
   readonly ops: OpsServer;
-  readonly kafka: KafkaClient;
   /** The started key ring (tests read its counters), or undefined before start and after stop. */
   keyring(): KeyRing | undefined;
   /** The stream once set up (on the client AMPSEAL_KAFKA_CLIENT chose). */
@@ -74,7 +75,11 @@ export interface StreamService {
 export function createStreamService(spec: StreamServiceSpec): StreamService {
   const { config, logger, name } = spec;
   const metrics = createMetrics(name, [streamMetrics, ...(spec.metrics ?? [])]);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger, security: config.kafkaSecurity });
+  let kafka: KafkaPort | undefined;
+  const connected = (): KafkaPort => {
+    if (!kafka) throw new Error('Kafka is not connected yet');
+    return kafka;
+  };
   const keyring = new KeyRingComponent(spec.keyring ?? 'redis', config, logger);
   let stream: StreamPort | undefined;
   let inner: Lifecycle | undefined;
@@ -109,8 +114,8 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
   const own: Component = {
     name: name,
     start: async () => {
-      const parts = await spec.setUp({ config, logger, kafka, keyring: keyring.ring, fail });
-      const built = await createStream(config, name, kafka, {
+      const parts = await spec.setUp({ config, logger, kafka: connected(), keyring: keyring.ring, fail });
+      const built = connected().stream({
         groupId: config.groupId,
         topics: spec.inputTopics,
         transactionalIdPrefix: `${config.groupId}-tx`,
@@ -147,39 +152,26 @@ export function createStreamService(spec: StreamServiceSpec): StreamService {
     .add({ name: 'metrics', start: async () => undefined, stop: async () => metrics.close() })
     .add(keyring)
     // Certificate and credentials checked before anything else talks to Kafka: a wrong password or an untrusted
-    // broker stops the start with its code instead of surfacing as retries.
-    .add({ name: 'kafka', start: () => verifyKafka(config, name, kafka, logger), stop: async () => undefined })
+    // broker stops the start with its code instead of surfacing as retries. Stopped last: whatever is still open.
+    .add({
+      name: 'kafka',
+      start: async () => {
+        kafka = await connectKafka(config, `ampseal-${name}-${config.instanceId}`, logger);
+        await kafka.verify();
+      },
+      stop: async () => {
+        await kafka?.close();
+      },
+    })
     .add({
       name: 'topics',
       start: async () => {
         if (!config.createTopics || !spec.topics?.length) return;
-        const created = await ensureTopics(kafka, spec.topics, config.topicReplication);
+        const created = await ensureTopics(connected(), spec.topics, config.topicReplication);
         if (created.length) logger.info({ topics: created }, 'created topics');
       },
       stop: async () => undefined,
     })
     .add(own);
-  return { lifecycle, ops, kafka, keyring: () => (keyring.started ? keyring.ring : undefined), stream: () => stream, failed };
-}
-
-/** The login checked with every client this process uses: kafkajs always (topics, readers), the stream's own if another. */
-async function verifyKafka(config: Config, name: string, kafka: KafkaClient, logger: Logger): Promise<void> {
-  await kafka.verify();
-  if (config.kafkaClient === 'kafkajs') return;
-  const { verifyConnection } = await import('@ampseal/kafka-platformatic');
-  await verifyConnection(platformaticConnection(config, name, logger));
-}
-
-function platformaticConnection(config: Config, name: string, logger: Logger) {
-  return { brokers: config.kafkaBrokers, clientId: `ampseal-${name}-${config.instanceId}`, logger, security: config.kafkaSecurity };
-}
-
-/**
- * The transactional stream on the configured client. The platformatic adapter is loaded only when chosen: its
- * library is an ES module, and a process on kafkajs never loads it.
- */
-async function createStream(config: Config, name: string, kafka: KafkaClient, spec: StreamSpec): Promise<StreamPort> {
-  if (config.kafkaClient === 'kafkajs') return new TransactionalStream({ ...spec, kafka });
-  const { PlatformaticStream } = await import('@ampseal/kafka-platformatic');
-  return new PlatformaticStream({ ...spec, connection: platformaticConnection(config, name, spec.logger) });
+  return { lifecycle, ops, keyring: () => (keyring.started ? keyring.ring : undefined), stream: () => stream, failed };
 }

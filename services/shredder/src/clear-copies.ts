@@ -1,4 +1,4 @@
-import { TopicAdmin, type KafkaClient } from '@ampseal/kafka';
+import { TopicAdmin, type KafkaPort } from '@ampseal/kafka';
 import type { Topics } from '@ampseal/service-kit';
 import type { ClearCopyTopic } from './erasure-plan';
 
@@ -6,7 +6,7 @@ import type { ClearCopyTopic } from './erasure-plan';
  * The topics that can hold identifiers in clear, as the broker describes them (keyring SPEC K43): what the erasure
  * plan lists. One definition for the CLI's `ampseal erasure plan` and the console's plan step.
  */
-export async function clearCopyTopics(topics: Topics, kafka: KafkaClient): Promise<ClearCopyTopic[]> {
+export async function clearCopyTopics(topics: Topics, kafka: KafkaPort): Promise<ClearCopyTopic[]> {
   const wanted: Array<[string, ClearCopyTopic['role']]> = [
     [topics.ocppRaw, 'raw'],
     [topics.ocpiRaw, 'raw'],

@@ -1,5 +1,4 @@
 import { isSubjectReceipt, parseReceipt, readPolicyFile, REQUEST_SIGNATURE_HEADER, signRequest, type SubjectRequest } from '@ampseal/core';
-import { RecordConsumer, RecordProducer } from '@ampseal/kafka';
 import { createStreamService, subjectRequestMetrics, type Config, type Logger, type StreamService } from '@ampseal/service-kit';
 import { adminApi } from './admin-api';
 import { AdminServer } from './admin-server';
@@ -55,9 +54,8 @@ export function createShredder(config: Config, logger: Logger): Shredder {
       { topic: topics.tombstones, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     ],
     setUp: ({ kafka, keyring }) => {
-      const producer = new RecordProducer(kafka);
-      const receipts = new RecordConsumer({
-        kafka,
+      const producer = kafka.producer();
+      const receipts = kafka.consumer({
         name: 'status-index',
         groupId: `${config.groupId}-status-${config.instanceId}`,
         topics: [topics.erasureEvents],

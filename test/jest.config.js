@@ -11,8 +11,10 @@
 const project = { testEnvironment: 'node', roots: ['<rootDir>'], transform: { '^.+\\.ts$': ['@swc/jest'] } };
 
 /**
- * The pipeline's integration tests and the fault matrix, run a second time with the pipeline on the other adapter
- * of the Kafka port (@platformatic/kafka; kafkajs is the default and runs everything). Not here: the tests of one
+ * The pipeline's integration tests, the fault matrix, and the erasure tests whose shredder and CLI read and write
+ * through every part of the port (requests, receipts, the journal's exact reads, the status index), run a second
+ * time with the services and the CLI on the other adapter of the Kafka port (@platformatic/kafka; kafkajs is the
+ * default and runs everything). Not here: the tests of one
  * client's own settings (authenticated-listener: kafkajs' SASL/TLS; platformatic's are in kafka-port/), the ones
  * without a Kafka client in the pipeline (registry-auth, schema-evolution), and handler-threads, whose partitions
  * handled at once the platformatic adapter refuses.
@@ -20,6 +22,7 @@ const project = { testEnvironment: 'node', roots: ['<rootDir>'], transform: { '^
 const ON_BOTH_CLIENTS = [
   'pipeline/{at-least-once,crash,end-to-end,epochs,fail-closed,failure-policy,independent-reader,roaming,transaction-budget}.test.ts',
   'faults/*.test.ts',
+  'erasure/{epochs,eviction,restore,shredder}.test.ts',
 ];
 
 module.exports = {

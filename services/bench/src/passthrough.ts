@@ -1,10 +1,10 @@
 import { subscribe } from 'node:diagnostics_channel';
-import { STREAM_CHANNEL, TransactionalStream, createKafka, ensureTopics, type OutputRecord, type StreamEvent, type StreamPort, type StreamSpec } from '@ampseal/kafka';
-import { createLogger } from '@ampseal/service-kit';
+import { STREAM_CHANNEL, ensureTopics, type OutputRecord, type StreamEvent, type StreamSpec } from '@ampseal/kafka';
+import { connectKafka, createLogger } from '@ampseal/service-kit';
 
 /**
  * The passthrough of design §10, run as a child process (`node services/bench/dist/passthrough.js '<json>'`):
- * the same TransactionalStream the pseudonymizer runs (read_committed consumer, eachBatch, one transactional
+ * the same transactional stream the pseudonymizer runs, on the client the run names (the same `connectKafka`) (read_committed consumer, eachBatch, one transactional
  * producer per input partition, outputs and offsets in one transaction per chunk), with a handler that copies
  * each record unchanged to one output topic. So the pipeline/passthrough ratio is the cost of the
  * pseudonymization alone, at the same client settings.
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '') as PassthroughConfig;
   const send = (message: PassthroughMessage) => process.send?.(message);
   const logger = createLogger({ level: 'warn', name: 'bench-passthrough' });
-  const kafka = createKafka({ brokers: config.brokers, clientId: `bench-passthrough-${process.pid}`, logger });
+  const kafka = await connectKafka({ kafkaBrokers: config.brokers, kafkaClient: config.client, kafkaSecurity: {} }, `bench-passthrough-${process.pid}`, logger);
   await ensureTopics(kafka, [{ topic: config.output, partitions: config.partitions }]);
 
   let firstConsume = 0;
@@ -69,10 +69,7 @@ async function main(): Promise<void> {
       return out;
     },
   };
-  const stream: StreamPort =
-    config.client === 'platformatic'
-      ? new (await import('@ampseal/kafka-platformatic')).PlatformaticStream({ ...spec, connection: { brokers: config.brokers, clientId: `bench-passthrough-${process.pid}`, logger } })
-      : new TransactionalStream({ ...spec, kafka });
+  const stream = kafka.stream(spec);
   process.on('message', (message: { type?: string }) => {
     if (message?.type !== 'stop') return;
     stream.stop().then(

@@ -8,7 +8,7 @@ import type { Config } from './config';
  * on kafkajs never loads it.
  */
 export async function connectKafka(config: Pick<Config, 'kafkaBrokers' | 'kafkaSecurity' | 'kafkaClient'>, clientId: string, logger: Logger): Promise<KafkaPort> {
-  const connection = { brokers: config.kafkaBrokers, clientId, logger, ...(config.kafkaSecurity ? { security: config.kafkaSecurity } : {}) };
+  const connection = { brokers: config.kafkaBrokers, clientId, logger, security: config.kafkaSecurity };
   if (config.kafkaClient === 'kafkajs') return createKafka(connection);
   const { createPlatformaticKafka } = await import('@ampseal/kafka-platformatic');
   return createPlatformaticKafka(connection);

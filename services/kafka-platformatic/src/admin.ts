@@ -1,6 +1,6 @@
 import { Admin, ConfigResourceTypes, FetchIsolationLevels, ListOffsetTimestamps, type FetchIsolationLevelValue } from '@platformatic/kafka';
 import { AmpsealError } from '@ampseal/core';
-import type { AdminPort, PartitionOffsets, PartitionReplicas, TopicReplication, TopicSpec } from '@ampseal/kafka';
+import { pairOffsets, type AdminPort, type PartitionOffsets, type PartitionReplicas, type TopicReplication, type TopicSpec } from '@ampseal/kafka';
 import { baseOptions, type PlatformaticConnection } from './client';
 import { hasKafkaError, platformaticFailure } from './failure-policy';
 
@@ -102,15 +102,8 @@ export class PlatformaticAdmin implements AdminPort {
           });
         const high = await request(ListOffsetTimestamps.LATEST);
         const low = await request(ListOffsetTimestamps.EARLIEST);
-        const out = new Map<string, Map<number, PartitionOffsets>>();
-        for (const topic of topics) {
-          const lows = new Map((low.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
-          const partitions = new Map<number, PartitionOffsets>();
-          for (const p of high.find((t) => t.name === topic)?.partitions ?? []) partitions.set(p.partitionIndex, { low: lows.get(p.partitionIndex) ?? 0n, high: p.offset });
-          if (partitions.size === 0) throw new AmpsealError('BROKER_UNAVAILABLE', 'a topic to read has no partitions (does it exist?)');
-          out.set(topic, partitions);
-        }
-        return out;
+        const listed = (answer: typeof high) => (topic: string) => (answer.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, p.offset] as const);
+        return pairOffsets(topics, listed(high), listed(low));
       } catch (err) {
         if (err instanceof AmpsealError) throw err;
         const failure = platformaticFailure(err);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Admin, AuthenticationError, type BaseOptions, type SASLOptions } from '@platformatic/kafka';
+import { Admin, AuthenticationError, type BaseOptions, type Consumer, type MessagesStream, type SASLOptions } from '@platformatic/kafka';
 import type { Logger } from '@ampseal/foundation';
 import { mskIamToken, type KafkaSecurity, type KafkaSasl } from '@ampseal/kafka';
 import { platformaticFailure } from './failure-policy';
@@ -83,4 +83,10 @@ export async function verifyConnection(connection: PlatformaticConnection): Prom
   } finally {
     await admin.close().catch(() => undefined);
   }
+}
+
+/** Ends a consumer's stream, then the consumer (leaving its group), quietly: what a stop or a rebuild does. */
+export async function closeConsumer(consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined, messages: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined): Promise<void> {
+  await messages?.close().catch(() => undefined);
+  await consumer?.close().catch(() => undefined);
 }

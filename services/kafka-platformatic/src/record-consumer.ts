@@ -1,6 +1,6 @@
 import { Consumer, FetchIsolationLevels, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { ReadRecord, RecordConsumerPort, RecordConsumerSpec } from '@ampseal/kafka';
-import { baseOptions, type PlatformaticConnection } from './client';
+import { baseOptions, closeConsumer, type PlatformaticConnection } from './client';
 import { classifyFailure } from './failure-policy';
 import { logClientEvents } from './log-mapper';
 import { headerText } from './routing';
@@ -94,8 +94,7 @@ export class PlatformaticRecordConsumer implements RecordConsumerPort {
     this.consumer = undefined;
     this.messages = undefined;
     this.joined = false;
-    await messages?.close().catch(() => undefined);
-    await consumer?.close().catch(() => undefined);
+    await closeConsumer(consumer, messages);
   }
 
   private async run(): Promise<void> {

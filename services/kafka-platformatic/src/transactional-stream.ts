@@ -2,7 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import { Admin, Consumer, FetchIsolationLevels, Producer, type Message, type MessagesStream } from '@platformatic/kafka';
 import { AmpsealError } from '@ampseal/core';
 import { ChunkBudget, STREAM_CHANNEL, causeNames, type ConsumedRecord, type OutputRecord, type StreamEvent, type StreamPort, type StreamSpec } from '@ampseal/kafka';
-import { baseOptions, type PlatformaticConnection } from './client';
+import { baseOptions, closeConsumer, type PlatformaticConnection } from './client';
 import { classifyFailure } from './failure-policy';
 import { logClientEvents } from './log-mapper';
 import { PartitionRouter, headerText, sendInTurn } from './routing';
@@ -160,8 +160,7 @@ export class PlatformaticStream implements StreamPort {
     this.joined = false;
     this.assigned = false;
     consumer?.stopLagMonitoring();
-    await messages?.close().catch(() => undefined);
-    await consumer?.close().catch(() => undefined);
+    await closeConsumer(consumer, messages);
   }
 
   private async run(): Promise<void> {

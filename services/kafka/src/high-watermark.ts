@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { AmpsealError } from '@ampseal/core';
 import { kafkaOf, type Tracking } from './raw';
 import type { KafkaPort, PartitionOffsets } from './port';
+import { pairOffsets } from './offsets';
 import { kafkaFailure } from './failure-policy';
 import { KAFKAJS_VERSION, installedKafkajsVersion } from './kafkajs-version';
 
@@ -83,17 +84,8 @@ export async function highWatermarksOf(client: Tracking, topics: readonly string
         // The high watermarks first: the start offsets can only move up, never past them.
         const high = await request(false);
         const low = await request(true);
-        const out = new Map<string, Map<number, PartitionOffsets>>();
-        for (const topic of topics) {
-          const partitions = new Map<number, PartitionOffsets>();
-          const lows = new Map((low.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-          for (const { partition, offset } of high.find((t) => t.topic === topic)?.partitions ?? []) {
-            partitions.set(partition, { low: lows.get(partition) ?? 0n, high: BigInt(offset) });
-          }
-          if (partitions.size === 0) throw new AmpsealError('BROKER_UNAVAILABLE', 'a topic to read has no partitions (does it exist?)');
-          out.set(topic, partitions);
-        }
-        return out;
+        const listed = (answer: typeof high) => (topic: string) => (answer.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)] as const);
+        return pairOffsets(topics, listed(high), listed(low));
       } catch (err) {
         if (err instanceof AmpsealError) throw err;
         const failure = kafkaFailure(err);

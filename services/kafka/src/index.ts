@@ -28,4 +28,5 @@ export {
 } from './port';
 // Client-neutral rules a second adapter of the port shares (one definition each).
 export { ChunkBudget } from './chunk-budget';
+export { pairOffsets } from './offsets';
 export { produceRequests, MAX_PRODUCE_REQUEST_BYTES } from './produce-requests';

@@ -38,9 +38,10 @@ export class PrivateRedis {
   }
 
   /**
-   * Starts the server and waits until it answers (its own process id in INFO). A port found free can be taken before the server binds it (an outgoing
-   * connection's ephemeral port, another file's server): seen once in CI as "did not start". A server that exits or
-   * does not answer is stopped and started again on a fresh port, three times at most.
+   * Starts the server and waits until it answers (its own process id in INFO). freePort() draws below the kernel's
+   * ephemeral range, so outgoing connections no longer take it, but a port found free can still be bound by another
+   * process before the server binds it. A server that exits or does not answer is stopped and started again on a
+   * fresh port, three times at most.
    */
   async start(): Promise<void> {
     const binary = redisBinary();

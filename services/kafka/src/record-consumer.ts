@@ -1,6 +1,7 @@
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import type { Component, Logger } from '@ampseal/foundation';
-import { consumerOf, type Tracking } from './raw';
+import type { KafkaClient } from './client';
+import { consumerOf } from './raw';
 import type { ConsumedRecord } from './transactional-stream';
 
 /** A record as a reader sees it: the consumed record plus its headers and CreateTime. */
@@ -18,7 +19,7 @@ export function readRecord(topic: string, partition: number, message: KafkaMessa
 }
 
 export interface RecordConsumerOptions {
-  readonly kafka: Tracking;
+  readonly kafka: KafkaClient;
   readonly name: string;
   readonly groupId: string;
   readonly topics: readonly string[];

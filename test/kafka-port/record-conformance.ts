@@ -106,7 +106,8 @@ export function recordConformance(adapter: string, resources: Resources, makePor
 
     let ends: ReadonlyArray<{ end: bigint }> = [];
     const reading = readToEnd(port, [topic], { deadlineMs: 30_000, onEnds: (e) => (ends = e) });
-    while (ends.length === 0) await sleep(20);
+    // A read that fails before taking its ends fails the test here instead of leaving this loop waiting.
+    while (ends.length === 0) await Promise.race([sleep(20), reading]);
     await open.commit();
     // Written after the read took its ends: not part of the answer.
     await produce(witness, topic, [{ key: 'late', value: 'after' }]);
@@ -167,6 +168,9 @@ export function recordConformance(adapter: string, resources: Resources, makePor
       (c) => c.stop(),
     );
     await consumer.start();
+    // kafkajs' run() resolves before its group join completes: joining is waited for (bounded), then asserted.
+    const joinBy = Date.now() + 30_000;
+    while (!consumer.hasJoined && Date.now() < joinBy) await sleep(50);
     expect(consumer.hasJoined).toBe(true);
     const deadline = Date.now() + 60_000;
     const distinct = () => new Set(seen.map((r) => r.value!.toString())).size;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
+import { AmpsealError } from '@ampseal/core';
 import type { PartitionReadSink, PartitionReadSpec, ReadRecord } from '@ampseal/kafka';
 import { dropAborted } from './aborted-transactions';
 import { baseOptions, type PlatformaticConnection } from './client';
@@ -86,7 +87,7 @@ export async function readPartitionsPlatformatic(connection: PlatformaticConnect
     for (const p of positions.values()) {
       const topic = metadata.topics.get(p.topic);
       const leader = topic?.partitions[p.partition]?.leader ?? -1;
-      if (!topic || leader < 0) throw Object.assign(new Error('no leader for a partition to read'), { code: 'PLT_KFK_NETWORK' });
+      if (!topic || leader < 0) throw new AmpsealError('BROKER_UNAVAILABLE', 'a partition to read has no leader');
       names.set(topic.id, p.topic);
       let requests = byNode.get(leader);
       if (!requests) byNode.set(leader, (requests = []));
@@ -100,7 +101,7 @@ export async function readPartitionsPlatformatic(connection: PlatformaticConnect
           for (const fetched of t.partitions) {
             const position = topic === undefined ? undefined : positions.get(`${topic}:${fetched.partitionIndex}`);
             if (!position || !running) continue;
-            if (fetched.errorCode !== 0) throw Object.assign(new Error(`fetch error ${fetched.errorCode}`), { code: 'PLT_KFK_NETWORK' });
+            if (fetched.errorCode !== 0) throw new AmpsealError('BROKER_UNAVAILABLE', `a partition's fetch answered error ${fetched.errorCode}`);
             const { records, next } = fetchedRecords(position.topic, position.partition, position.next, fetched);
             if (records.length > 0) sink.records(position.topic, position.partition, records);
             if (next > position.next) {
@@ -121,7 +122,7 @@ export async function readPartitionsPlatformatic(connection: PlatformaticConnect
         failures = 0;
       } catch (err) {
         if (!running) return;
-        const failure = platformaticFailure(err);
+        const failure = err instanceof AmpsealError ? err : platformaticFailure(err);
         if (!failure.retriable || ++failures >= ATTEMPTS) {
           sink.failed(failure);
           return;
